@@ -1,0 +1,186 @@
+"""bench/slots: a 30-day slot query for a host with 1,000 bookings and 50 date overrides.
+
+Reports server-side latency (the service call: database reads + availability engine) and the
+HTTP round trip through uvicorn, p50/p95, and slots/s. Usage:
+    .venv/bin/python -m bench.slots.run [--db sqlite|postgres] [--iterations 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx2
+from sqlalchemy import insert
+
+from bench.common import scratch_database, summary_ms, write_result
+from calgate.config import Settings
+from calgate.core.timezones import use_pinned_tzdata
+from calgate.services import event_types, users
+from calgate.services.slots import SlotQuery, available_slots
+from calgate.store.db import Database
+from calgate.store.models import Attendee, Availability, Booking, BookingBlock, Schedule
+
+DAYS = 30
+
+
+async def seed(db: Database, start: datetime) -> int:
+    rng = random.Random(7)
+    async with db.transaction() as session:
+        user = await users.create_user(
+            session,
+            email="bench@example.com",
+            password="bench-pass",
+            name="Bench",
+            time_zone="America/New_York",
+        )
+        schedule = await session.get(Schedule, user.default_schedule_id)
+        assert schedule is not None
+        # Every day 07:00-20:00 local, plus 50 overrides inside the window.
+        schedule.availability = [
+            Availability(days=list(range(7)), start_minute=420, end_minute=1200)
+        ]
+        first = start.date()
+        for i in rng.sample(range(DAYS), 25):
+            d = first + timedelta(days=i)
+            schedule.availability.append(
+                Availability(days=[], date=d, start_minute=600, end_minute=720)
+            )
+            schedule.availability.append(
+                Availability(days=[], date=d, start_minute=780, end_minute=960)
+            )
+        et = await event_types.create_event_type(
+            session,
+            user,
+            {
+                "title": "Bench",
+                "slug": "bench",
+                "length": 30,
+                "minimum_booking_notice": 0,
+                "before_event_buffer": 5,
+                "after_event_buffer": 5,
+            },
+        )
+        await session.flush()
+        # 1,000 non-overlapping 15-minute bookings spread over the window (and a little beyond).
+        slots = rng.sample(range((DAYS + 10) * 96), 1000)
+        bookings, attendees, blocks = [], [], []
+        for n, q in enumerate(sorted(slots)):
+            s = start - timedelta(days=5) + timedelta(minutes=15 * q)
+            bookings.append(
+                {
+                    "id": n + 1,
+                    "uid": f"bench-{n}",
+                    "event_type_id": et.id,
+                    "user_id": user.id,
+                    "title": "b",
+                    "start_time": s,
+                    "end_time": s + timedelta(minutes=15),
+                    "status": "accepted",
+                    "metadata": {},
+                    "responses": {},
+                    "rescheduled": False,
+                    "no_show_host": False,
+                    "created_at": start,
+                    "updated_at": start,
+                }
+            )
+            attendees.append(
+                {
+                    "booking_id": n + 1,
+                    "name": "a",
+                    "email": f"a{n}@example.com",
+                    "time_zone": "UTC",
+                    "no_show": False,
+                    "created_at": start,
+                }
+            )
+            blocks.append(
+                {
+                    "booking_id": n + 1,
+                    "user_id": user.id,
+                    "block_start": s,
+                    "block_end": s + timedelta(minutes=15),
+                    "active": True,
+                }
+            )
+        await session.execute(insert(Booking), bookings)
+        await session.execute(insert(Attendee), attendees)
+        await session.execute(insert(BookingBlock), blocks)
+        return et.id
+
+
+async def measure(url: str, iterations: int) -> dict[str, object]:
+    db = Database(url)
+    start = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), datetime.min.time(), UTC)
+    end = start + timedelta(days=DAYS)
+    et_id = await seed(db, start)
+    query = SlotQuery(event_type_id=et_id)
+    for _ in range(5):
+        await available_slots(db, query, start, end)
+    samples, count = [], 0
+    for _ in range(iterations):
+        t0 = time.perf_counter()
+        _, found = await available_slots(db, query, start, end)
+        samples.append(time.perf_counter() - t0)
+        count = len(found)
+    await db.dispose()
+    service = summary_ms(samples)
+    service["slots_per_query"] = count
+    service["slots_per_s"] = round(count / (service["mean_ms"] / 1000))
+    return {
+        "event_type_id": et_id,
+        "service": service,
+        "range": [start.isoformat(), end.isoformat()],
+    }
+
+
+def http_round_trips(
+    url: str, et_id: int, start: str, end: str, iterations: int
+) -> dict[str, float]:
+    from tests.support.server import live_server
+
+    from calgate.app import create_app
+
+    app = create_app(Settings(database_url=url, secret_key="bench"))
+    with live_server(app) as base, httpx2.Client(base_url=base) as http:
+        params = {"eventTypeId": et_id, "start": start, "end": end}
+        headers = {"cal-api-version": "2024-09-04"}
+        for _ in range(5):
+            http.get("/v2/slots", params=params, headers=headers).raise_for_status()
+        samples = []
+        for _ in range(iterations):
+            t0 = time.perf_counter()
+            http.get("/v2/slots", params=params, headers=headers).raise_for_status()
+            samples.append(time.perf_counter() - t0)
+    return summary_ms(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--iterations", type=int, default=200)
+    args = parser.parse_args()
+    use_pinned_tzdata()
+    with scratch_database(args.db) as url:
+        result = asyncio.run(measure(url, args.iterations))
+        result["http"] = http_round_trips(
+            url, result["event_type_id"], *result["range"], args.iterations
+        )  # type: ignore[arg-type]
+    result["database"] = args.db
+    path = write_result(f"slots_{args.db}", result)
+    s, h = result["service"], result["http"]
+    print(f"slots ({args.db}): 30-day query, 1,000 bookings, 50 overrides")
+    print(
+        f"  service  p50 {s['p50_ms']:.2f} ms  p95 {s['p95_ms']:.2f} ms  "  # type: ignore[index]
+        f"{s['slots_per_query']} slots/query  {s['slots_per_s']} slots/s"
+    )  # type: ignore[index]
+    print(f"  http     p50 {h['p50_ms']:.2f} ms  p95 {h['p95_ms']:.2f} ms")  # type: ignore[index]
+    print(f"  -> {path}")
+
+
+if __name__ == "__main__":
+    main()

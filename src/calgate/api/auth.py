@@ -1,0 +1,71 @@
+"""Credentials as Cal.com reads them: `Authorization: Bearer cal_...`, or the raw key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader
+
+from calgate.api.deps import AppState, get_state
+from calgate.errors import Unauthorized
+from calgate.security.keys import API_KEY_PREFIX
+from calgate.services.api_keys import user_for_api_key
+from calgate.store.models import User
+
+_authorization = APIKeyHeader(
+    name="Authorization",
+    auto_error=False,
+    description="`Bearer cal_...` API key (the raw key without `Bearer ` is accepted too).",
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User
+    # None means unrestricted (API keys); OAuth access tokens carry their granted scopes.
+    scopes: frozenset[str] | None = None
+
+
+def bearer_token(header: str | None) -> str | None:
+    if not header:
+        return None
+    value = header.strip()
+    if value[:7].lower() == "bearer ":
+        value = value[7:].strip()
+    return value or None
+
+
+async def authenticate(state: AppState, header: str | None) -> Principal:
+    token = bearer_token(header)
+    if token is None:
+        raise Unauthorized("No Authorization header provided")
+    if not token.startswith(API_KEY_PREFIX):
+        raise Unauthorized("Invalid Access Token")
+    async with state.db.session() as session:
+        user = await user_for_api_key(session, state.settings.secret_key, token)
+    return Principal(user=user)
+
+
+async def require_principal(
+    request: Request,
+    state: Annotated[AppState, Depends(get_state)],
+    authorization: Annotated[str | None, Depends(_authorization)],
+) -> Principal:
+    principal = await authenticate(state, authorization)
+    request.state.principal = principal
+    return principal
+
+
+async def optional_principal(
+    state: Annotated[AppState, Depends(get_state)],
+    authorization: Annotated[str | None, Depends(_authorization)],
+) -> Principal | None:
+    if not authorization:
+        return None
+    return await authenticate(state, authorization)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]

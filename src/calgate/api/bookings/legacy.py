@@ -1,0 +1,182 @@
+"""Bookings, legacy 2024-04-15 shapes (no `cal-api-version` header), as the skill document
+and Cal.com's 2024-04-15 controller use them: `startTime`/`endTime`, upper-case status,
+`responses{name,email,...}` on create, `{bookings, totalCount, nextCursor}` lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ConfigDict, EmailStr, Field
+
+from calgate.api.bookings.common import UtcDateTime
+from calgate.api.schema import BodyId, Input, Output, iso_z
+from calgate.services.bookings import AttendeeSpec, BookingView
+
+
+class Responses(Input):
+    # Booking questions are open-ended: custom fields arrive here by their slug.
+    model_config = ConfigDict(**{**Input.model_config, "extra": "allow"})
+    name: str = Field(min_length=1, max_length=255)
+    email: EmailStr
+    guests: list[EmailStr] = Field(default_factory=list, max_length=50)
+    location: Any = None
+    notes: str | None = None
+    phone_number: str | None = Field(None, alias="attendeePhoneNumber", max_length=32)
+
+
+class CreateBookingInput_2024_04_15(Input):
+    # Cal.com's legacy input has many optional booker-page fields; accept and ignore them.
+    model_config = ConfigDict(**{**Input.model_config, "extra": "ignore"})
+    event_type_id: BodyId
+    start: UtcDateTime
+    end: UtcDateTime | None = None
+    time_zone: str = Field(min_length=1, max_length=64)
+    language: str = Field("en", max_length=16)
+    responses: Responses
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    reschedule_uid: str | None = None
+    rescheduling_reason: str | None = Field(None, max_length=5000)
+    reservation_uid: str | None = None
+
+    def attendee(self) -> AttendeeSpec:
+        r = self.responses
+        return AttendeeSpec(r.name, str(r.email), self.time_zone, self.language, r.phone_number)
+
+    def length(self) -> int | None:
+        if self.end is None:
+            return None
+        return int((self.end - self.start).total_seconds() // 60)
+
+    def location_text(self) -> str | None:
+        loc = self.responses.location
+        if isinstance(loc, dict):
+            return str(loc.get("optionValue") or loc.get("value") or "") or None
+        return str(loc) if loc else None
+
+    def extra_responses(self) -> dict[str, Any]:
+        return self.responses.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class CancelBookingInput_2024_04_15(Input):
+    model_config = ConfigDict(**{**Input.model_config, "extra": "ignore"})
+    cancellation_reason: str | None = Field(None, max_length=5000)
+    all_remaining_bookings: bool | None = None
+    seat_reference_uid: str | None = None
+
+
+class MarkNoShowAttendee(Input):
+    email: EmailStr
+    no_show: bool
+
+
+class MarkNoShowInput_2024_04_15(Input):
+    no_show_host: bool | None = None
+    attendees: list[MarkNoShowAttendee] = Field(default_factory=list)
+
+
+class LegacyAttendee(Output):
+    id: int
+    name: str
+    email: str
+    time_zone: str
+    locale: str | None
+    booking_id: int
+    no_show: bool
+
+
+class LegacyUser(Output):
+    id: int
+    name: str | None
+    email: str
+    username: str
+    time_zone: str
+
+
+class LegacyEventType(Output):
+    id: int
+    slug: str
+    title: str
+    length: int
+
+
+class BookingOutput_2024_04_15(Output):
+    id: int
+    uid: str
+    title: str
+    description: str | None
+    start_time: str
+    end_time: str
+    status: str
+    location: str | None
+    user_id: int | None
+    event_type_id: int | None
+    attendees: list[LegacyAttendee]
+    user: LegacyUser | None
+    event_type: LegacyEventType | None
+    responses: dict[str, Any]
+    metadata: dict[str, Any]
+    cancellation_reason: str | None
+    rejection_reason: str | None
+    rescheduled: bool
+    from_reschedule: str | None
+    no_show_host: bool
+    ics_uid: str | None
+    created_at: str
+    updated_at: str | None
+
+    @classmethod
+    def of(cls, v: BookingView) -> BookingOutput_2024_04_15:
+        b = v.booking
+        et = v.event_type
+        return cls(
+            id=b.id,
+            uid=b.uid,
+            title=b.title,
+            description=b.description,
+            start_time=iso_z(b.start_time),
+            end_time=iso_z(b.end_time),
+            status=b.status.upper(),
+            location=b.location,
+            user_id=b.user_id,
+            event_type_id=b.event_type_id,
+            attendees=[
+                LegacyAttendee(
+                    id=a.id,
+                    name=a.name,
+                    email=a.email,
+                    time_zone=a.time_zone,
+                    locale=a.locale,
+                    booking_id=b.id,
+                    no_show=a.no_show,
+                )
+                for a in b.attendees
+            ],
+            user=LegacyUser(
+                id=v.host.id,
+                name=v.host.name,
+                email=v.host.email,
+                username=v.host.username,
+                time_zone=v.host.time_zone,
+            )
+            if v.host
+            else None,
+            event_type=LegacyEventType(id=et.id, slug=et.slug, title=et.title, length=et.length)
+            if et
+            else None,
+            responses=b.responses or {},
+            metadata=b.metadata_ or {},
+            cancellation_reason=b.cancellation_reason,
+            rejection_reason=b.rejection_reason,
+            rescheduled=b.rescheduled,
+            from_reschedule=b.from_reschedule,
+            no_show_host=b.no_show_host,
+            ics_uid=b.ics_uid,
+            created_at=iso_z(b.created_at),
+            updated_at=iso_z(b.updated_at) if b.updated_at else None,
+        )
+
+
+class SeatedBookingOutput_2024_04_15(BookingOutput_2024_04_15):
+    """A booking answered to the attendee who just took a seat in it."""
+
+    seat_reference_uid: str

@@ -1,0 +1,220 @@
+"""Bookings, `cal-api-version: 2024-08-13`."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import EmailStr, Field, model_validator
+
+from calgate.api.bookings.common import UtcDateTime
+from calgate.api.schema import BodyId, Input, Output, iso_z
+from calgate.services.bookings import AttendeeSpec, BookingView
+
+Language = str
+
+
+class AttendeeInput(Input):
+    name: str = Field(min_length=1, max_length=255)
+    email: EmailStr
+    time_zone: str = Field(min_length=1, max_length=64)
+    language: Language | None = Field(None, max_length=16)
+    phone_number: str | None = Field(None, max_length=32)
+
+    def to_spec(self) -> AttendeeSpec:
+        return AttendeeSpec(
+            self.name, str(self.email), self.time_zone, self.language, self.phone_number
+        )
+
+
+class LocationInput(Input):
+    model_config = {**Input.model_config, "extra": "allow"}
+    type: str
+
+
+class CreateBookingInput_2024_08_13(Input):
+    start: UtcDateTime
+    attendee: AttendeeInput
+    event_type_id: BodyId | None = None
+    event_type_slug: str | None = Field(None, max_length=255)
+    username: str | None = Field(None, max_length=255)
+    team_slug: str | None = None
+    organization_slug: str | None = None
+    guests: list[EmailStr] = Field(default_factory=list, max_length=50)
+    meeting_url: str | None = None
+    location: LocationInput | str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    length_in_minutes: int | None = Field(None, ge=1, le=1440)
+    booking_fields_responses: dict[str, Any] = Field(default_factory=dict)
+    email_verification_code: str | None = None
+    routing: dict[str, Any] | None = None
+    # calgate extension: book a slot you reserved earlier.
+    reservation_uid: str | None = None
+
+    @model_validator(mode="after")
+    def _target(self) -> CreateBookingInput_2024_08_13:
+        if self.event_type_id is None and not (self.event_type_slug and self.username):
+            raise ValueError("eventTypeId, or eventTypeSlug together with username, is required")
+        return self
+
+    def location_text(self) -> str | None:
+        loc = self.location
+        if loc is None:
+            return self.meeting_url
+        if isinstance(loc, str):
+            return loc
+        extra = loc.model_extra or {}
+        for key in ("address", "link", "phone", "location"):
+            if extra.get(key):
+                return str(extra[key])
+        if loc.type == "integration" and extra.get("integration"):
+            return f"integrations:{extra['integration']}"
+        return loc.type
+
+
+class CancelBookingInput_2024_08_13(Input):
+    cancellation_reason: str | None = Field(None, max_length=5000)
+    cancel_subsequent_bookings: bool | None = None
+    seat_uid: str | None = None
+
+
+class RescheduleBookingInput_2024_08_13(Input):
+    start: UtcDateTime
+    rescheduled_by: str | None = Field(None, max_length=320)
+    rescheduling_reason: str | None = Field(None, max_length=5000)
+    email_verification_code: str | None = None
+    seat_uid: str | None = None
+
+
+class DeclineBookingInput_2024_08_13(Input):
+    reason: str | None = Field(None, max_length=5000)
+
+
+class MarkAbsentAttendee(Input):
+    email: EmailStr
+    absent: bool
+
+
+class MarkAbsentBookingInput_2024_08_13(Input):
+    host: bool | None = None
+    attendees: list[MarkAbsentAttendee] = Field(default_factory=list)
+
+
+class BookingHost(Output):
+    id: int
+    name: str | None
+    email: str
+    display_email: str
+    username: str
+    time_zone: str
+
+
+class BookingAttendee(Output):
+    name: str
+    email: str
+    display_email: str
+    time_zone: str
+    language: str | None
+    absent: bool
+    phone_number: str | None = None
+
+
+class EventTypeRef(Output):
+    id: int
+    slug: str
+
+
+class BookingOutput_2024_08_13(Output):
+    id: int
+    uid: str
+    title: str
+    description: str
+    hosts: list[BookingHost]
+    status: Literal["cancelled", "accepted", "rejected", "pending"]
+    cancellation_reason: str | None = None
+    cancelled_by_email: str | None = None
+    rescheduling_reason: str | None = None
+    rescheduled_by_email: str | None = None
+    rescheduled_from_uid: str | None = None
+    rescheduled_to_uid: str | None = None
+    start: str
+    end: str
+    duration: int
+    event_type_id: int | None
+    event_type: EventTypeRef | None
+    meeting_url: str | None = None
+    location: str | None
+    absent_host: bool
+    created_at: str
+    updated_at: str
+    metadata: dict[str, Any]
+    rating: int | None = None
+    ics_uid: str | None
+    attendees: list[BookingAttendee]
+    guests: list[str]
+    booking_fields_responses: dict[str, Any]
+
+    @classmethod
+    def of(cls, v: BookingView) -> BookingOutput_2024_08_13:
+        b = v.booking
+        main = b.attendees[0] if b.attendees else None
+        rest = list(b.attendees[1:])
+        location = b.location
+        return cls(
+            id=b.id,
+            uid=b.uid,
+            title=b.title,
+            description=b.description or "",
+            hosts=[
+                BookingHost(
+                    id=v.host.id,
+                    name=v.host.name,
+                    email=v.host.email,
+                    display_email=v.host.email,
+                    username=v.host.username,
+                    time_zone=v.host.time_zone,
+                )
+            ]
+            if v.host
+            else [],
+            status=b.status,
+            cancellation_reason=b.cancellation_reason,
+            cancelled_by_email=b.cancelled_by,
+            rescheduling_reason=b.rescheduling_reason,
+            rescheduled_by_email=b.rescheduled_by,
+            rescheduled_from_uid=b.from_reschedule,
+            rescheduled_to_uid=v.rescheduled_to_uid,
+            start=iso_z(b.start_time),
+            end=iso_z(b.end_time),
+            duration=int((b.end_time - b.start_time).total_seconds() // 60),
+            event_type_id=b.event_type_id,
+            event_type=EventTypeRef(id=v.event_type.id, slug=v.event_type.slug)
+            if v.event_type
+            else None,
+            meeting_url=location if location and location.startswith("http") else None,
+            location=location,
+            absent_host=b.no_show_host,
+            created_at=iso_z(b.created_at),
+            updated_at=iso_z(b.updated_at),
+            metadata=b.metadata_ or {},
+            ics_uid=b.ics_uid,
+            attendees=[
+                BookingAttendee(
+                    name=a.name,
+                    email=a.email,
+                    display_email=a.email,
+                    time_zone=a.time_zone,
+                    language=a.locale,
+                    absent=a.no_show,
+                    phone_number=a.phone_number,
+                )
+                for a in ([main] if main else []) + [a for a in rest if a.seat_uid]
+            ],
+            guests=[a.email for a in rest if not a.seat_uid],
+            booking_fields_responses=b.responses or {},
+        )
+
+
+class SeatedBookingOutput_2024_08_13(BookingOutput_2024_08_13):
+    """A booking answered to the attendee who just took a seat in it."""
+
+    seat_uid: str

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from typing import Annotated, Any, Protocol
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from calgate.api.auth import CurrentPrincipal, OptionalPrincipal
+from calgate.api.deps import State
+from calgate.api.envelope import ok
+from calgate.api.event_types import legacy, v2024_06_14
+from calgate.api.schema import PathId, ValuesInput
+from calgate.api.versions import EVENT_TYPES, Versioned, body_schema, parse_body
+from calgate.errors import NotFound, Unauthorized
+from calgate.services import event_types, users
+from calgate.store.models import EventType, User
+
+router = APIRouter(prefix="/v2/event-types", tags=["Event Types"])
+
+
+class EventTypeShapes(Protocol):
+    @property
+    def Create(self) -> type[ValuesInput]: ...
+
+    @property
+    def Update(self) -> type[ValuesInput]: ...
+
+    @staticmethod
+    def one(et: EventType, owner: User | None, booker_url: str) -> Any: ...
+
+    @staticmethod
+    def many(ets: list[EventType], owner: User, booker_url: str) -> Any: ...
+
+    @staticmethod
+    def deleted(et: EventType) -> Any: ...
+
+
+VERSIONS: Versioned[EventTypeShapes] = Versioned(
+    EVENT_TYPES, legacy=legacy.Shapes(), current=v2024_06_14.Shapes()
+)
+Shapes = Annotated[EventTypeShapes, Depends(VERSIONS.dependency())]
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create an event type",
+    openapi_extra=body_schema(
+        legacy.CreateEventTypeInput_2024_04_15, v2024_06_14.CreateEventTypeInput_2024_06_14
+    ),
+)
+async def create_event_type(
+    request: Request, principal: CurrentPrincipal, shapes: Shapes, state: State
+) -> JSONResponse:
+    body = await parse_body(request, shapes.Create)
+    async with state.db.transaction() as session:
+        et = await event_types.create_event_type(session, principal.user, body.to_values())
+    return ok(shapes.one(et, principal.user, state.settings.booker_url), status_code=201)
+
+
+@router.get("", summary="Get all event types")
+async def list_event_types(
+    principal: OptionalPrincipal,
+    shapes: Shapes,
+    state: State,
+    username: Annotated[
+        str | None, Query(description="List this user's public event types")
+    ] = None,
+    event_slug: Annotated[str | None, Query(alias="eventSlug")] = None,
+) -> JSONResponse:
+    async with state.db.session() as session:
+        if username is not None:
+            owner = await users.get_by_username(session, username)
+            if owner is None:
+                raise NotFound(f"User with username={username} not found")
+            ets = [e for e in await event_types.list_event_types(session, owner.id) if not e.hidden]
+        elif principal is not None:
+            owner = principal.user
+            ets = await event_types.list_event_types(session, owner.id)
+        else:
+            raise Unauthorized("No Authorization header provided")
+        if event_slug is not None:
+            ets = [e for e in ets if e.slug == event_slug]
+    return ok(shapes.many(ets, owner, state.settings.booker_url))
+
+
+@router.get("/{event_type_id}", summary="Get an event type")
+async def get_event_type(
+    event_type_id: PathId, principal: CurrentPrincipal, shapes: Shapes, state: State
+) -> JSONResponse:
+    async with state.db.session() as session:
+        et = await event_types.get_event_type(session, principal.user.id, event_type_id)
+    return ok(shapes.one(et, principal.user, state.settings.booker_url))
+
+
+@router.patch(
+    "/{event_type_id}",
+    summary="Update an event type",
+    openapi_extra=body_schema(
+        legacy.UpdateEventTypeInput_2024_04_15, v2024_06_14.UpdateEventTypeInput_2024_06_14
+    ),
+)
+async def update_event_type(
+    event_type_id: PathId,
+    request: Request,
+    principal: CurrentPrincipal,
+    shapes: Shapes,
+    state: State,
+) -> JSONResponse:
+    body = await parse_body(request, shapes.Update)
+    async with state.db.transaction() as session:
+        et = await event_types.update_event_type(
+            session, principal.user.id, event_type_id, body.to_values()
+        )
+    return ok(shapes.one(et, principal.user, state.settings.booker_url))
+
+
+@router.delete("/{event_type_id}", summary="Delete an event type")
+async def delete_event_type(
+    event_type_id: PathId, principal: CurrentPrincipal, shapes: Shapes, state: State
+) -> JSONResponse:
+    async with state.db.transaction() as session:
+        et = await event_types.delete_event_type(session, principal.user.id, event_type_id)
+    return ok(shapes.deleted(et))

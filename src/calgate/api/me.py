@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import EmailStr, Field
+
+from calgate.api.auth import CurrentPrincipal
+from calgate.api.deps import Db
+from calgate.api.envelope import ok
+from calgate.api.schema import BodyId, Input, Output
+from calgate.api.versions import body_schema, parse_body
+from calgate.services import users
+from calgate.store.models import User
+
+router = APIRouter(prefix="/v2/me", tags=["Me"])
+
+WeekStart = Literal["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+
+
+class MeOutput(Output):
+    id: int
+    username: str
+    email: str
+    name: str | None
+    avatar_url: str | None
+    bio: str | None
+    time_format: int
+    default_schedule_id: int | None
+    week_start: str
+    time_zone: str
+    organization_id: int | None = None
+
+    @classmethod
+    def of(cls, user: User) -> MeOutput:
+        return cls(
+            id=user.id,
+            username=user.username,
+            email=user.email,
+            name=user.name,
+            avatar_url=user.avatar_url,
+            bio=user.bio,
+            time_format=user.time_format,
+            default_schedule_id=user.default_schedule_id,
+            week_start=user.week_start,
+            time_zone=user.time_zone,
+        )
+
+
+class UpdateMeInput(Input):
+    email: EmailStr | None = None
+    name: str | None = Field(None, max_length=255)
+    time_format: Literal[12, 24] | None = None
+    default_schedule_id: BodyId | None = None
+    week_start: WeekStart | None = None
+    time_zone: str | None = None
+    locale: str | None = Field(None, max_length=16)
+    avatar_url: str | None = None
+    bio: str | None = Field(None, max_length=10_000)
+
+
+# Fields a client may clear with null; for the others null means "leave unchanged", as
+# class-validator's @IsOptional treats it in Cal.com.
+_NULLABLE = {"name", "locale", "avatar_url", "bio"}
+
+
+@router.get("", summary="Get my profile")
+async def get_me(principal: CurrentPrincipal) -> JSONResponse:
+    return ok(MeOutput.of(principal.user))
+
+
+@router.patch("", summary="Update my profile", openapi_extra=body_schema(UpdateMeInput))
+async def update_me(request: Request, principal: CurrentPrincipal, db: Db) -> JSONResponse:
+    body = await parse_body(request, UpdateMeInput)
+    changes: dict[str, object] = {
+        field: getattr(body, field)
+        for field in body.given()
+        if getattr(body, field) is not None or field in _NULLABLE
+    }
+    async with db.transaction() as session:
+        user = await users.update_profile(session, principal.user.id, changes)
+    return ok(MeOutput.of(user))

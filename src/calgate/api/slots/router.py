@@ -1,0 +1,252 @@
+"""Slots and reservations: legacy endpoints (`/slots/available`, `/slots/reserve`,
+`/slots/selected-slot`) and the 2024-09-04 ones (`/slots`, `/slots/reservations`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import Field
+
+from calgate.api.auth import OptionalPrincipal
+from calgate.api.bookings.common import UtcDateTime, to_utc
+from calgate.api.bookings.query import number
+from calgate.api.deps import State
+from calgate.api.envelope import ok
+from calgate.api.schema import BodyId, Input, iso_z
+from calgate.api.versions import body_schema, parse_body
+from calgate.core import group_by_local_date
+from calgate.core.timezones import is_valid_zone, zone
+from calgate.errors import BadRequest
+from calgate.services import slots
+from calgate.services.slots import Reservation, SlotQuery
+
+router = APIRouter(prefix="/v2/slots", tags=["Slots"])
+
+
+def _zone(name: str | None) -> str:
+    name = name or "UTC"
+    if not is_valid_zone(name):
+        raise BadRequest(f"timeZone: '{name}' is not a valid IANA time zone")
+    return name
+
+
+def _bound(name: str, raw: str, tz: str, *, end: bool) -> datetime:
+    """A range bound: a full ISO timestamp, or a bare date meaning that day's start/end in tz."""
+    raw = raw.strip()
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw)
+            local = datetime.combine(day + timedelta(days=1) if end else day, time(), zone(tz))
+            value = local.astimezone(UTC)
+        else:
+            value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
+    except (ValueError, OverflowError):
+        raise BadRequest(f"{name} must be an ISO 8601 date or date-time") from None
+    try:
+        return to_utc(value)
+    except ValueError as exc:
+        raise BadRequest(f"{name} {exc}") from None
+
+
+def _holder(principal: Any) -> str | None:
+    return f"user:{principal.user.id}" if principal is not None else None
+
+
+@router.get("", summary="Get available slots (cal-api-version 2024-09-04)")
+async def get_slots(
+    state: State,
+    principal: OptionalPrincipal,
+    start: Annotated[str, Query(description="ISO 8601 date or date-time (UTC)")],
+    end: Annotated[str, Query(description="ISO 8601 date or date-time (UTC); a date is inclusive")],
+    event_type_id: Annotated[str | None, Query(alias="eventTypeId")] = None,
+    event_type_slug: Annotated[str | None, Query(alias="eventTypeSlug")] = None,
+    username: Annotated[str | None, Query()] = None,
+    time_zone: Annotated[str | None, Query(alias="timeZone")] = None,
+    duration: Annotated[str | None, Query()] = None,
+    format: Annotated[str | None, Query(description="time (default) or range")] = None,
+    booking_uid_to_reschedule: Annotated[str | None, Query(alias="bookingUidToReschedule")] = None,
+) -> JSONResponse:
+    tz = _zone(time_zone)
+    if format not in (None, "", "time", "range"):
+        raise BadRequest("format must be 'time' or 'range'")
+    query = SlotQuery(
+        event_type_id=number("eventTypeId", event_type_id, minimum=1, maximum=2_147_483_647),
+        username=username,
+        event_type_slug=event_type_slug,
+        duration=number("duration", duration, minimum=1, maximum=1440),
+        holder=_holder(principal),
+        reschedule_uid=booking_uid_to_reschedule,
+    )
+    lo, hi = _bound("start", start, tz, end=False), _bound("end", end, tz, end=True)
+    et, found = await slots.available_slots(state.db, query, lo, hi)
+    seated = bool(et.seats_per_time_slot)
+    data: dict[str, list[dict[str, Any]]] = {}
+    for day, day_slots in group_by_local_date(found, tz).items():
+        items = []
+        for s in day_slots:
+            item: dict[str, Any] = {"start": _local_iso(s.start, tz)}
+            if format == "range":
+                item["end"] = _local_iso(s.end, tz)
+            if seated:
+                item["attendeesCount"] = s.attendees_count
+                if s.booking_uid:
+                    item["bookingUid"] = s.booking_uid
+            items.append(item)
+        data[day] = items
+    return ok(data)
+
+
+def _local_iso(moment: datetime, tz: str) -> str:
+    return moment.astimezone(zone(tz)).isoformat(timespec="milliseconds")
+
+
+@router.get("/available", summary="Get available slots (legacy)")
+async def get_available_legacy(
+    state: State,
+    principal: OptionalPrincipal,
+    start_time: Annotated[str, Query(alias="startTime")],
+    end_time: Annotated[str, Query(alias="endTime")],
+    event_type_id: Annotated[str | None, Query(alias="eventTypeId")] = None,
+    event_type_slug: Annotated[str | None, Query(alias="eventTypeSlug")] = None,
+    username: Annotated[str | None, Query(alias="usernameList")] = None,
+    time_zone: Annotated[str | None, Query(alias="timeZone")] = None,
+    duration: Annotated[str | None, Query()] = None,
+    reschedule_uid: Annotated[str | None, Query(alias="rescheduleUid")] = None,
+) -> JSONResponse:
+    tz = _zone(time_zone)
+    query = SlotQuery(
+        event_type_id=number("eventTypeId", event_type_id, minimum=1, maximum=2_147_483_647),
+        username=username,
+        event_type_slug=event_type_slug,
+        duration=number("duration", duration, minimum=1, maximum=1440),
+        holder=_holder(principal),
+        reschedule_uid=reschedule_uid,
+    )
+    lo = _bound("startTime", start_time, tz, end=False)
+    hi = _bound("endTime", end_time, tz, end=True)
+    _, found = await slots.available_slots(state.db, query, lo, hi)
+    grouped = {
+        day: [{"time": iso_z(s.start)} for s in day_slots]
+        for day, day_slots in group_by_local_date(found, tz).items()
+    }
+    return ok({"slots": grouped})
+
+
+class ReserveSlotInput_2024_04_15(Input):
+    event_type_id: BodyId
+    slot_utc_start_date: UtcDateTime
+    slot_utc_end_date: UtcDateTime
+    booking_uid: str | None = None
+
+
+class ReserveSlotInput_2024_09_04(Input):
+    event_type_id: BodyId
+    slot_start: UtcDateTime
+    slot_duration: int | None = Field(None, ge=1, le=1440)
+    reservation_duration: int | None = Field(None, ge=1, le=60)
+
+
+def _reservation_out(r: Reservation) -> dict[str, Any]:
+    rec = r.record
+    return {
+        "eventTypeId": rec.event_type_id,
+        "slotStart": iso_z(rec.slot_start),
+        "slotEnd": iso_z(rec.slot_end),
+        "slotDuration": r.duration,
+        "reservationUid": rec.uid,
+        "reservationDuration": r.reservation_minutes,
+        "reservationUntil": iso_z(rec.expires_at),
+    }
+
+
+def _reservation_minutes(body: ReserveSlotInput_2024_09_04, principal: Any) -> int:
+    if body.reservation_duration is None:
+        return slots.DEFAULT_RESERVATION_MINUTES
+    if principal is None:
+        raise BadRequest("reservationDuration can only be set by authenticated requests")
+    return body.reservation_duration
+
+
+@router.post(
+    "/reserve",
+    status_code=201,
+    summary="Reserve a slot (legacy)",
+    openapi_extra=body_schema(ReserveSlotInput_2024_04_15),
+)
+async def reserve_legacy(
+    request: Request, state: State, principal: OptionalPrincipal
+) -> JSONResponse:
+    body = await parse_body(request, ReserveSlotInput_2024_04_15)
+    minutes = int((body.slot_utc_end_date - body.slot_utc_start_date).total_seconds() // 60)
+    if minutes <= 0:
+        raise BadRequest("slotUtcEndDate must be after slotUtcStartDate")
+    r = await slots.reserve(
+        state.db,
+        body.event_type_id,
+        body.slot_utc_start_date,
+        duration=minutes,
+        holder=_holder(principal),
+    )
+    return ok(r.record.uid, status_code=201)
+
+
+@router.delete("/selected-slot", summary="Delete a reserved slot (legacy)")
+async def delete_selected_slot(
+    state: State, uid: Annotated[str, Query(min_length=1)]
+) -> JSONResponse:
+    await slots.delete_reservation(state.db, uid)
+    return JSONResponse({"status": "success"})
+
+
+@router.post(
+    "/reservations",
+    status_code=201,
+    summary="Reserve a slot (cal-api-version 2024-09-04)",
+    openapi_extra=body_schema(ReserveSlotInput_2024_09_04),
+)
+async def reserve(request: Request, state: State, principal: OptionalPrincipal) -> JSONResponse:
+    body = await parse_body(request, ReserveSlotInput_2024_09_04)
+    r = await slots.reserve(
+        state.db,
+        body.event_type_id,
+        body.slot_start,
+        duration=body.slot_duration,
+        reservation_minutes=_reservation_minutes(body, principal),
+        holder=_holder(principal),
+    )
+    return ok(_reservation_out(r), status_code=201)
+
+
+@router.get("/reservations/{uid}", summary="Get a reserved slot")
+async def get_reservation(uid: str, state: State) -> JSONResponse:
+    return ok(_reservation_out(await slots.get_reservation(state.db, uid)))
+
+
+@router.patch(
+    "/reservations/{uid}",
+    summary="Update a reserved slot",
+    openapi_extra=body_schema(ReserveSlotInput_2024_09_04),
+)
+async def update_reservation(
+    uid: str, request: Request, state: State, principal: OptionalPrincipal
+) -> JSONResponse:
+    body = await parse_body(request, ReserveSlotInput_2024_09_04)
+    r = await slots.update_reservation(
+        state.db,
+        uid,
+        body.event_type_id,
+        body.slot_start,
+        duration=body.slot_duration,
+        reservation_minutes=_reservation_minutes(body, principal),
+        holder=_holder(principal),
+    )
+    return ok(_reservation_out(r))
+
+
+@router.delete("/reservations/{uid}", summary="Delete a reserved slot")
+async def delete_reservation(uid: str, state: State) -> JSONResponse:
+    await slots.delete_reservation(state.db, uid)
+    return JSONResponse({"status": "success"})

@@ -1,0 +1,217 @@
+"""`calgate` command line: serve, database and admin commands."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from calgate.config import Settings
+from calgate.errors import CalgateError
+from calgate.store import migrate
+from calgate.store.db import Database
+
+app = typer.Typer(
+    help="calgate: Cal.com API v2-compatible scheduling server.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
+admin_app = typer.Typer(help="Operator commands.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(admin_app, name="admin")
+
+console = Console()
+err_console = Console(stderr=True)
+
+T = TypeVar("T")
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", help="Database URL (default: $CALGATE_DATABASE_URL or SQLite)."),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+def _settings(database_url: str | None) -> Settings:
+    return Settings.from_env(database_url=database_url).with_secret()
+
+
+def _run(settings: Settings, action: Callable[[Database, Settings], Awaitable[T]]) -> T:
+    """Migrate, then run one admin action against a fresh engine."""
+    migrate.upgrade(settings.database_url)
+
+    async def main() -> T:
+        db = Database(settings.database_url, pool_size=1)
+        try:
+            return await action(db, settings)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(main())
+    except CalgateError as exc:
+        err_console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(1) from exc
+
+
+def _emit(as_json: bool, payload: dict[str, Any], human: str) -> None:
+    if as_json:
+        typer.echo(json.dumps(payload, default=str))
+    else:
+        console.print(human)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    database_url: DatabaseUrl = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Create demo data (once) and print it.")
+    ] = False,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Run the HTTP server (migrations are applied first)."""
+    import os
+
+    import uvicorn
+
+    settings = _settings(database_url)
+    migrate.upgrade(settings.database_url)
+    if demo:
+        from calgate.demo import ensure_demo
+
+        info = _run(settings, ensure_demo)
+        base = f"http://{host}:{port}"
+        console.print(f"[bold]Demo data ready[/bold] at {base}")
+        for key, value in info.items():
+            console.print(f"  {key}: {value}")
+        console.print(f"  try: curl -H 'Authorization: Bearer {info['api_key']}' {base}/v2/me")
+    # The app factory reads settings from the environment in each worker process.
+    os.environ["CALGATE_DATABASE_URL"] = settings.database_url
+    os.environ["CALGATE_SECRET_KEY"] = settings.secret_key
+    logging.basicConfig(level=settings.log_level.upper())
+    uvicorn.run(
+        "calgate.asgi:make_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        proxy_headers=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseUrl = None, revision: str = "heads") -> None:
+    """Apply migrations up to REVISION (default: every head)."""
+    settings = Settings.from_env(database_url=database_url)
+    migrate.upgrade(settings.database_url, revision)
+    console.print(f"database at revision {migrate.current(settings.database_url)}")
+
+
+@admin_app.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Option(help="Login email.")],
+    password: Annotated[str, typer.Option(help="Login password.")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    time_zone: Annotated[str, typer.Option("--time-zone", help="IANA time zone.")],
+    username: Annotated[
+        str | None, typer.Option(help="Public username (default: from email).")
+    ] = None,
+    database_url: DatabaseUrl = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a user with a default Mon-Fri 09:00-17:00 schedule."""
+    from calgate.services import users
+
+    async def action(db: Database, _: Settings) -> dict[str, Any]:
+        async with db.transaction() as session:
+            user = await users.create_user(
+                session,
+                email=email,
+                password=password,
+                name=name,
+                time_zone=time_zone,
+                username=username,
+            )
+            return _user_json(user)
+
+    payload = _run(_settings(database_url), action)
+    _emit(
+        as_json,
+        payload,
+        f"created user {payload['id']} <{payload['email']}> ({payload['username']})",
+    )
+
+
+@admin_app.command("create-api-key")
+def create_api_key(
+    email: Annotated[str, typer.Option(help="Owner's email.")],
+    name: Annotated[str | None, typer.Option(help="Label for the key.")] = None,
+    expires_in_days: Annotated[int | None, typer.Option("--expires-in-days", min=1)] = None,
+    database_url: DatabaseUrl = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an API key; it is printed once and only its hash is stored."""
+    from calgate.services import api_keys, users
+
+    async def action(db: Database, settings: Settings) -> dict[str, Any]:
+        async with db.transaction() as session:
+            user = await users.get_by_email(session, email)
+            issued = await api_keys.create_api_key(
+                session, settings.secret_key, user, name=name, expires_in_days=expires_in_days
+            )
+            return {
+                "id": issued.record.id,
+                "key": issued.key,
+                "userId": user.id,
+                "name": name,
+                "expiresAt": issued.record.expires_at.isoformat()
+                if issued.record.expires_at
+                else None,
+            }
+
+    payload = _run(_settings(database_url), action)
+    _emit(as_json, payload, f"API key (shown once, store it now):\n{payload['key']}")
+
+
+@admin_app.command("list-users")
+def list_users(database_url: DatabaseUrl = None, as_json: JsonFlag = False) -> None:
+    """List users."""
+    from calgate.services import users
+
+    async def action(db: Database, _: Settings) -> list[dict[str, Any]]:
+        async with db.session() as session:
+            return [_user_json(u) for u in await users.list_users(session)]
+
+    rows = _run(_settings(database_url), action)
+    if as_json:
+        typer.echo(json.dumps({"users": rows}))
+        return
+    table = Table("id", "email", "username", "name", "timeZone")
+    for row in rows:
+        table.add_row(
+            str(row["id"]), row["email"], row["username"], row["name"] or "", row["timeZone"]
+        )
+    console.print(table)
+
+
+def _user_json(user: Any) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "username": user.username,
+        "name": user.name,
+        "timeZone": user.time_zone,
+        "defaultScheduleId": user.default_schedule_id,
+    }
+
+
+def main() -> None:
+    app()

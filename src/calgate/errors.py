@@ -1,0 +1,58 @@
+"""One error hierarchy for the whole server; each class carries its wire status and code.
+
+Services raise these; the API layer renders them in Cal.com's error envelope. Nothing here
+imports HTTP code, so services stay framework-free.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class CalgateError(Exception):
+    status_code = 400
+    # Cal.com names errors after the NestJS exception class that produced them.
+    code = "BadRequestException"
+
+    def __init__(self, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class BadRequest(CalgateError):
+    pass
+
+
+class Unauthorized(CalgateError):
+    status_code = 401
+    code = "UnauthorizedException"
+
+
+class Forbidden(CalgateError):
+    status_code = 403
+    code = "ForbiddenException"
+
+
+class NotFound(CalgateError):
+    status_code = 404
+    code = "NotFoundException"
+
+
+class Conflict(CalgateError):
+    status_code = 409
+    code = "ConflictException"
+
+
+class Unprocessable(CalgateError):
+    status_code = 422
+    code = "UnprocessableEntityException"
+
+
+class TooManyRequests(CalgateError):
+    status_code = 429
+    code = "ThrottlerException"
+
+    def __init__(self, message: str, retry_after: int, details: Any = None) -> None:
+        super().__init__(message, details)
+        self.retry_after = retry_after

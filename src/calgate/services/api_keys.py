@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calgate.errors import Unauthorized
+from calgate.security import keys
+from calgate.store.models import ApiKey, User, utcnow
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: str
+    record: ApiKey
+
+
+async def create_api_key(
+    session: AsyncSession,
+    pepper: str,
+    user: User,
+    *,
+    name: str | None = None,
+    expires_in_days: int | None = None,
+    now: datetime | None = None,
+) -> IssuedKey:
+    now = now or utcnow()
+    raw = keys.generate(keys.API_KEY_PREFIX)
+    record = ApiKey(
+        user_id=user.id,
+        name=name,
+        key_hash=keys.digest(pepper, raw),
+        key_prefix=keys.display_prefix(raw),
+        expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
+        created_at=now,
+    )
+    session.add(record)
+    await session.flush()
+    return IssuedKey(key=raw, record=record)
+
+
+async def user_for_api_key(
+    session: AsyncSession, pepper: str, raw: str, *, now: datetime | None = None
+) -> User:
+    row = (
+        await session.execute(
+            select(ApiKey, User)
+            .join(User, User.id == ApiKey.user_id)
+            .where(ApiKey.key_hash == keys.digest(pepper, raw))
+        )
+    ).first()
+    if row is None:
+        raise Unauthorized("Invalid API Key")
+    api_key, user = row
+    if api_key.expires_at is not None and api_key.expires_at <= (now or utcnow()):
+        raise Unauthorized("The API key has expired")
+    return user

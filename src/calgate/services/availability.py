@@ -1,0 +1,239 @@
+"""Gathers what the availability engine needs for an event type's hosts from the store.
+
+The engine (calgate.core) is pure; this module is the one place that turns rows into its
+inputs, so slot queries and booking checks always see the same busy time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calgate.core import (
+    DateOverride,
+    EventRules,
+    ExistingBooking,
+    HostAvailability,
+    Interval,
+    Period,
+    WeeklyWindow,
+)
+from calgate.core import Schedule as CoreSchedule
+from calgate.store.models import (
+    Attendee,
+    Booking,
+    EventType,
+    Host,
+    Schedule,
+    SlotReservation,
+    User,
+)
+
+BLOCKING_STATUSES = ("accepted", "pending")
+# Buffers are capped at a day each, so busy time further than this from the range can't matter.
+MARGIN = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class HostContext:
+    host: Host
+    user: User
+    schedule: Schedule | None
+
+
+def rules_for(et: EventType, week_start: str = "Sunday") -> EventRules:
+    return EventRules(
+        length=et.length,
+        slot_interval=et.slot_interval,
+        minimum_booking_notice=et.minimum_booking_notice,
+        before_buffer=et.before_event_buffer,
+        after_buffer=et.after_event_buffer,
+        period=Period(
+            kind=et.period_type,
+            days=et.period_days,
+            # Cal.com counts calendar days unless told otherwise.
+            calendar_days=et.period_count_calendar_days is not False,
+            start_date=et.period_start_date,
+            end_date=et.period_end_date,
+        ),
+        booking_limits=dict(et.booking_limits or {}),
+        duration_limits=dict(et.duration_limits or {}),
+        only_show_first_available_slot=et.only_show_first_available_slot,
+        seats_per_slot=et.seats_per_time_slot,
+        week_start=week_start,
+        event_type_id=et.id,
+    )
+
+
+def mode_for(et: EventType) -> str:
+    if et.scheduling_type == "ROUND_ROBIN":
+        return "round_robin"
+    if et.scheduling_type == "COLLECTIVE":
+        return "collective"
+    return "single"
+
+
+def core_schedule(schedule: Schedule | None, fallback_zone: str) -> CoreSchedule:
+    if schedule is None:
+        return CoreSchedule(time_zone=fallback_zone, weekly=(), overrides=())
+    weekly = tuple(
+        WeeklyWindow(frozenset(a.days), a.start_minute, a.end_minute)
+        for a in schedule.availability
+        if a.date is None
+    )
+    overrides = tuple(
+        DateOverride(a.date, a.start_minute, a.end_minute)
+        for a in schedule.availability
+        if a.date is not None
+    )
+    return CoreSchedule(time_zone=schedule.time_zone, weekly=weekly, overrides=overrides)
+
+
+async def host_contexts(session: AsyncSession, et: EventType) -> list[HostContext]:
+    user_ids = [h.user_id for h in et.hosts]
+    users = {
+        u.id: u
+        for u in (await session.execute(select(User).where(User.id.in_(user_ids)))).scalars()
+    }
+    wanted = {
+        h.schedule_id or et.schedule_id or users[h.user_id].default_schedule_id for h in et.hosts
+    }
+    wanted.discard(None)
+    schedules = {
+        s.id: s
+        for s in (await session.execute(select(Schedule).where(Schedule.id.in_(wanted)))).scalars()
+    }
+    contexts = []
+    for host in et.hosts:
+        user = users[host.user_id]
+        schedule_id = host.schedule_id or et.schedule_id or user.default_schedule_id
+        schedule = schedules.get(schedule_id) if schedule_id else None
+        # An event-type schedule that belongs to someone else (team event types) falls back to
+        # the host's own default, so one host's hours never leak onto another.
+        if schedule is not None and schedule.user_id != user.id:
+            schedule = schedules.get(user.default_schedule_id) if user.default_schedule_id else None
+        contexts.append(HostContext(host, user, schedule))
+    return contexts
+
+
+def _limit_window(et: EventType, start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    keys = set(et.booking_limits or {}) | set(et.duration_limits or {})
+    if not keys:
+        return start - MARGIN, end + MARGIN
+    # Period limits need every booking in the periods the range touches.
+    span = {"PER_DAY": 2, "PER_WEEK": 8, "PER_MONTH": 32, "PER_YEAR": 367}
+    days = max(span.get(k, 2) for k in keys)
+    return start - timedelta(days=days), end + timedelta(days=days)
+
+
+async def load_hosts(
+    session: AsyncSession,
+    et: EventType,
+    contexts: Sequence[HostContext],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    holder: str | None = None,
+    reservation_uid: str | None = None,
+    ignore_booking_uid: str | None = None,
+) -> list[HostAvailability]:
+    """Busy time and schedules of each host over [start, end) (plus what buffers and limits need).
+
+    Reservations made by ``holder`` (the caller's identity) or the one named by
+    ``reservation_uid`` don't hide slots: a reservation only keeps *others* away.
+    ``ignore_booking_uid`` is the booking being rescheduled, which must not block its own new
+    time.
+    """
+    lo, hi = _limit_window(et, start, end)
+    user_ids = [c.user.id for c in contexts]
+    booking_rows = (
+        await session.execute(
+            select(
+                Booking.user_id,
+                Booking.uid,
+                Booking.start_time,
+                Booking.end_time,
+                Booking.event_type_id,
+                EventType.before_event_buffer,
+                EventType.after_event_buffer,
+                func.count(Attendee.id),
+            )
+            .outerjoin(EventType, EventType.id == Booking.event_type_id)
+            .outerjoin(Attendee, Attendee.booking_id == Booking.id)
+            .where(
+                Booking.user_id.in_(user_ids),
+                Booking.status.in_(BLOCKING_STATUSES),
+                Booking.start_time < hi,
+                Booking.end_time > lo,
+            )
+            .group_by(
+                Booking.id,
+                Booking.user_id,
+                Booking.uid,
+                Booking.start_time,
+                Booking.end_time,
+                Booking.event_type_id,
+                EventType.before_event_buffer,
+                EventType.after_event_buffer,
+            )
+        )
+    ).all()
+    reservation_rows = (
+        await session.execute(
+            select(SlotReservation.user_id, SlotReservation.slot_start, SlotReservation.slot_end)
+            .join(EventType, EventType.id == SlotReservation.event_type_id)
+            .where(
+                SlotReservation.expires_at > now,
+                SlotReservation.slot_start < end + MARGIN,
+                SlotReservation.slot_end > start - MARGIN,
+                or_(
+                    SlotReservation.user_id.in_(user_ids),
+                    and_(SlotReservation.user_id.is_(None), EventType.id == et.id),
+                ),
+                *_not_mine(holder, reservation_uid),
+            )
+        )
+    ).all()
+    hosts = []
+    for ctx in contexts:
+        uid = ctx.user.id
+        bookings = tuple(
+            ExistingBooking(
+                start=row[2],
+                end=row[3],
+                before_buffer=row[5] or 0,
+                after_buffer=row[6] or 0,
+                uid=row[1],
+                event_type_id=row[4],
+                attendees_count=int(row[7]),
+            )
+            for row in booking_rows
+            if row[0] == uid and row[1] != ignore_booking_uid
+        )
+        busy = tuple(
+            Interval(row[1], row[2]) for row in reservation_rows if row[0] == uid or row[0] is None
+        )
+        hosts.append(
+            HostAvailability(
+                host_id=uid,
+                schedule=core_schedule(ctx.schedule, ctx.user.time_zone),
+                bookings=bookings,
+                busy=busy,
+            )
+        )
+    return hosts
+
+
+def _not_mine(holder: str | None, reservation_uid: str | None) -> list[Any]:
+    clauses: list[Any] = []
+    if holder:
+        clauses.append(or_(SlotReservation.holder.is_(None), SlotReservation.holder != holder))
+    if reservation_uid:
+        clauses.append(SlotReservation.uid != reservation_uid)
+    return clauses

@@ -1,0 +1,154 @@
+"""Listing a user's bookings with Cal.com's filters and pagination."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from calgate.services.bookings import BookingView
+from calgate.store.db import Database
+from calgate.store.models import Attendee, Booking, EventType, User, utcnow
+
+STATUS_FILTERS = ("upcoming", "recurring", "past", "cancelled", "unconfirmed", "accepted")
+SORTABLE = {
+    "start": Booking.start_time,
+    "end": Booking.end_time,
+    "created": Booking.created_at,
+    "updated": Booking.updated_at,
+}
+
+
+@dataclass(frozen=True)
+class BookingFilter:
+    statuses: tuple[str, ...] = ()
+    attendee_email: str | None = None
+    attendee_name: str | None = None
+    booking_uid: str | None = None
+    event_type_ids: tuple[int, ...] = ()
+    after_start: datetime | None = None
+    before_end: datetime | None = None
+    after_created: datetime | None = None
+    before_created: datetime | None = None
+    after_updated: datetime | None = None
+    before_updated: datetime | None = None
+    # (field, "asc" | "desc") pairs, applied in order; default start ascending.
+    sort: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    take: int = 100
+    skip: int = 0
+
+
+def _status_clause(status: str, now: datetime) -> Any:
+    blocking = Booking.status.in_(("accepted", "pending"))
+    match status:
+        case "upcoming":
+            return and_(Booking.end_time >= now, blocking)
+        case "past":
+            return and_(Booking.end_time < now, blocking)
+        case "cancelled":
+            return Booking.status.in_(("cancelled", "rejected"))
+        case "unconfirmed":
+            return and_(Booking.end_time >= now, Booking.status == "pending")
+        case "accepted":
+            return Booking.status == "accepted"
+        case _:  # "recurring": calgate has no recurring bookings yet
+            return false()
+
+
+def _where(user: User, f: BookingFilter, now: datetime) -> list[Any]:
+    mine = or_(
+        Booking.user_id == user.id,
+        exists().where(Attendee.booking_id == Booking.id, Attendee.email == user.email),
+    )
+    clauses: list[Any] = [mine]
+    if f.statuses:
+        clauses.append(or_(*(_status_clause(s, now) for s in f.statuses)))
+    if f.attendee_email:
+        clauses.append(
+            exists().where(
+                Attendee.booking_id == Booking.id,
+                func.lower(Attendee.email) == f.attendee_email.lower(),
+            )
+        )
+    if f.attendee_name:
+        clauses.append(
+            exists().where(
+                Attendee.booking_id == Booking.id,
+                func.lower(Attendee.name).contains(f.attendee_name.lower(), autoescape=True),
+            )
+        )
+    if f.booking_uid:
+        clauses.append(Booking.uid == f.booking_uid)
+    if f.event_type_ids:
+        clauses.append(Booking.event_type_id.in_(f.event_type_ids))
+    for column, op, value in (
+        (Booking.start_time, "ge", f.after_start),
+        (Booking.end_time, "le", f.before_end),
+        (Booking.created_at, "ge", f.after_created),
+        (Booking.created_at, "le", f.before_created),
+        (Booking.updated_at, "ge", f.after_updated),
+        (Booking.updated_at, "le", f.before_updated),
+    ):
+        if value is not None:
+            clauses.append(column >= value if op == "ge" else column <= value)
+    return clauses
+
+
+async def list_bookings(
+    db: Database, user: User, f: BookingFilter, *, now: datetime | None = None
+) -> tuple[list[BookingView], int]:
+    now = now or utcnow()
+    where = _where(user, f, now)
+    order = [
+        SORTABLE[name].desc() if direction == "desc" else SORTABLE[name].asc()
+        for name, direction in f.sort
+    ] or [Booking.start_time.asc()]
+    async with db.session() as session:
+        total = int(
+            (await session.execute(select(func.count(Booking.id)).where(*where))).scalar_one()
+        )
+        rows = (
+            await session.execute(
+                select(Booking)
+                .where(*where)
+                .order_by(*order, Booking.id.asc())
+                .offset(f.skip)
+                .limit(f.take)
+                .options(selectinload(Booking.attendees))
+            )
+        ).scalars()
+        bookings = list(rows)
+        return await _views(session, bookings), total
+
+
+async def _views(session: AsyncSession, bookings: list[Booking]) -> list[BookingView]:
+    et_ids = {b.event_type_id for b in bookings if b.event_type_id}
+    user_ids = {b.user_id for b in bookings if b.user_id}
+    uids = [b.uid for b in bookings]
+    ets = {
+        e.id: e
+        for e in (
+            await session.execute(select(EventType).where(EventType.id.in_(et_ids)))
+        ).scalars()
+    }
+    users = {
+        u.id: u
+        for u in (await session.execute(select(User).where(User.id.in_(user_ids)))).scalars()
+    }
+    rows = await session.execute(
+        select(Booking.from_reschedule, Booking.uid).where(Booking.from_reschedule.in_(uids))
+    )
+    successors = {row[0]: row[1] for row in rows}
+    return [
+        BookingView(
+            b,
+            ets.get(b.event_type_id) if b.event_type_id else None,
+            users.get(b.user_id) if b.user_id else None,
+            successors.get(b.uid),
+        )
+        for b in bookings
+    ]

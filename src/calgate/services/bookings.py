@@ -1,0 +1,403 @@
+"""Booking lifecycle: create (atomically with the availability check), reschedule, cancel,
+confirm, decline, no-show.
+
+Double booking is prevented twice over. Inside one transaction the hosts' rows are locked
+(PostgreSQL `SELECT ... FOR UPDATE`; SQLite's write lock taken by `BEGIN IMMEDIATE`), availability
+is checked, and the booking is inserted, so two requests for one slot are serialised and the
+second sees the first. Beneath that, every booking's time on each host's calendar is a
+`booking_blocks` row, and the database itself refuses two overlapping active blocks of one host
+(exclusion constraint / abort trigger), so no code path can double-book even by mistake.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calgate.core import check_booking
+from calgate.core.timezones import is_valid_zone
+from calgate.errors import BadRequest, Forbidden, NotFound
+from calgate.services.availability import (
+    HostContext,
+    host_contexts,
+    load_hosts,
+    mode_for,
+    rules_for,
+)
+from calgate.services.locations import booking_location
+from calgate.store.db import Database
+from calgate.store.models import (
+    Attendee,
+    Booking,
+    BookingBlock,
+    EventType,
+    SlotReservation,
+    User,
+    utcnow,
+)
+
+
+def new_uid() -> str:
+    return secrets.token_urlsafe(16)
+
+
+@dataclass(frozen=True)
+class AttendeeSpec:
+    name: str
+    email: str
+    time_zone: str
+    locale: str | None = None
+    phone_number: str | None = None
+
+
+@dataclass(frozen=True)
+class NewBooking:
+    event_type_id: int
+    start: datetime
+    attendee: AttendeeSpec
+    length: int | None = None
+    guests: tuple[str, ...] = ()
+    responses: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    location: str | None = None
+    reservation_uid: str | None = None
+    # "user:<id>" when the booker is authenticated: their own reservations don't block them.
+    holder: str | None = None
+    # Set by reschedule: the booking this one replaces.
+    rescheduled_from: str | None = None
+    rescheduled_by: str | None = None
+    rescheduling_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class BookingView:
+    """A booking with what every API shape needs to render it."""
+
+    booking: Booking
+    event_type: EventType | None
+    host: User | None
+    rescheduled_to_uid: str | None = None
+    # The seat just taken in a seated booking: the attendee's handle to cancel only that seat.
+    seat_uid: str | None = None
+
+
+async def _lock_users(session: AsyncSession, user_ids: Sequence[int]) -> None:
+    # Sorted so two transactions locking overlapping host sets can't deadlock.
+    await session.execute(
+        select(User.id).where(User.id.in_(sorted(user_ids))).order_by(User.id).with_for_update()
+    )
+
+
+async def _event_type(session: AsyncSession, event_type_id: int) -> EventType:
+    et = await session.get(EventType, event_type_id)
+    if et is None:
+        raise NotFound(f"Event type with id={event_type_id} not found")
+    return et
+
+
+def _check_attendee(spec: AttendeeSpec) -> None:
+    if not is_valid_zone(spec.time_zone):
+        raise BadRequest(f"timeZone: '{spec.time_zone}' is not a valid IANA time zone")
+
+
+async def create_booking(
+    db: Database, req: NewBooking, *, now: datetime | None = None
+) -> BookingView:
+    _check_attendee(req.attendee)
+    try:
+        async with db.transaction(immediate=True) as session:
+            return await _create_in(session, req, now or utcnow())
+    except IntegrityError as exc:
+        # The database's overlap guard fired: someone took this time between our check and
+        # insert on another path. Report it as the conflict it is.
+        raise BadRequest("The requested time is no longer available (conflict)") from exc
+
+
+async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> BookingView:
+    et = await _event_type(session, req.event_type_id)
+    length = req.length or et.length
+    allowed = set((et.settings or {}).get("length_in_minutes_options") or []) | {et.length}
+    if length not in allowed:
+        raise BadRequest(f"lengthInMinutes: {length} is not one of this event type's durations")
+    contexts = await host_contexts(session, et)
+    if not contexts:
+        raise BadRequest("This event type has no hosts")
+    await _lock_users(session, [c.user.id for c in contexts])
+
+    old: Booking | None = None
+    if req.rescheduled_from:
+        old = await _booking_for_update(session, req.rescheduled_from)
+        if old.status in ("cancelled", "rejected"):
+            raise BadRequest(f"Booking {old.uid} is {old.status} and cannot be rescheduled")
+
+    start = req.start
+    end = start + timedelta(minutes=length)
+    hosts = await load_hosts(
+        session,
+        et,
+        contexts,
+        start,
+        end,
+        now,
+        holder=req.holder,
+        reservation_uid=req.reservation_uid,
+        ignore_booking_uid=old.uid if old else None,
+    )
+    decision = check_booking(
+        rules_for(et, contexts[0].user.week_start), hosts, mode_for(et), start, now, length=length
+    )
+    if not decision.ok:
+        raise BadRequest(decision.message, {"reason": decision.reason})
+
+    if et.seats_per_time_slot and decision.booking_uid:
+        booking = await _booking_for_update(session, decision.booking_uid)
+        if len(booking.attendees) >= et.seats_per_time_slot:
+            raise BadRequest("All seats for this time slot are taken")
+        seat = _attendee(req.attendee, now, seat=True)
+        booking.attendees.append(seat)
+        await session.flush()
+        return BookingView(
+            booking, et, _host_user(contexts, booking.user_id), seat_uid=seat.seat_uid
+        )
+
+    chosen = _choose_hosts(contexts, decision.host_ids, mode_for(et))
+    organizer = chosen[0].user
+    if old is not None:
+        old.status = "cancelled"
+        old.rescheduled = True
+        old.rescheduled_by = req.rescheduled_by
+        old.rescheduling_reason = req.rescheduling_reason
+        await session.execute(
+            update(BookingBlock).where(BookingBlock.booking_id == old.id).values(active=False)
+        )
+    attendee_name = req.attendee.name
+    booking = Booking(
+        uid=new_uid(),
+        event_type_id=et.id,
+        user_id=organizer.id,
+        title=f"{et.title} between {organizer.name or organizer.username} and {attendee_name}",
+        description=(req.responses or {}).get("notes"),
+        start_time=start,
+        end_time=end,
+        status="pending" if et.requires_confirmation else "accepted",
+        location=req.location or booking_location(et.locations or []),
+        metadata_=req.metadata,
+        responses={
+            **req.responses,
+            "name": attendee_name,
+            "email": req.attendee.email,
+            **({"guests": list(req.guests)} if req.guests else {}),
+        },
+        from_reschedule=old.uid if old else None,
+        rescheduled_by=req.rescheduled_by if old else None,
+        rescheduling_reason=req.rescheduling_reason if old else None,
+        ics_uid=f"{new_uid()}@calgate",
+        created_at=now,
+        updated_at=now,
+    )
+    first = _attendee(req.attendee, now, seat=bool(et.seats_per_time_slot))
+    booking.attendees = [first] + [
+        Attendee(name=g, email=g, time_zone=req.attendee.time_zone, created_at=now)
+        for g in req.guests
+    ]
+    block_start = start - timedelta(minutes=et.before_event_buffer)
+    block_end = end + timedelta(minutes=et.after_event_buffer)
+    booking.blocks = [
+        BookingBlock(user_id=c.user.id, block_start=block_start, block_end=block_end, active=True)
+        for c in chosen
+    ]
+    session.add(booking)
+    if req.reservation_uid:
+        await session.execute(
+            delete(SlotReservation).where(SlotReservation.uid == req.reservation_uid)
+        )
+    await session.flush()
+    return BookingView(booking, et, organizer, seat_uid=first.seat_uid)
+
+
+def _attendee(spec: AttendeeSpec, now: datetime, *, seat: bool) -> Attendee:
+    return Attendee(
+        name=spec.name,
+        email=spec.email.lower(),
+        time_zone=spec.time_zone,
+        locale=spec.locale,
+        phone_number=spec.phone_number,
+        seat_uid=new_uid() if seat else None,
+        created_at=now,
+    )
+
+
+def _host_user(contexts: Sequence[HostContext], user_id: int | None) -> User | None:
+    return next((c.user for c in contexts if c.user.id == user_id), None)
+
+
+def _choose_hosts(
+    contexts: Sequence[HostContext], free_ids: Sequence[int], mode: str
+) -> list[HostContext]:
+    free = [c for c in contexts if c.user.id in set(free_ids)]
+    if mode == "round_robin":
+        # Highest priority first, then the host listed first; fairness by load comes with
+        # the team event types issue.
+        return [sorted(free, key=lambda c: (-c.host.priority, c.host.id))[0]]
+    return free
+
+
+async def _booking_for_update(session: AsyncSession, uid: str) -> Booking:
+    booking = (
+        await session.execute(select(Booking).where(Booking.uid == uid).with_for_update())
+    ).scalar_one_or_none()
+    if booking is None:
+        raise NotFound(f"Booking with uid={uid} not found")
+    return booking
+
+
+async def view(session: AsyncSession, booking: Booking) -> BookingView:
+    et = await session.get(EventType, booking.event_type_id) if booking.event_type_id else None
+    host = await session.get(User, booking.user_id) if booking.user_id else None
+    successor = (
+        await session.execute(select(Booking.uid).where(Booking.from_reschedule == booking.uid))
+    ).scalar_one_or_none()
+    return BookingView(booking, et, host, successor)
+
+
+async def get_booking(db: Database, uid: str) -> BookingView:
+    async with db.session() as session:
+        booking = (
+            await session.execute(select(Booking).where(Booking.uid == uid))
+        ).scalar_one_or_none()
+        if booking is None:
+            raise NotFound(f"Booking with uid={uid} not found")
+        return await view(session, booking)
+
+
+async def cancel_booking(
+    db: Database,
+    uid: str,
+    *,
+    reason: str | None = None,
+    cancelled_by: str | None = None,
+    seat_uid: str | None = None,
+) -> tuple[BookingView, bool]:
+    """Cancel a booking, or just one seat of it. Returns (booking, only_removed_attendee)."""
+    async with db.transaction(immediate=True) as session:
+        booking = await _booking_for_update(session, uid)
+        if seat_uid is not None:
+            seat = next((a for a in booking.attendees if a.seat_uid == seat_uid), None)
+            if seat is None:
+                raise NotFound(f"Seat {seat_uid} not found in booking {uid}")
+            booking.attendees.remove(seat)
+            await session.flush()
+            if booking.attendees:
+                return await view(session, booking), True
+        if booking.status in ("cancelled", "rejected"):
+            raise BadRequest(f"Booking {uid} is already {booking.status}")
+        booking.status = "cancelled"
+        booking.cancellation_reason = reason
+        booking.cancelled_by = cancelled_by
+        await session.execute(
+            update(BookingBlock).where(BookingBlock.booking_id == booking.id).values(active=False)
+        )
+        await session.flush()
+        return await view(session, booking), False
+
+
+async def reschedule_booking(
+    db: Database,
+    uid: str,
+    start: datetime,
+    *,
+    rescheduled_by: str | None = None,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> BookingView:
+    async with db.session() as session:
+        old = (
+            await session.execute(select(Booking).where(Booking.uid == uid))
+        ).scalar_one_or_none()
+        if old is None:
+            raise NotFound(f"Booking with uid={uid} not found")
+        if old.event_type_id is None:
+            raise BadRequest("The event type of this booking no longer exists")
+        first = old.attendees[0] if old.attendees else None
+        if first is None:
+            raise BadRequest("Booking has no attendee to reschedule")
+        spec = AttendeeSpec(
+            first.name, first.email, first.time_zone, first.locale, first.phone_number
+        )
+        req = NewBooking(
+            event_type_id=old.event_type_id,
+            start=start,
+            attendee=spec,
+            length=int((old.end_time - old.start_time).total_seconds() // 60),
+            guests=tuple(a.email for a in old.attendees[1:]),
+            responses=dict(old.responses or {}),
+            metadata=dict(old.metadata_ or {}),
+            location=old.location,
+            rescheduled_from=uid,
+            rescheduled_by=rescheduled_by,
+            rescheduling_reason=reason,
+        )
+    return await create_booking(db, req, now=now)
+
+
+async def _owned_booking(session: AsyncSession, uid: str, user_id: int) -> Booking:
+    booking = await _booking_for_update(session, uid)
+    if booking.user_id != user_id:
+        # Hosts only; to anyone else the booking does not exist.
+        raise NotFound(f"Booking with uid={uid} not found")
+    return booking
+
+
+async def confirm_booking(db: Database, uid: str, user_id: int) -> BookingView:
+    async with db.transaction(immediate=True) as session:
+        booking = await _owned_booking(session, uid, user_id)
+        if booking.status != "pending":
+            raise BadRequest(
+                f"Only pending bookings can be confirmed; this one is {booking.status}"
+            )
+        booking.status = "accepted"
+        await session.flush()
+        return await view(session, booking)
+
+
+async def decline_booking(db: Database, uid: str, user_id: int, reason: str | None) -> BookingView:
+    async with db.transaction(immediate=True) as session:
+        booking = await _owned_booking(session, uid, user_id)
+        if booking.status != "pending":
+            raise BadRequest(f"Only pending bookings can be declined; this one is {booking.status}")
+        booking.status = "rejected"
+        booking.rejection_reason = reason
+        await session.execute(
+            update(BookingBlock).where(BookingBlock.booking_id == booking.id).values(active=False)
+        )
+        await session.flush()
+        return await view(session, booking)
+
+
+async def mark_absent(
+    db: Database, uid: str, user_id: int, *, host: bool | None, attendees: dict[str, bool]
+) -> BookingView:
+    async with db.transaction(immediate=True) as session:
+        booking = await _owned_booking(session, uid, user_id)
+        if host is not None:
+            booking.no_show_host = host
+        by_email = {a.email.lower(): a for a in booking.attendees}
+        for email, absent in attendees.items():
+            attendee = by_email.get(email.lower())
+            if attendee is None:
+                raise BadRequest(f"attendees: {email} is not an attendee of this booking")
+            attendee.no_show = absent
+        await session.flush()
+        return await view(session, booking)
+
+
+def require_host(view_: BookingView, user_id: int) -> None:
+    if view_.booking.user_id != user_id:
+        raise Forbidden("Only the booking's host can do this")

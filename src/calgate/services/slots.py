@@ -1,0 +1,203 @@
+"""Slot queries and reservations (Cal.com's "selected slots")."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calgate.core import Slot, check_booking, compute_slots
+from calgate.errors import BadRequest, NotFound
+from calgate.services import event_types
+from calgate.services.availability import host_contexts, load_hosts, mode_for, rules_for
+from calgate.store.db import Database
+from calgate.store.models import EventType, SlotReservation, utcnow
+
+DEFAULT_RESERVATION_MINUTES = 5
+MAX_RANGE = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class SlotQuery:
+    event_type_id: int | None = None
+    username: str | None = None
+    event_type_slug: str | None = None
+    duration: int | None = None
+    holder: str | None = None
+    reschedule_uid: str | None = None
+
+
+async def resolve_event_type(session: AsyncSession, query: SlotQuery) -> EventType:
+    if query.event_type_id is not None:
+        return await event_types.get_public_event_type(session, query.event_type_id)
+    if query.event_type_slug and query.username:
+        return await event_types.find_by_slug(session, query.username, query.event_type_slug)
+    raise BadRequest("Provide eventTypeId, or eventTypeSlug together with username")
+
+
+def _length(et: EventType, duration: int | None) -> int:
+    if duration is None:
+        return et.length
+    allowed = set((et.settings or {}).get("length_in_minutes_options") or []) | {et.length}
+    if duration not in allowed:
+        raise BadRequest(f"duration: {duration} is not one of this event type's durations")
+    return duration
+
+
+async def available_slots(
+    db: Database, query: SlotQuery, start: datetime, end: datetime, *, now: datetime | None = None
+) -> tuple[EventType, list[Slot]]:
+    now = now or utcnow()
+    if end <= start:
+        raise BadRequest("end must be after start")
+    if end - start > MAX_RANGE:
+        raise BadRequest("The requested range may span at most 366 days")
+    async with db.session() as session:
+        et = await resolve_event_type(session, query)
+        length = _length(et, query.duration)
+        contexts = await host_contexts(session, et)
+        hosts = await load_hosts(
+            session,
+            et,
+            contexts,
+            start,
+            end,
+            now,
+            holder=query.holder,
+            ignore_booking_uid=query.reschedule_uid,
+        )
+    week_start = contexts[0].user.week_start if contexts else "Sunday"
+    slots = compute_slots(
+        rules_for(et, week_start), hosts, mode_for(et), start, end, now, length=length
+    )
+    return et, slots
+
+
+@dataclass(frozen=True)
+class Reservation:
+    record: SlotReservation
+    duration: int
+    reservation_minutes: int
+
+
+async def reserve(
+    db: Database,
+    event_type_id: int,
+    slot_start: datetime,
+    *,
+    duration: int | None = None,
+    reservation_minutes: int = DEFAULT_RESERVATION_MINUTES,
+    holder: str | None = None,
+    now: datetime | None = None,
+) -> Reservation:
+    now = now or utcnow()
+    async with db.transaction(immediate=True) as session:
+        et = await event_types.get_public_event_type(session, event_type_id)
+        length = _length(et, duration)
+        contexts = await host_contexts(session, et)
+        end = slot_start + timedelta(minutes=length)
+        hosts = await load_hosts(session, et, contexts, slot_start, end, now, holder=holder)
+        decision = check_booking(
+            rules_for(et, contexts[0].user.week_start if contexts else "Sunday"),
+            hosts,
+            mode_for(et),
+            slot_start,
+            now,
+            length=length,
+        )
+        if not decision.ok:
+            raise BadRequest(decision.message, {"reason": decision.reason})
+        single = [c.user.id for c in contexts]
+        record = SlotReservation(
+            uid=str(uuid.uuid4()),
+            event_type_id=et.id,
+            user_id=single[0] if len(single) == 1 else None,
+            slot_start=slot_start,
+            slot_end=end,
+            expires_at=now + timedelta(minutes=reservation_minutes),
+            holder=holder,
+            created_at=now,
+        )
+        session.add(record)
+        await session.flush()
+        return Reservation(record, length, reservation_minutes)
+
+
+async def get_reservation(db: Database, uid: str, *, now: datetime | None = None) -> Reservation:
+    now = now or utcnow()
+    async with db.session() as session:
+        record = await _reservation(session, uid, now)
+        return _as_reservation(record)
+
+
+def _as_reservation(record: SlotReservation) -> Reservation:
+    duration = int((record.slot_end - record.slot_start).total_seconds() // 60)
+    minutes = max(0, round((record.expires_at - record.created_at).total_seconds() / 60))
+    return Reservation(record, duration, minutes)
+
+
+async def _reservation(session: AsyncSession, uid: str, now: datetime) -> SlotReservation:
+    record = (
+        await session.execute(select(SlotReservation).where(SlotReservation.uid == uid))
+    ).scalar_one_or_none()
+    if record is None or record.expires_at <= now:
+        raise NotFound(f"Reserved slot with uid={uid} not found")
+    return record
+
+
+async def update_reservation(
+    db: Database,
+    uid: str,
+    event_type_id: int,
+    slot_start: datetime,
+    *,
+    duration: int | None = None,
+    reservation_minutes: int = DEFAULT_RESERVATION_MINUTES,
+    holder: str | None = None,
+    now: datetime | None = None,
+) -> Reservation:
+    now = now or utcnow()
+    async with db.transaction(immediate=True) as session:
+        record = await _reservation(session, uid, now)
+        et = await event_types.get_public_event_type(session, event_type_id)
+        length = _length(et, duration)
+        contexts = await host_contexts(session, et)
+        end = slot_start + timedelta(minutes=length)
+        hosts = await load_hosts(
+            session, et, contexts, slot_start, end, now, holder=holder, reservation_uid=uid
+        )
+        decision = check_booking(
+            rules_for(et, contexts[0].user.week_start if contexts else "Sunday"),
+            hosts,
+            mode_for(et),
+            slot_start,
+            now,
+            length=length,
+        )
+        if not decision.ok:
+            raise BadRequest(decision.message, {"reason": decision.reason})
+        record.event_type_id = et.id
+        record.slot_start = slot_start
+        record.slot_end = end
+        record.created_at = now
+        record.expires_at = now + timedelta(minutes=reservation_minutes)
+        await session.flush()
+        return Reservation(record, length, reservation_minutes)
+
+
+async def delete_reservation(db: Database, uid: str) -> None:
+    async with db.transaction() as session:
+        result = await session.execute(delete(SlotReservation).where(SlotReservation.uid == uid))
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            raise NotFound(f"Reserved slot with uid={uid} not found")
+
+
+async def purge_expired(db: Database, *, now: datetime | None = None) -> int:
+    async with db.transaction() as session:
+        result = await session.execute(
+            delete(SlotReservation).where(SlotReservation.expires_at <= (now or utcnow()))
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,116 @@
+"""Engine and session handling for SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import NullPool
+
+# Execution option the SQLite "begin" hook reads to open the transaction as BEGIN IMMEDIATE.
+_IMMEDIATE = "calgate_sqlite_immediate"
+
+
+def _normalise(url: str | URL) -> URL:
+    u = make_url(url) if isinstance(url, str) else url
+    backend = u.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        return u.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        return u
+    raise ValueError(f"unsupported database URL {u.render_as_string(hide_password=True)!r}")
+
+
+def async_url(url: str | URL) -> URL:
+    u = _normalise(url)
+    return u.set(drivername="sqlite+aiosqlite") if u.get_backend_name() == "sqlite" else u
+
+
+def sync_url(url: str | URL) -> URL:
+    u = _normalise(url)
+    return u.set(drivername="sqlite+pysqlite") if u.get_backend_name() == "sqlite" else u
+
+
+def is_sqlite(url: str | URL) -> bool:
+    return _normalise(url).get_backend_name() == "sqlite"
+
+
+def install_sqlite_hooks(sync_engine: Any) -> None:
+    """WAL, foreign keys and explicit transaction control for SQLite.
+
+    pysqlite's own implicit BEGIN is switched off so that we decide how each transaction starts:
+    writes that check-then-insert (bookings) start with BEGIN IMMEDIATE and are serialised by
+    SQLite's write lock, which is what makes "check availability, then insert" atomic.
+    """
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """Owns the async engine; hands out sessions for reads and for write transactions."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+        self.url = async_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.is_sqlite:
+            if self.url.database in (None, "", ":memory:"):
+                raise ValueError("in-memory SQLite is not supported; use a file path")
+        else:
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            install_sqlite_hooks(self.engine.sync_engine)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads (and simple writes); commit explicitly if you write."""
+        async with self.sessionmaker() as session:
+            yield session
+
+    @asynccontextmanager
+    async def transaction(self, *, immediate: bool = False) -> AsyncIterator[AsyncSession]:
+        """One committed-or-rolled-back unit of work.
+
+        ``immediate`` takes SQLite's write lock at BEGIN; use it whenever the transaction reads
+        state to decide what to write. PostgreSQL relies on row locks and constraints instead.
+        """
+        async with self.sessionmaker() as session, session.begin():
+            if self.is_sqlite and immediate:
+                # Procuring the connection with the option set makes the begin hook see it.
+                await session.connection(execution_options={_IMMEDIATE: True})
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def null_pool_engine(url: str) -> AsyncEngine:
+    """Engine without pooling, for short-lived CLI commands."""
+    engine = create_async_engine(async_url(url), poolclass=NullPool)
+    if is_sqlite(url):
+        install_sqlite_hooks(engine.sync_engine)
+    return engine

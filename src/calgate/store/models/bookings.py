@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from calgate.store.models.base import Base, Timestamped
+from calgate.store.types import JSONType, UTCDateTime
+
+
+class Booking(Timestamped, Base):
+    __tablename__ = "bookings"
+    __table_args__ = (Index("ix_bookings_user_start", "user_id", "start_time"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(64), unique=True)
+    event_type_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event_types.id", ondelete="SET NULL"), index=True
+    )
+    # The organizer: the host the booking was made with.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(512))
+    description: Mapped[str | None] = mapped_column(Text)
+    start_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    # accepted | pending | cancelled | rejected (Cal.com's BookingStatus, lower-cased).
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    location: Mapped[str | None] = mapped_column(Text)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
+    responses: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_by: Mapped[str | None] = mapped_column(String(320))
+    rescheduled: Mapped[bool] = mapped_column(Boolean, default=False)
+    rescheduled_by: Mapped[str | None] = mapped_column(String(320))
+    from_reschedule: Mapped[str | None] = mapped_column(String(64), index=True)
+    rescheduling_reason: Mapped[str | None] = mapped_column(Text)
+    no_show_host: Mapped[bool] = mapped_column(Boolean, default=False)
+    ics_uid: Mapped[str | None] = mapped_column(String(128))
+
+    attendees: Mapped[list[Attendee]] = relationship(
+        back_populates="booking",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+        order_by="Attendee.id",
+    )
+    blocks: Mapped[list[BookingBlock]] = relationship(
+        back_populates="booking", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Attendee(Base):
+    __tablename__ = "attendees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    time_zone: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    phone_number: Mapped[str | None] = mapped_column(String(32))
+    no_show: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set for a seat in a seated booking; lets one attendee cancel only their seat.
+    seat_uid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    booking: Mapped[Booking] = relationship(back_populates="attendees")
+
+
+class BookingBlock(Base):
+    """The time a booking holds on one host's calendar, buffers included.
+
+    This row is what the database uses to refuse double bookings: an exclusion constraint on
+    PostgreSQL and an abort trigger on SQLite reject two active blocks of one host that overlap.
+    A collective booking holds one block per host.
+    """
+
+    __tablename__ = "booking_blocks"
+    __table_args__ = (Index("ix_booking_blocks_user_range", "user_id", "block_start", "block_end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    block_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    block_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+
+    booking: Mapped[Booking] = relationship(back_populates="blocks")
+
+
+class SlotReservation(Base):
+    """A short hold on a slot (Cal.com's "selected slot"), hidden from everyone but its holder."""
+
+    __tablename__ = "slot_reservations"
+    __table_args__ = (Index("ix_slot_reservations_et_start", "event_type_id", "slot_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(64), unique=True)
+    event_type_id: Mapped[int] = mapped_column(ForeignKey("event_types.id", ondelete="CASCADE"))
+    # The host whose time is held (NULL: every host of the event type).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    slot_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    slot_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Who holds it: "user:<id>" for an authenticated caller, else an opaque client token.
+    holder: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.testclient import TestClient
+
+
+def test_health(client: TestClient) -> None:
+    assert client.get("/health").json() == {"status": "ok"}
+
+
+def test_me_requires_credentials(client: TestClient) -> None:
+    r = client.get("/v2/me")
+    assert r.status_code == 401
+    body = r.json()
+    assert body["status"] == "error"
+    assert body["error"]["code"] == "UnauthorizedException"
+    assert body["path"] == "/v2/me"
+
+
+def test_me_rejects_unknown_key(client: TestClient) -> None:
+    r = client.get("/v2/me", headers={"Authorization": "Bearer cal_nope"})
+    assert r.status_code == 401
+
+
+def test_me_returns_profile(client: TestClient, make_account: Any) -> None:
+    acct = make_account(email="ada@example.com", time_zone="Europe/London", name="Ada")
+    r = client.get("/v2/me", headers=acct.headers)
+    assert r.status_code == 200, r.text
+    data = r.json()["data"]
+    assert data == {
+        "id": acct.id,
+        "username": "ada",
+        "email": "ada@example.com",
+        "name": "Ada",
+        "avatarUrl": None,
+        "bio": None,
+        "timeFormat": 12,
+        "defaultScheduleId": acct.default_schedule_id,
+        "weekStart": "Sunday",
+        "timeZone": "Europe/London",
+        "organizationId": None,
+    }
+
+
+def test_raw_key_without_bearer(client: TestClient, make_account: Any) -> None:
+    acct = make_account()
+    r = client.get("/v2/me", headers={"Authorization": acct.key})
+    assert r.status_code == 200
+
+
+def test_patch_me(client: TestClient, make_account: Any) -> None:
+    acct = make_account()
+    r = client.patch(
+        "/v2/me", headers=acct.headers, json={"bio": "Updated bio", "name": "New Name"}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["bio"] == "Updated bio"
+    assert client.get("/v2/me", headers=acct.headers).json()["data"]["name"] == "New Name"
+
+
+def test_patch_me_validates(client: TestClient, make_account: Any) -> None:
+    acct = make_account()
+    r = client.patch("/v2/me", headers=acct.headers, json={"timeZone": "Mars/Olympus"})
+    assert r.status_code == 400
+    assert "timeZone" in r.json()["error"]["message"]
+    r = client.patch("/v2/me", headers=acct.headers, json={"timeFormat": 13})
+    assert r.status_code == 400
+    assert "timeFormat" in r.json()["error"]["message"]
+    r = client.patch("/v2/me", headers=acct.headers, content=b"{not json")
+    assert r.status_code == 400

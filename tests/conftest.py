@@ -1,0 +1,158 @@
+"""Shared fixtures: a migrated database (SQLite by default, PostgreSQL when
+CALGATE_TEST_DATABASE_URL points at one), the app, and helpers to make users and keys."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from starlette.testclient import TestClient
+
+from calgate.app import create_app
+from calgate.config import Settings
+from calgate.core.timezones import use_pinned_tzdata
+from calgate.store import migrate
+from calgate.store.db import sync_url
+from calgate.store.models import Base
+
+use_pinned_tzdata()
+
+TEST_SECRET = "test-secret-key-not-for-production"
+
+
+def _pg_admin_url(url: str) -> str:
+    return sync_url(url).set(database="postgres").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A freshly migrated database for this test session."""
+    configured = os.environ.get("CALGATE_TEST_DATABASE_URL", "")
+    if configured.startswith(("postgresql", "postgres")):
+        name = f"calgate_test_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(_pg_admin_url(configured), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(configured).set(database=name).render_as_string(hide_password=False)
+        try:
+            migrate.upgrade(url)
+            yield url
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    else:
+        path = Path(tmp_path_factory.mktemp("db")) / "calgate.db"
+        url = f"sqlite:///{path}"
+        migrate.upgrade(url)
+        yield url
+
+
+def _wipe(url: str) -> None:
+    engine = create_engine(sync_url(url))
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+            conn.exec_driver_sql("DELETE FROM sqlite_sequence") if _has_sequence(conn) else None
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+    engine.dispose()
+
+
+def _has_sequence(conn: Any) -> bool:
+    return bool(
+        conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").first()
+    )
+
+
+@pytest.fixture
+def db_url(database_url: str) -> Iterator[str]:
+    """The session database, emptied after each test."""
+    yield database_url
+    _wipe(database_url)
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(database_url=db_url, secret_key=TEST_SECRET)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        yield c
+
+
+@dataclass
+class Account:
+    id: int
+    email: str
+    username: str
+    key: str
+    default_schedule_id: int
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+@pytest.fixture
+def make_account(client: TestClient, settings: Settings) -> Any:
+    """Create a user plus an API key through the service layer, as the admin CLI does."""
+    from calgate.services import api_keys, users
+
+    counter = iter(range(1, 10_000))
+
+    def make(
+        email: str | None = None, time_zone: str = "America/New_York", name: str | None = None
+    ) -> Account:
+        n = next(counter)
+        email = email or f"user{n}@example.com"
+
+        async def create() -> Account:
+            db = client.app.state.calgate.db  # type: ignore[attr-defined]
+            async with db.transaction() as session:
+                user = await users.create_user(
+                    session,
+                    email=email,
+                    password="correct horse battery",
+                    name=name or f"User {n}",
+                    time_zone=time_zone,
+                )
+                issued = await api_keys.create_api_key(session, settings.secret_key, user)
+                assert user.default_schedule_id is not None
+                return Account(
+                    user.id, user.email, user.username, issued.key, user.default_schedule_id
+                )
+
+        assert client.portal is not None
+        return client.portal.call(create)
+
+    return make
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Tests of the pure domain need no database, so the PostgreSQL pass skips them.
+    for item in items:
+        if "/tests/core/" in str(item.path):
+            item.add_marker(pytest.mark.pure)
+
+
+@pytest.fixture
+def live_url(settings: Settings) -> Iterator[str]:
+    """The app served by real uvicorn on a loopback port."""
+    from tests.support.server import live_server
+
+    with live_server(create_app(settings)) as url:
+        yield url
