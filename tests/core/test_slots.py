@@ -370,3 +370,46 @@ def test_team_modes_combine_single_host_answers(
             assert s.host_ids == (1, 2)
             assert check_booking(rules, [h1], "single", s.start, now).ok
             assert check_booking(rules, [h2], "single", s.start, now).ok
+
+
+@pytest.mark.parametrize(
+    ("tz", "before", "after", "first_before", "first_after"),
+    [
+        # Europe/London: BST starts Sunday 2026-03-29; 09:00 is 09:00Z, then 08:00Z.
+        (
+            "Europe/London",
+            date(2026, 3, 27),
+            date(2026, 3, 30),
+            utc(2026, 3, 27, 9),
+            utc(2026, 3, 30, 8),
+        ),
+        # Australia/Sydney: AEDT ends Sunday 2026-04-05; 09:00 is 22:00Z (day before), then 23:00Z.
+        (
+            "Australia/Sydney",
+            date(2026, 4, 3),
+            date(2026, 4, 6),
+            utc(2026, 4, 2, 22),
+            utc(2026, 4, 5, 23),
+        ),
+        # America/New_York: EDT starts Sunday 2026-03-08; 09:00 is 14:00Z, then 13:00Z.
+        (
+            "America/New_York",
+            date(2026, 3, 6),
+            date(2026, 3, 9),
+            utc(2026, 3, 6, 14),
+            utc(2026, 3, 9, 13),
+        ),
+    ],
+)
+def test_dst_week_moves_utc_starts_but_not_local_hours(
+    tz: str, before: date, after: date, first_before: datetime, first_after: datetime
+) -> None:
+    rules = EventRules(length=60)
+    h = host(tz)
+    lo = first_before - timedelta(hours=12)
+    slots = compute_slots(rules, [h], "single", lo, lo + timedelta(days=5), utc(2026, 3, 1))
+    by_day = group_by_local_date(slots, tz)
+    assert by_day[before.isoformat()][0].start == first_before
+    assert by_day[after.isoformat()][0].start == first_after
+    # Eight one-hour slots each working day, on both sides of the change.
+    assert {len(v) for v in by_day.values()} == {8}

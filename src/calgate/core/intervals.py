@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class Interval:
-    """[start, end): a booking ending at 10:00 doesn't clash with one starting at 10:00."""
+class Interval(NamedTuple):
+    """[start, end): a booking ending at 10:00 doesn't clash with one starting at 10:00.
+
+    A NamedTuple rather than a frozen dataclass: slot queries build thousands per request and
+    tuple construction is several times cheaper, with the same immutability and ordering.
+    """
 
     start: datetime
     end: datetime
@@ -22,10 +26,13 @@ class Interval:
         return self.start <= other.start and other.end <= self.end
 
 
+_START = itemgetter(0)
+
+
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
     """Sorted, disjoint union; touching intervals join, so 09-12 and 12-17 make 09-17."""
     out: list[Interval] = []
-    for iv in sorted(i for i in intervals if i.start < i.end):
+    for iv in sorted((i for i in intervals if i.start < i.end), key=_START):
         if out and iv.start <= out[-1].end:
             if iv.end > out[-1].end:
                 out[-1] = Interval(out[-1].start, iv.end)

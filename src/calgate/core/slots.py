@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
+from typing import NamedTuple
 
 from calgate.core.intervals import Interval, IntervalIndex, intersect, merge
 from calgate.core.limits import LimitTracker
@@ -48,8 +50,9 @@ class EventRules:
     event_type_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ExistingBooking:
+class ExistingBooking(NamedTuple):
+    """A booking on a host's calendar (a NamedTuple: built per row on every slot query)."""
+
     start: datetime
     end: datetime
     before_buffer: int = 0
@@ -110,22 +113,14 @@ class _HostView:
         seats = rules.seats_per_slot or 0
         # A seated booking with room left is a slot to join, not busy time.
         self.open_seats = {b.start: b for b in ours if seats and b.attendees_count < seats}
+        open_seats = self.open_seats
         blocking = [
-            Interval(
-                b.start - timedelta(minutes=b.before_buffer),
-                b.end + timedelta(minutes=b.after_buffer),
-            )
-            for b in host.bookings
-            if not (seats and b.start in self.open_seats and self.open_seats[b.start] is b)
+            _padded(b) for b in host.bookings if not (open_seats and open_seats.get(b.start) is b)
         ]
         self.busy = IntervalIndex([*blocking, *host.busy])
-        self.seat_busy = [
-            Interval(
-                b.start - timedelta(minutes=b.before_buffer),
-                b.end + timedelta(minutes=b.after_buffer),
-            )
-            for b in self.open_seats.values()
-        ]
+        self.seat_busy = [_padded(b) for b in open_seats.values()]
+        self._before = _td(rules.before_buffer)
+        self._after = _td(rules.after_buffer)
         self.limits = LimitTracker(
             rules.booking_limits,
             rules.duration_limits,
@@ -147,11 +142,7 @@ class _HostView:
                 "outside_availability",
                 "The requested time is outside the host's available hours",
             )
-        rules = self.rules
-        padded = Interval(
-            start - timedelta(minutes=rules.before_buffer),
-            end + timedelta(minutes=rules.after_buffer),
-        )
+        padded = Interval(start - self._before, end + self._after)
         seat = self.open_seats.get(start)
         if seat is not None and seat.end != end:
             seat = None
@@ -166,6 +157,17 @@ class _HostView:
             if hit is not None:
                 return _Verdict(False, hit[0], hit[1])
         return _Verdict(True, seat=seat) if seat is not None else _FREE
+
+
+@cache
+def _td(minutes: int) -> timedelta:
+    # Buffers take few distinct values; building a timedelta per booking per query adds up.
+    return timedelta(minutes=minutes)
+
+
+def _padded(b: ExistingBooking) -> Interval:
+    """A booking's time on the calendar, widened by its own event type's buffers."""
+    return Interval(b.start - _td(b.before_buffer), b.end + _td(b.after_buffer))
 
 
 def _same_event_type(b: ExistingBooking, rules: EventRules) -> bool:

@@ -152,8 +152,17 @@ async def load_hosts(
     """
     lo, hi = _limit_window(et, start, end)
     user_ids = [c.user.id for c in contexts]
+    # Core statements on the session's connection: this runs on every slot query, and ORM
+    # result processing would cost more than the query itself.
+    conn = await session.connection()
+    in_range = (
+        Booking.user_id.in_(user_ids),
+        Booking.status.in_(BLOCKING_STATUSES),
+        Booking.start_time < hi,
+        Booking.end_time > lo,
+    )
     booking_rows = (
-        await session.execute(
+        await conn.execute(
             select(
                 Booking.user_id,
                 Booking.uid,
@@ -162,30 +171,23 @@ async def load_hosts(
                 Booking.event_type_id,
                 EventType.before_event_buffer,
                 EventType.after_event_buffer,
-                func.count(Attendee.id),
             )
             .outerjoin(EventType, EventType.id == Booking.event_type_id)
-            .outerjoin(Attendee, Attendee.booking_id == Booking.id)
-            .where(
-                Booking.user_id.in_(user_ids),
-                Booking.status.in_(BLOCKING_STATUSES),
-                Booking.start_time < hi,
-                Booking.end_time > lo,
-            )
-            .group_by(
-                Booking.id,
-                Booking.user_id,
-                Booking.uid,
-                Booking.start_time,
-                Booking.end_time,
-                Booking.event_type_id,
-                EventType.before_event_buffer,
-                EventType.after_event_buffer,
-            )
+            .where(*in_range)
         )
     ).all()
+    # Attendee counts only matter for seats, i.e. for this seated event type's own bookings.
+    seats_taken: dict[str, int] = {}
+    if et.seats_per_time_slot:
+        seat_rows = await conn.execute(
+            select(Booking.uid, func.count(Attendee.id))
+            .join(Attendee, Attendee.booking_id == Booking.id)
+            .where(*in_range, Booking.event_type_id == et.id)
+            .group_by(Booking.uid)
+        )
+        seats_taken = {row[0]: int(row[1]) for row in seat_rows}
     reservation_rows = (
-        await session.execute(
+        await conn.execute(
             select(SlotReservation.user_id, SlotReservation.slot_start, SlotReservation.slot_end)
             .join(EventType, EventType.id == SlotReservation.event_type_id)
             .where(
@@ -203,15 +205,10 @@ async def load_hosts(
     hosts = []
     for ctx in contexts:
         uid = ctx.user.id
+        # Positional: (start, end, before_buffer, after_buffer, uid, event_type_id, attendees).
         bookings = tuple(
             ExistingBooking(
-                start=row[2],
-                end=row[3],
-                before_buffer=row[5] or 0,
-                after_buffer=row[6] or 0,
-                uid=row[1],
-                event_type_id=row[4],
-                attendees_count=int(row[7]),
+                row[2], row[3], row[5] or 0, row[6] or 0, row[1], row[4], seats_taken.get(row[1], 1)
             )
             for row in booking_rows
             if row[0] == uid and row[1] != ignore_booking_uid
