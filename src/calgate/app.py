@@ -13,10 +13,11 @@ from sqlalchemy import text
 from calgate import __version__
 from calgate.api import errors, openapi
 from calgate.api.deps import AppState
-from calgate.api.routes import ROUTERS
+from calgate.api.routes import routers_for
 from calgate.config import Settings
 from calgate.core.timezones import use_pinned_tzdata
 from calgate.store.db import Database
+from calgate.webhooks.worker import Dispatcher
 
 log = logging.getLogger("calgate")
 
@@ -30,9 +31,17 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url, pool_size=settings.pool_size)
         app.state.calgate = AppState(settings=settings, db=db)
+        if settings.role == "all":
+            await _wire_embedded_gateway(app, settings, db)
+        webhooks_here = settings.webhook_worker and settings.serves_scheduler
+        dispatcher = Dispatcher(db, settings) if webhooks_here else None
+        if dispatcher is not None:
+            await dispatcher.start()
         try:
             yield
         finally:
+            if dispatcher is not None:
+                await dispatcher.stop()
             await db.dispose()
 
     app = FastAPI(
@@ -42,7 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    for router in ROUTERS:
+    for router in routers_for(settings.role):
         app.include_router(router)
 
     @app.get("/health", tags=["Health"], summary="Readiness check")
@@ -54,3 +63,17 @@ def create_app(settings: Settings) -> FastAPI:
 
     openapi.install(app)
     return app
+
+
+async def _wire_embedded_gateway(app: FastAPI, settings: Settings, db: Database) -> None:
+    """All-in-one: register the gateway at the embedded OAuth server and, when its provider is
+    this very process, let it call in without a loopback HTTP round trip. Runs before the
+    gateway's own start-up, which reads both (tests may preset their own settings)."""
+    from calgate import allinone
+
+    if getattr(app.state, "gateway_settings", None) is None:
+        app.state.gateway_settings = await allinone.register_embedded_gateway(db, settings)
+    if getattr(app.state, "gateway_mounts", None) is None and allinone.points_at_us(
+        app.state.gateway_settings, settings
+    ):
+        app.state.gateway_mounts = allinone.in_process_mounts(app, settings)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -25,7 +26,8 @@ admin_app = typer.Typer(help="Operator commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 
-console = Console()
+# soft_wrap: keys and URLs must stay on one line (copy-paste, scripts reading stdout).
+console = Console(soft_wrap=True)
 err_console = Console(stderr=True)
 
 T = TypeVar("T")
@@ -75,26 +77,54 @@ def serve(
         bool, typer.Option("--demo", help="Create demo data (once) and print it.")
     ] = False,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    role: Annotated[
+        str,
+        typer.Option(
+            help="all: scheduler, OAuth pages and gateway on one port; "
+            "scheduler: /v2 and /auth only; gateway: /connections, /connect and /cal-com only."
+        ),
+    ] = "all",
 ) -> None:
     """Run the HTTP server (migrations are applied first)."""
     import os
 
     import uvicorn
 
-    settings = _settings(database_url)
+    from calgate.config import ROLES
+
+    if role not in ROLES:
+        raise typer.BadParameter(f"must be one of {', '.join(ROLES)}", param_hint="--role")
+    settings = replace(_settings(database_url), role=role)
+    if not os.environ.get("CALGATE_PUBLIC_URL"):
+        # Redirect URIs, connect links and the gateway's view of "itself" must name the port
+        # actually served.
+        settings = replace(settings, public_url=f"http://{host}:{port}")
     migrate.upgrade(settings.database_url)
     if demo:
+        from calgate.allinone import ensure_demo_connection
         from calgate.demo import ensure_demo
 
         info = _run(settings, ensure_demo)
+        if settings.serves_gateway:
+
+            async def connect(db: Database, s: Settings) -> dict[str, Any]:
+                return await ensure_demo_connection(db, s, int(info["user_id"]))
+
+            info.update(_run(settings, connect))
         base = f"http://{host}:{port}"
         console.print(f"[bold]Demo data ready[/bold] at {base}")
         for key, value in info.items():
             console.print(f"  {key}: {value}")
         console.print(f"  try: curl -H 'Authorization: Bearer {info['api_key']}' {base}/v2/me")
+        if "gateway_key" in info:
+            console.print(
+                f"       curl -H 'Authorization: Bearer {info['gateway_key']}' {base}/cal-com/v2/me"
+            )
     # The app factory reads settings from the environment in each worker process.
     os.environ["CALGATE_DATABASE_URL"] = settings.database_url
     os.environ["CALGATE_SECRET_KEY"] = settings.secret_key
+    os.environ["CALGATE_ROLE"] = settings.role
+    os.environ["CALGATE_PUBLIC_URL"] = settings.public_url
     logging.basicConfig(level=settings.log_level.upper())
     uvicorn.run(
         "calgate.asgi:make_app",
@@ -105,6 +135,36 @@ def serve(
         log_level=settings.log_level,
         proxy_headers=False,
     )
+
+
+@app.command()
+def worker(database_url: DatabaseUrl = None) -> None:
+    """Run webhook delivery workers only (start `serve` with CALGATE_WEBHOOK_WORKER=0 then)."""
+    from calgate.webhooks.worker import run_forever
+
+    settings = _settings(database_url)
+    migrate.upgrade(settings.database_url)
+    logging.basicConfig(level=settings.log_level.upper())
+    asyncio.run(run_forever(settings))
+
+
+@admin_app.command("retry-webhook-delivery")
+def retry_webhook_delivery(
+    webhook_id: Annotated[int, typer.Option("--webhook-id", help="Webhook id.")],
+    delivery_id: Annotated[int, typer.Option("--delivery-id", help="Delivery id.")],
+    database_url: DatabaseUrl = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Send a dead (or finished) webhook delivery again, with the same event id."""
+    from calgate.webhooks import subscriptions
+
+    async def action(db: Database, _: Settings) -> dict[str, Any]:
+        async with db.transaction(immediate=True) as session:
+            d = await subscriptions.retry(session, None, webhook_id, delivery_id)
+            return {"id": d.id, "eventId": d.event_id, "status": d.status}
+
+    payload = _run(_settings(database_url), action)
+    _emit(as_json, payload, f"delivery {payload['id']} ({payload['eventId']}) queued again")
 
 
 @db_app.command("upgrade")
@@ -179,6 +239,60 @@ def create_api_key(
 
     payload = _run(_settings(database_url), action)
     _emit(as_json, payload, f"API key (shown once, store it now):\n{payload['key']}")
+
+
+@admin_app.command("create-gateway-key")
+def create_gateway_key(
+    name: Annotated[str, typer.Option(help="Label for the key.")],
+    database_url: DatabaseUrl = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a gateway key (for /connections and /cal-com/...); printed once, stored hashed."""
+    from calgate.gateway.keys import create_gateway_key as create
+
+    async def action(db: Database, settings: Settings) -> dict[str, Any]:
+        async with db.transaction() as session:
+            issued = await create(session, settings.secret_key, name)
+            return {"key": issued.key, "id": issued.record.id, "name": name}
+
+    payload = _run(_settings(database_url), action)
+    _emit(as_json, payload, f"Gateway key (shown once, store it now):\n{payload['key']}")
+
+
+@admin_app.command("create-oauth-client")
+def create_oauth_client(
+    name: Annotated[str, typer.Option(help="Name shown on the consent page.")],
+    redirect_uri: Annotated[
+        list[str], typer.Option("--redirect-uri", help="Allowed redirect URI (exact match).")
+    ],
+    public: Annotated[
+        bool, typer.Option("--public", help="Public client: no secret, PKCE required.")
+    ] = False,
+    database_url: DatabaseUrl = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Register an OAuth client; its secret is printed once and stored hashed."""
+    from calgate.oauth.service import create_client
+
+    async def action(db: Database, _: Settings) -> dict[str, Any]:
+        async with db.transaction() as session:
+            client, secret = await create_client(
+                session, name=name, redirect_uris=redirect_uri, is_public=public
+            )
+            return {
+                "client_id": client.client_id,
+                "client_secret": secret,
+                "name": client.name,
+                "redirect_uris": list(client.redirect_uris),
+            }
+
+    payload = _run(_settings(database_url), action)
+    _emit(
+        as_json,
+        payload,
+        f"OAuth client {payload['client_id']} ({payload['name']})\n"
+        f"client_secret (shown once, store it now): {payload['client_secret']}",
+    )
 
 
 @admin_app.command("list-users")

@@ -6,8 +6,10 @@ import os
 import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 DEFAULT_SQLITE_URL = "sqlite:///calgate.db"
+ROLES = ("all", "scheduler", "gateway")
 
 
 @dataclass(frozen=True)
@@ -19,8 +21,26 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     booker_url: str = "http://127.0.0.1:8000"
     log_level: str = "info"
+    # What this process serves: "all" (scheduler API, OAuth pages and gateway on one port),
+    # "scheduler" (/v2 and /auth only) or "gateway" (/connections, /connect and /cal-com only).
+    role: str = "all"
     # Database pool; SQLite ignores it.
     pool_size: int = 10
+    # OAuth 2.0 authorization server lifetimes (seconds) and login throttle.
+    oauth_access_token_ttl: int = 1800
+    oauth_refresh_token_ttl: int = 30 * 24 * 3600
+    oauth_code_ttl: int = 600
+    oauth_login_max_failures: int = 5
+    oauth_login_window: int = 300
+    # Webhook delivery (CALGATE_WEBHOOK_*): in-process worker on/off, SSRF guard, timings.
+    webhook_worker: bool = True
+    webhook_allow_private: bool = False
+    webhook_timeout: float = 10.0
+    webhook_max_attempts: int = 8
+    webhook_backoff_base: float = 2.0
+    webhook_backoff_max: float = 3600.0
+    webhook_poll_interval: float = 1.0
+    webhook_concurrency: int = 16
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -32,9 +52,26 @@ class Settings:
             booker_url=env.get("CALGATE_BOOKER_URL", "")
             or env.get("CALGATE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             log_level=env.get("CALGATE_LOG_LEVEL", "info"),
+            role=env.get("CALGATE_ROLE", "all") or "all",
+            oauth_access_token_ttl=int(env.get("CALGATE_OAUTH_ACCESS_TTL") or 1800),
+            oauth_refresh_token_ttl=int(env.get("CALGATE_OAUTH_REFRESH_TTL") or 30 * 24 * 3600),
+            oauth_code_ttl=int(env.get("CALGATE_OAUTH_CODE_TTL") or 600),
         )
+        settings = replace(settings, **_webhook_env(env))
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings  # type: ignore[arg-type]
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}; got {self.role!r}")
+
+    @property
+    def serves_scheduler(self) -> bool:
+        return self.role in ("all", "scheduler")
+
+    @property
+    def serves_gateway(self) -> bool:
+        return self.role in ("all", "gateway")
 
     def with_secret(self) -> Settings:
         """Return settings whose secret_key is set, creating a local secret file if needed."""
@@ -48,3 +85,23 @@ class Settings:
             path.touch(mode=0o600)
             path.write_text(secret + "\n")
         return replace(self, secret_key=secret)
+
+
+def _webhook_env(env: dict[str, str]) -> dict[str, Any]:
+    """The CALGATE_WEBHOOK_* variables that are set, as Settings field values."""
+    casts: dict[str, Any] = {
+        "webhook_worker": lambda v: v.strip().lower() not in ("0", "false", "no", "off"),
+        "webhook_allow_private": lambda v: v.strip().lower() in ("1", "true", "yes", "on"),
+        "webhook_timeout": float,
+        "webhook_max_attempts": int,
+        "webhook_backoff_base": float,
+        "webhook_backoff_max": float,
+        "webhook_poll_interval": float,
+        "webhook_concurrency": int,
+    }
+    values: dict[str, Any] = {}
+    for name, cast in casts.items():
+        raw = env.get(f"CALGATE_{name.upper()}", "")
+        if raw.strip():
+            values[name] = cast(raw)
+    return values

@@ -64,6 +64,7 @@ async def ensure_demo(db: Database, settings: Settings) -> dict[str, Any]:
                 {"title": "30 min meeting", "slug": "30min", "length": 30},
             )
         return {
+            "user_id": user.id,
             "email": DEMO_EMAIL,
             "password": DEMO_PASSWORD,
             "username": user.username,

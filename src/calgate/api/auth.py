@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
 from calgate.api.deps import AppState, get_state
-from calgate.errors import Unauthorized
+from calgate.errors import Forbidden, Unauthorized
+from calgate.oauth.service import principal_for_access_token
 from calgate.security.keys import API_KEY_PREFIX
 from calgate.services.api_keys import user_for_api_key
 from calgate.store.models import User
@@ -17,7 +18,10 @@ from calgate.store.models import User
 _authorization = APIKeyHeader(
     name="Authorization",
     auto_error=False,
-    description="`Bearer cal_...` API key (the raw key without `Bearer ` is accepted too).",
+    description=(
+        "`Bearer cal_...` API key or `Bearer <OAuth access token>` (the raw value without "
+        "`Bearer ` is accepted too)."
+    ),
 )
 
 
@@ -42,10 +46,26 @@ async def authenticate(state: AppState, header: str | None) -> Principal:
     if token is None:
         raise Unauthorized("No Authorization header provided")
     if not token.startswith(API_KEY_PREFIX):
-        raise Unauthorized("Invalid Access Token")
+        # As on Cal.com, anything that is not an API key is taken for an OAuth access token.
+        if len(token) > 512 or "\x00" in token:
+            raise Unauthorized("Invalid Access Token")
+        async with state.db.session() as session:
+            user, scopes = await principal_for_access_token(
+                session, state.settings.secret_key, token
+            )
+        return Principal(user=user, scopes=scopes)
     async with state.db.session() as session:
         user = await user_for_api_key(session, state.settings.secret_key, token)
     return Principal(user=user)
+
+
+def require_scopes(principal: Principal, *needed: str) -> None:
+    """Refuse (403) an OAuth principal lacking any of ``needed``; API keys are unrestricted."""
+    if principal.scopes is None:
+        return
+    missing = [scope for scope in needed if scope not in principal.scopes]
+    if missing:
+        raise Forbidden(f"Insufficient scopes: requires {', '.join(missing)}")
 
 
 async def require_principal(

@@ -42,6 +42,7 @@ from calgate.store.models import (
     User,
     utcnow,
 )
+from calgate.webhooks import outbox as webhooks
 
 
 def new_uid() -> str:
@@ -163,9 +164,11 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
         seat = _attendee(req.attendee, now, seat=True)
         booking.attendees.append(seat)
         await session.flush()
-        return BookingView(
+        seated = BookingView(
             booking, et, _host_user(contexts, booking.user_id), seat_uid=seat.seat_uid
         )
+        await webhooks.enqueue_booking(session, "BOOKING_CREATED", seated, now=now)
+        return seated
 
     chosen = _choose_hosts(contexts, decision.host_ids, mode_for(et))
     organizer = chosen[0].user
@@ -219,7 +222,13 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
             delete(SlotReservation).where(SlotReservation.uid == req.reservation_uid)
         )
     await session.flush()
-    return BookingView(booking, et, organizer, seat_uid=first.seat_uid)
+    created = BookingView(booking, et, organizer, seat_uid=first.seat_uid)
+    if old is not None:
+        await webhooks.enqueue_booking(session, "BOOKING_RESCHEDULED", created, old=old, now=now)
+    else:
+        trigger = "BOOKING_REQUESTED" if booking.status == "pending" else "BOOKING_CREATED"
+        await webhooks.enqueue_booking(session, trigger, created, now=now)
+    return created
 
 
 def _attendee(spec: AttendeeSpec, now: datetime, *, seat: bool) -> Attendee:
@@ -305,7 +314,9 @@ async def cancel_booking(
             update(BookingBlock).where(BookingBlock.booking_id == booking.id).values(active=False)
         )
         await session.flush()
-        return await view(session, booking), False
+        cancelled = await view(session, booking)
+        await webhooks.enqueue_booking(session, "BOOKING_CANCELLED", cancelled)
+        return cancelled, False
 
 
 async def reschedule_booking(
@@ -364,7 +375,11 @@ async def confirm_booking(db: Database, uid: str, user_id: int) -> BookingView:
             )
         booking.status = "accepted"
         await session.flush()
-        return await view(session, booking)
+        confirmed = await view(session, booking)
+        # Cal.com announces a confirmed booking as BOOKING_CREATED; BOOKING_CONFIRMED too.
+        await webhooks.enqueue_booking(session, "BOOKING_CREATED", confirmed)
+        await webhooks.enqueue_booking(session, "BOOKING_CONFIRMED", confirmed)
+        return confirmed
 
 
 async def decline_booking(db: Database, uid: str, user_id: int, reason: str | None) -> BookingView:
@@ -378,7 +393,9 @@ async def decline_booking(db: Database, uid: str, user_id: int, reason: str | No
             update(BookingBlock).where(BookingBlock.booking_id == booking.id).values(active=False)
         )
         await session.flush()
-        return await view(session, booking)
+        rejected = await view(session, booking)
+        await webhooks.enqueue_booking(session, "BOOKING_REJECTED", rejected)
+        return rejected
 
 
 async def mark_absent(
@@ -395,7 +412,11 @@ async def mark_absent(
                 raise BadRequest(f"attendees: {email} is not an attendee of this booking")
             attendee.no_show = absent
         await session.flush()
-        return await view(session, booking)
+        marked = await view(session, booking)
+        await webhooks.enqueue_booking(
+            session, "BOOKING_NO_SHOW_UPDATED", marked, no_show=(attendees, host)
+        )
+        return marked
 
 
 def require_host(view_: BookingView, user_id: int) -> None:

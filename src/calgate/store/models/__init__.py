@@ -3,8 +3,11 @@
 from calgate.store.models.base import Base, utcnow
 from calgate.store.models.bookings import Attendee, Booking, BookingBlock, SlotReservation
 from calgate.store.models.event_types import EventType, Host
+from calgate.store.models.gateway import Connection, GatewayKey
+from calgate.store.models.oauth import OAuthClient, OAuthCode, OAuthToken
 from calgate.store.models.schedules import Availability, Schedule
 from calgate.store.models.users import ApiKey, User
+from calgate.store.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "ApiKey",
@@ -13,10 +16,18 @@ __all__ = [
     "Base",
     "Booking",
     "BookingBlock",
+    "Connection",
     "EventType",
+    "GatewayKey",
     "Host",
+    "OAuthClient",
+    "OAuthCode",
+    "OAuthToken",
     "Schedule",
     "SlotReservation",
     "User",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "utcnow",
 ]

@@ -1,0 +1,205 @@
+"""User-level webhooks (/v2/webhooks), event-type webhooks (/v2/event-types/{id}/webhooks)
+and delivery history (/v2/webhooks/{id}/deliveries)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from calgate.api.auth import CurrentPrincipal
+from calgate.api.deps import State
+from calgate.api.envelope import ok
+from calgate.api.schema import PathId
+from calgate.api.versions import body_schema, parse_body
+from calgate.api.webhooks.schemas import (
+    CreateWebhookInput,
+    DeliveryOutput,
+    EventTypeWebhookOutput,
+    UpdateWebhookInput,
+    UserWebhookOutput,
+)
+from calgate.webhooks import subscriptions
+from calgate.webhooks.subscriptions import Owner
+
+router = APIRouter(prefix="/v2/webhooks", tags=["Webhooks"])
+event_type_router = APIRouter(
+    prefix="/v2/event-types/{event_type_id}/webhooks", tags=["Event Types / Webhooks"]
+)
+
+Take = Annotated[int, Query(ge=1, le=250, description="How many to return")]
+Skip = Annotated[int, Query(ge=0, le=2_147_483_647, description="How many to skip")]
+DeliveryStatus = Literal["pending", "delivered", "dead", "cancelled"]
+
+
+# --- user-level ---------------------------------------------------------------------------
+
+
+@router.post(
+    "", status_code=201, summary="Create a webhook", openapi_extra=body_schema(CreateWebhookInput)
+)
+async def create_webhook(
+    request: Request, principal: CurrentPrincipal, state: State
+) -> JSONResponse:
+    body = await parse_body(request, CreateWebhookInput)
+    async with state.db.transaction(immediate=True) as session:
+        hook = await subscriptions.create(session, Owner(principal.user.id), body.to_values())
+    return ok(UserWebhookOutput.of(hook), status_code=201)
+
+
+@router.get("", summary="Get all webhooks")
+async def list_webhooks(
+    principal: CurrentPrincipal, state: State, take: Take = 250, skip: Skip = 0
+) -> JSONResponse:
+    async with state.db.session() as session:
+        hooks = await subscriptions.list_for(
+            session, Owner(principal.user.id), take=take, skip=skip
+        )
+    return ok([UserWebhookOutput.of(h) for h in hooks])
+
+
+@router.get("/{webhook_id}", summary="Get a webhook")
+async def get_webhook(
+    webhook_id: PathId, principal: CurrentPrincipal, state: State
+) -> JSONResponse:
+    async with state.db.session() as session:
+        hook = await subscriptions.get(session, Owner(principal.user.id), webhook_id)
+    return ok(UserWebhookOutput.of(hook))
+
+
+@router.patch(
+    "/{webhook_id}", summary="Update a webhook", openapi_extra=body_schema(UpdateWebhookInput)
+)
+async def update_webhook(
+    webhook_id: PathId, request: Request, principal: CurrentPrincipal, state: State
+) -> JSONResponse:
+    body = await parse_body(request, UpdateWebhookInput)
+    async with state.db.transaction(immediate=True) as session:
+        hook = await subscriptions.update(
+            session, Owner(principal.user.id), webhook_id, body.to_values()
+        )
+    return ok(UserWebhookOutput.of(hook))
+
+
+@router.delete("/{webhook_id}", summary="Delete a webhook")
+async def delete_webhook(
+    webhook_id: PathId, principal: CurrentPrincipal, state: State
+) -> JSONResponse:
+    async with state.db.transaction(immediate=True) as session:
+        hook = await subscriptions.remove(session, Owner(principal.user.id), webhook_id)
+    return ok(UserWebhookOutput.of(hook))
+
+
+# --- delivery history (user-level and event-type webhooks alike) ----------------------------
+
+
+@router.get("/{webhook_id}/deliveries", summary="List a webhook's deliveries and attempts")
+async def list_deliveries(
+    webhook_id: PathId,
+    principal: CurrentPrincipal,
+    state: State,
+    take: Take = 100,
+    skip: Skip = 0,
+    status: Annotated[DeliveryStatus | None, Query(description="Only this status")] = None,
+) -> JSONResponse:
+    async with state.db.session() as session:
+        rows = await subscriptions.deliveries(
+            session, principal.user.id, webhook_id, take=take, skip=skip, status=status
+        )
+        out = [DeliveryOutput.of(d) for d in rows]
+    return ok(out)
+
+
+@router.post(
+    "/{webhook_id}/deliveries/{delivery_id}/retry",
+    summary="Send a finished (dead, delivered or cancelled) delivery again",
+)
+async def retry_delivery(
+    webhook_id: PathId, delivery_id: PathId, principal: CurrentPrincipal, state: State
+) -> JSONResponse:
+    async with state.db.transaction(immediate=True) as session:
+        delivery = await subscriptions.retry(session, principal.user.id, webhook_id, delivery_id)
+        out = DeliveryOutput.of(delivery)
+    return ok(out)
+
+
+# --- event-type level -----------------------------------------------------------------------
+
+
+def _et_owner(principal: CurrentPrincipal, event_type_id: int) -> Owner:
+    return Owner(principal.user.id, event_type_id)
+
+
+@event_type_router.post(
+    "", status_code=201, summary="Create a webhook", openapi_extra=body_schema(CreateWebhookInput)
+)
+async def create_event_type_webhook(
+    event_type_id: PathId, request: Request, principal: CurrentPrincipal, state: State
+) -> JSONResponse:
+    body = await parse_body(request, CreateWebhookInput)
+    async with state.db.transaction(immediate=True) as session:
+        hook = await subscriptions.create(
+            session, _et_owner(principal, event_type_id), body.to_values()
+        )
+    return ok(EventTypeWebhookOutput.of(hook), status_code=201)
+
+
+@event_type_router.get("", summary="Get all webhooks")
+async def list_event_type_webhooks(
+    event_type_id: PathId,
+    principal: CurrentPrincipal,
+    state: State,
+    take: Take = 250,
+    skip: Skip = 0,
+) -> JSONResponse:
+    async with state.db.session() as session:
+        hooks = await subscriptions.list_for(
+            session, _et_owner(principal, event_type_id), take=take, skip=skip
+        )
+    return ok([EventTypeWebhookOutput.of(h) for h in hooks])
+
+
+@event_type_router.delete("", summary="Delete all webhooks")
+async def delete_event_type_webhooks(
+    event_type_id: PathId, principal: CurrentPrincipal, state: State
+) -> JSONResponse:
+    async with state.db.transaction(immediate=True) as session:
+        count = await subscriptions.remove_all(session, _et_owner(principal, event_type_id))
+    return ok(f"{count} webhooks deleted")
+
+
+@event_type_router.get("/{webhook_id}", summary="Get a webhook")
+async def get_event_type_webhook(
+    event_type_id: PathId, webhook_id: PathId, principal: CurrentPrincipal, state: State
+) -> JSONResponse:
+    async with state.db.session() as session:
+        hook = await subscriptions.get(session, _et_owner(principal, event_type_id), webhook_id)
+    return ok(EventTypeWebhookOutput.of(hook))
+
+
+@event_type_router.patch(
+    "/{webhook_id}", summary="Update a webhook", openapi_extra=body_schema(UpdateWebhookInput)
+)
+async def update_event_type_webhook(
+    event_type_id: PathId,
+    webhook_id: PathId,
+    request: Request,
+    principal: CurrentPrincipal,
+    state: State,
+) -> JSONResponse:
+    body = await parse_body(request, UpdateWebhookInput)
+    async with state.db.transaction(immediate=True) as session:
+        hook = await subscriptions.update(
+            session, _et_owner(principal, event_type_id), webhook_id, body.to_values()
+        )
+    return ok(EventTypeWebhookOutput.of(hook))
+
+
+@event_type_router.delete("/{webhook_id}", summary="Delete a webhook")
+async def delete_event_type_webhook(
+    event_type_id: PathId, webhook_id: PathId, principal: CurrentPrincipal, state: State
+) -> JSONResponse:
+    async with state.db.transaction(immediate=True) as session:
+        hook = await subscriptions.remove(session, _et_owner(principal, event_type_id), webhook_id)
+    return ok(EventTypeWebhookOutput.of(hook))

@@ -1,0 +1,160 @@
+"""Gateway settings: providers, token keyring, limits and timeouts, built once from the env.
+
+The gateway reaches each provider only over HTTP at the URLs configured here, so pointing the
+`cal-com` app at a real Cal.com (or at another calgate) is configuration, not code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from calgate.config import Settings
+
+CAL_COM = "cal-com"
+CONNECT_PATH = "/connect"
+CALLBACK_PATH = "/connect/callback"
+
+_APP_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
+_PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One OAuth 2.0 provider the gateway can connect to and proxy for."""
+
+    app: str
+    base_url: str
+    authorize_url: str
+    token_url: str
+    client_id: str = ""
+    client_secret: str = ""
+    scopes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not _APP_NAME.match(self.app):
+            raise ValueError(f"invalid provider app name {self.app!r}")
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    requests: int
+    period_s: float
+
+    @classmethod
+    def parse(cls, text: str) -> RateLimit:
+        """'600/minute' -> 600 requests per 60 s."""
+        match = _RATE.match(text)
+        if not match or int(match.group(1)) < 1:
+            raise ValueError(f"invalid rate limit {text!r}; expected e.g. '600/minute'")
+        return cls(int(match.group(1)), _PERIODS[match.group(2)])
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    public_url: str
+    # (key id, secret) pairs for token encryption; the first one encrypts, all decrypt.
+    token_keys: tuple[tuple[str, str], ...]
+    # HMAC pepper for gateway keys and connect-session tokens (the server secret).
+    pepper: str
+    providers: dict[str, Provider] = field(default_factory=dict)
+    rate_limit: RateLimit | None = RateLimit(600, 60.0)
+    refresh_skew_s: float = 60.0
+    session_ttl_s: float = 24 * 3600.0
+    state_ttl_s: float = 30 * 60.0
+    max_body_bytes: int = 10 * 1024 * 1024
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 60.0
+    token_timeout_s: float = 15.0
+    max_connections: int = 200
+
+    @property
+    def redirect_uri(self) -> str:
+        """The OAuth redirect URI to register at every provider."""
+        return self.public_url + CALLBACK_PATH
+
+    def with_provider(self, provider: Provider) -> GatewaySettings:
+        return replace(self, providers={**self.providers, provider.app: provider})
+
+    def with_credentials(
+        self, client_id: str, client_secret: str, app: str = CAL_COM
+    ) -> GatewaySettings:
+        """Set an app's OAuth client (e.g. once the embedded server has registered us)."""
+        provider = self.providers[app]
+        return self.with_provider(
+            replace(provider, client_id=client_id, client_secret=client_secret)
+        )
+
+    @classmethod
+    def from_env(cls, settings: Settings, environ: dict[str, str] | None = None) -> GatewaySettings:
+        env = dict(os.environ if environ is None else environ)
+        public = settings.public_url.rstrip("/")
+        providers = {CAL_COM: _cal_com(public, env)}
+        if env.get("CALGATE_PROVIDERS_FILE"):
+            for provider in load_providers(Path(env["CALGATE_PROVIDERS_FILE"])):
+                providers[provider.app] = provider
+        rate = env.get("CALGATE_GATEWAY_RATE_LIMIT", "600/minute").strip()
+        return cls(
+            public_url=public,
+            token_keys=_token_keys(settings.secret_key, env.get("CALGATE_GATEWAY_TOKEN_KEYS", "")),
+            pepper=settings.secret_key,
+            providers=providers,
+            rate_limit=None if rate.lower() in ("", "off", "none") else RateLimit.parse(rate),
+            refresh_skew_s=float(env.get("CALGATE_GATEWAY_REFRESH_SKEW", "60")),
+            read_timeout_s=float(env.get("CALGATE_GATEWAY_READ_TIMEOUT", "60")),
+        )
+
+
+def _cal_com(public: str, env: dict[str, str]) -> Provider:
+    base = (env.get("CALGATE_CAL_COM_BASE_URL") or public).rstrip("/")
+    scopes = env.get("CALGATE_CAL_COM_SCOPES", "")
+    return Provider(
+        app=CAL_COM,
+        base_url=base,
+        authorize_url=env.get("CALGATE_CAL_COM_AUTHORIZE_URL") or public + "/auth/oauth2/authorize",
+        token_url=env.get("CALGATE_CAL_COM_TOKEN_URL") or public + "/v2/auth/oauth2/token",
+        client_id=env.get("CALGATE_CAL_COM_CLIENT_ID", ""),
+        client_secret=env.get("CALGATE_CAL_COM_CLIENT_SECRET", ""),
+        scopes=tuple(scopes.replace(",", " ").split()),
+    )
+
+
+def load_providers(path: Path) -> list[Provider]:
+    """Providers from JSON: a list (or {"providers": [...]}) of Provider fields."""
+    data: Any = json.loads(path.read_text())
+    if isinstance(data, dict):
+        data = data.get("providers", [])
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: expected a list of providers")
+    out = []
+    for item in data:
+        if not isinstance(item, dict):
+            raise ValueError(f"{path}: each provider must be an object")
+        fields = dict(item)
+        fields["scopes"] = tuple(fields.get("scopes") or ())
+        out.append(Provider(**fields))
+    return out
+
+
+def _token_keys(secret: str, spec: str) -> tuple[tuple[str, str], ...]:
+    """CALGATE_GATEWAY_TOKEN_KEYS="new:secret2,old:secret1" (first encrypts); else the secret."""
+    from calgate.gateway.crypto import default_key_id
+
+    pairs = []
+    for part in spec.split(","):
+        if not part.strip():
+            continue
+        kid, sep, value = part.strip().partition(":")
+        if not sep or not kid or not value:
+            raise ValueError("CALGATE_GATEWAY_TOKEN_KEYS entries must look like 'id:secret'")
+        pairs.append((kid, value))
+    if not pairs:
+        if not secret:
+            raise ValueError("the gateway needs a secret key")
+        pairs.append((default_key_id(secret), secret))
+    return tuple(pairs)

@@ -1,0 +1,197 @@
+"""Data plane: `ANY /{app}/{path}` forwarded to the provider with the access token injected.
+
+The request body is read (bounded) so the call can be replayed once after a refresh; the
+response streams back unchanged (status, headers minus hop-by-hop, raw body bytes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import httpx2
+from starlette.background import BackgroundTask
+from starlette.datastructures import Headers
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response, StreamingResponse
+
+from calgate.errors import BadRequest
+from calgate.gateway import connections as conns
+from calgate.gateway.cache import Route
+from calgate.gateway.errors import BadGateway, GatewayTimeout, PayloadTooLarge
+from calgate.gateway.keys import bearer
+from calgate.gateway.refresh import AccessToken, expiring
+from calgate.gateway.runtime import Gateway, get_gateway
+from calgate.security import keys
+from calgate.store.models import utcnow
+
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+SELECTOR = "maton-connection"
+
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+# Request headers that never reach the provider: the gateway's credentials and selector, the
+# caller's cookies, and what httpx2 sets itself (host, length of the replayable body).
+_DROP_REQUEST = HOP_BY_HOP | {
+    "authorization",
+    SELECTOR,
+    "cookie",
+    "host",
+    "content-length",
+    "expect",
+}
+# uvicorn adds its own date/server headers; forwarding upstream's would duplicate them.
+_DROP_RESPONSE = HOP_BY_HOP | {"date", "server"}
+
+
+def _listed_in_connection(headers: list[tuple[bytes, bytes]]) -> set[str]:
+    names: set[str] = set()
+    for name, value in headers:
+        if name.lower() == b"connection":
+            names.update(t.strip().lower() for t in value.decode("latin-1").split(",") if t.strip())
+    return names
+
+
+def request_headers(raw: list[tuple[bytes, bytes]], token: str) -> list[tuple[bytes, bytes]]:
+    drop = _DROP_REQUEST | _listed_in_connection(raw)
+    kept = [(k, v) for k, v in raw if k.decode("latin-1").lower() not in drop]
+    kept.append((b"authorization", f"Bearer {token}".encode("latin-1")))
+    return kept
+
+
+def response_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    drop = _DROP_RESPONSE | _listed_in_connection(raw)
+    return [(k.lower(), v) for k, v in raw if k.decode("latin-1").lower() not in drop]
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"Request body exceeds {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"Request body exceeds {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect as exc:
+        raise BadRequest("The client disconnected while sending the body") from exc
+    return b"".join(chunks)
+
+
+def upstream_url(base_url: str, request: Request, prefix: str) -> str:
+    raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
+    path = raw_path.decode("latin-1")[len(prefix) :]
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    return base_url.rstrip("/") + "/" + path.lstrip("/") + (f"?{query}" if query else "")
+
+
+def make_endpoint(app: str) -> Callable[[Request], Awaitable[Response]]:
+    prefix = f"/{app}"
+
+    async def proxy(request: Request) -> Response:
+        return await forward(get_gateway(request), app, prefix, request)
+
+    proxy.__name__ = f"proxy_{app.replace('-', '_')}"
+    return proxy
+
+
+async def _connection_token(
+    gateway: Gateway, app: str, request: Request
+) -> tuple[str, AccessToken]:
+    """Authenticate, then pick the connection and a fresh-enough token (one DB session).
+
+    The answer is remembered for a few seconds (see gateway.cache); the rate limit still
+    counts every call.
+    """
+    raw = bearer(request.headers.get("authorization"))
+    selector = (request.headers.get(SELECTOR) or "").strip()
+    digest = keys.digest(gateway.settings.pepper, raw) if raw else ""
+    now = utcnow()
+    cached = gateway.cache.route(digest, app, selector, now) if digest else None
+    if cached is not None:
+        if gateway.limiter is not None:
+            gateway.limiter.hit(cached.key_id)
+        return cached.connection_id, cached.token
+    async with gateway.db.session() as session:
+        key_id = await gateway.authenticate(request, session)
+        conn = await conns.select_for_proxy(session, key_id, app, selector or None)
+        connection_id, version, expires_at = conn.id, conn.token_version, conn.expires_at
+        stale = expiring(conn, now, gateway.settings.refresh_skew_s)
+        token = None if stale and conn.refresh_token_enc else gateway.refresher.current(conn)
+    if token is None:
+        token = await gateway.refresher.refresh(connection_id, version, force=False)
+    else:
+        gateway.cache.remember_route(
+            digest, app, selector, Route(key_id, connection_id, token, expires_at)
+        )
+    return connection_id, token
+
+
+async def forward(gateway: Gateway, app: str, prefix: str, request: Request) -> Response:
+    provider = gateway.provider(app)
+    connection_id, token = await _connection_token(gateway, app, request)
+    body = await read_body(request, gateway.settings.max_body_bytes)
+    url = upstream_url(provider.base_url, request, prefix)
+    raw = list(request.headers.raw)
+
+    upstream = await _send(gateway, request.method, url, request_headers(raw, token.token), body)
+    if upstream.status_code == 401:
+        await upstream.aclose()
+        token = await gateway.refresher.refresh(connection_id, token.version, force=True)
+        upstream = await _send(
+            gateway, request.method, url, request_headers(raw, token.token), body
+        )
+    kept = response_headers(list(upstream.headers.raw))
+    if gateway.in_process(url):
+        # Already whole in memory (the in-process transport buffers): skip the streaming
+        # machinery, whose per-response task group costs more than this small copy. Raw bytes
+        # and every header line (repeated Set-Cookie too) pass through unchanged.
+        try:
+            content = b"".join([chunk async for chunk in upstream.aiter_raw()])
+        finally:
+            await upstream.aclose()
+        response = Response(content, status_code=upstream.status_code)
+        response.raw_headers = [(k, v) for k, v in kept if k != b"content-length"] + [
+            (b"content-length", str(len(content)).encode())
+        ]
+        return response
+    return StreamingResponse(
+        _relay(upstream),
+        status_code=upstream.status_code,
+        headers=Headers(raw=kept),
+        background=BackgroundTask(upstream.aclose),
+    )
+
+
+async def _send(
+    gateway: Gateway, method: str, url: str, headers: list[tuple[bytes, bytes]], body: bytes
+) -> httpx2.Response:
+    req = gateway.http.build_request(method, url, headers=headers, content=body)
+    try:
+        return await gateway.http.send(req, stream=True)
+    except httpx2.TimeoutException as exc:
+        raise GatewayTimeout(f"The upstream API did not answer in time ({url})") from exc
+    except httpx2.HTTPError as exc:
+        raise BadGateway(f"The upstream API is unreachable: {type(exc).__name__}") from exc
+
+
+async def _relay(upstream: httpx2.Response) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in upstream.aiter_raw():
+            yield chunk
+    finally:
+        await upstream.aclose()

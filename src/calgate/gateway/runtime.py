@@ -1,0 +1,126 @@
+"""The gateway's per-app state: settings, database, keyring, pooled HTTP client, limiter.
+
+Built by the gateway router's lifespan, which runs after the main app's lifespan has opened the
+database (app.state.calgate.db). Tests and the all-in-one wiring may preset
+``app.state.gateway_settings`` before start-up to override what the environment says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Any
+
+import httpx2
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+
+from calgate.config import Settings
+from calgate.errors import BadRequest
+from calgate.gateway.cache import ProxyCache
+from calgate.gateway.config import GatewaySettings, Provider
+from calgate.gateway.crypto import Keyring
+from calgate.gateway.keys import key_id_for
+from calgate.gateway.ratelimit import RateLimiter
+from calgate.gateway.refresh import Refresher
+from calgate.store.db import Database
+
+
+@dataclass
+class Gateway:
+    settings: GatewaySettings
+    db: Database
+    keyring: Keyring
+    http: httpx2.AsyncClient
+    limiter: RateLimiter | None
+    refresher: Refresher
+    cache: ProxyCache
+    # Origins ("http://127.0.0.1:8000") whose requests are dispatched in-process.
+    in_process_origins: frozenset[str] = frozenset()
+
+    def in_process(self, url: str) -> bool:
+        return bool(self.in_process_origins) and any(
+            url.startswith(origin + "/") for origin in self.in_process_origins
+        )
+
+    def provider(self, app: str) -> Provider:
+        provider = self.settings.providers.get(app)
+        if provider is None:
+            known = ", ".join(sorted(self.settings.providers))
+            raise BadRequest(f"Unknown app {app!r}; configured apps: {known}")
+        return provider
+
+    async def authenticate(self, request: Request, session: AsyncSession | None = None) -> int:
+        """The caller's gateway key id (401 otherwise), after the per-key rate limit."""
+        header = request.headers.get("authorization")
+        if session is None:
+            async with self.db.session() as own:
+                key_id = await key_id_for(own, self.settings.pepper, header)
+        else:
+            key_id = await key_id_for(session, self.settings.pepper, header)
+        if self.limiter is not None:
+            self.limiter.hit(key_id)
+        return key_id
+
+
+def new_http_client(
+    settings: GatewaySettings, mounts: dict[str, httpx2.AsyncBaseTransport] | None = None
+) -> httpx2.AsyncClient:
+    # No cookie is ever kept: one client serves every user, so a Set-Cookie from upstream must
+    # not be replayed on someone else's request. No redirects followed, no proxy from the env.
+    jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+    return httpx2.AsyncClient(
+        timeout=httpx2.Timeout(
+            settings.read_timeout_s, connect=settings.connect_timeout_s, pool=10.0
+        ),
+        limits=httpx2.Limits(
+            max_connections=settings.max_connections,
+            max_keepalive_connections=settings.max_connections,
+        ),
+        follow_redirects=False,
+        trust_env=False,
+        cookies=jar,
+        mounts=mounts,
+    )
+
+
+def build(
+    settings: GatewaySettings,
+    db: Database,
+    mounts: dict[str, httpx2.AsyncBaseTransport] | None = None,
+) -> Gateway:
+    keyring = Keyring(settings.token_keys)
+    http = new_http_client(settings, mounts)
+    return Gateway(
+        settings=settings,
+        db=db,
+        keyring=keyring,
+        http=http,
+        limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
+        refresher=Refresher(settings, db, keyring, http),
+        cache=ProxyCache(settings.refresh_skew_s),
+        in_process_origins=frozenset(mounts or ()),
+    )
+
+
+@asynccontextmanager
+async def lifespan(app: Any) -> AsyncIterator[None]:
+    core = app.state.calgate
+    main_settings: Settings = core.settings
+    settings = getattr(app.state, "gateway_settings", None) or GatewaySettings.from_env(
+        main_settings
+    )
+    # Transports by origin, e.g. the all-in-one server's own URL dispatched in-process.
+    gateway = build(settings, core.db, getattr(app.state, "gateway_mounts", None))
+    app.state.gateway = gateway
+    try:
+        yield
+    finally:
+        await gateway.http.aclose()
+
+
+def get_gateway(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.gateway
+    return gateway

@@ -1,0 +1,91 @@
+"""Calls to a provider's token endpoint: authorization-code exchange and refresh."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx2
+
+from calgate.gateway.config import Provider
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    access_token: str
+    refresh_token: str | None
+    expires_at: datetime | None
+    scope: str | None
+
+
+class TokenEndpointError(Exception):
+    """The provider answered with an OAuth error (e.g. invalid_grant)."""
+
+    def __init__(self, error: str, description: str, status: int) -> None:
+        super().__init__(f"{error}: {description}" if description else error)
+        self.error = error
+        self.description = description
+        self.status = status
+
+
+class TokenEndpointUnavailable(Exception):
+    """The provider could not be reached or answered with a server error."""
+
+
+def _oauth_error(body: Any, status: int) -> tuple[str, str]:
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, str):
+            return err, str(body.get("error_description") or "")
+        if isinstance(err, dict):  # Cal.com's envelope
+            message = str(err.get("message") or "")
+            code = str(err.get("code") or "")
+            for known in ("invalid_grant", "invalid_client", "invalid_request"):
+                if known in (code, message) or known in message:
+                    return known, message
+            return code or f"http_{status}", message
+    return f"http_{status}", ""
+
+
+async def request_tokens(
+    http: httpx2.AsyncClient,
+    provider: Provider,
+    params: dict[str, str],
+    *,
+    now: datetime,
+    timeout: float,  # noqa: ASYNC109 - per-call httpx2 timeout, not a cancel scope
+) -> TokenSet:
+    form = {**params, "client_id": provider.client_id, "client_secret": provider.client_secret}
+    try:
+        response = await http.post(
+            provider.token_url,
+            data=form,
+            headers={"Accept": "application/json"},
+            timeout=timeout,
+        )
+    except httpx2.HTTPError as exc:
+        raise TokenEndpointUnavailable(f"token endpoint unreachable: {exc!r}") from exc
+    if response.status_code >= 500:
+        raise TokenEndpointUnavailable(f"token endpoint answered {response.status_code}")
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = None
+    if response.status_code != 200 or not isinstance(body, dict) or "error" in body:
+        error, description = _oauth_error(body, response.status_code)
+        raise TokenEndpointError(error, description, response.status_code)
+    access = body.get("access_token")
+    if not isinstance(access, str) or not access:
+        raise TokenEndpointError("invalid_response", "no access_token in the response", 200)
+    refresh = body.get("refresh_token")
+    expires_in = body.get("expires_in")
+    scope = body.get("scope")
+    return TokenSet(
+        access_token=access,
+        refresh_token=refresh if isinstance(refresh, str) and refresh else None,
+        expires_at=now + timedelta(seconds=float(expires_in))
+        if isinstance(expires_in, int | float) and not isinstance(expires_in, bool)
+        else None,
+        scope=scope if isinstance(scope, str) else None,
+    )
