@@ -413,3 +413,22 @@ def test_dst_week_moves_utc_starts_but_not_local_hours(
     assert by_day[after.isoformat()][0].start == first_after
     # Eight one-hour slots each working day, on both sides of the change.
     assert {len(v) for v in by_day.values()} == {8}
+
+
+def test_collective_slot_never_spans_a_hosts_midnight() -> None:
+    """Hypothesis found this: host 1 (São Paulo, UTC-3) works Saturday 12:00-24:00 and Sunday
+    00:00-00:15; host 2 (UTC) Sunday 00:00-03:05. A 15-minute slot at 02:50Z would run from
+    23:50 to 00:05 on host 1's clock, across two of its days, which its own check refuses."""
+    h1 = host(
+        "America/Sao_Paulo",
+        (WeeklyWindow(frozenset({0}), 0, 15), WeeklyWindow(frozenset(range(7)), 720, 1440)),
+        host_id=1,
+    )
+    h2 = host("UTC", (WeeklyWindow(frozenset({0}), 0, 185),), host_id=2)
+    rules = EventRules(length=15, slot_interval=10)
+    now = utc(2026, 3, 5)
+    got = compute_slots(rules, [h1, h2], "collective", utc(2026, 3, 6), utc(2026, 3, 9), now)
+    assert got
+    assert utc(2026, 3, 8, 2, 50) not in starts(got)
+    for s in got:
+        assert check_booking(rules, [h1, h2], "collective", s.start, now).ok

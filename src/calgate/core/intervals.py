@@ -42,7 +42,7 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
 
 
 def intersect(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
-    """Intersection of two merged (sorted, disjoint) lists."""
+    """Intersection of two sorted lists of disjoint intervals (they may touch)."""
     out: list[Interval] = []
     i = j = 0
     while i < len(a) and j < len(b):

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import NamedTuple
 
-from calgate.core.intervals import Interval, IntervalIndex, intersect, merge
+from calgate.core.intervals import Interval, IntervalIndex, intersect
 from calgate.core.limits import LimitTracker
 from calgate.core.period import Bounds, Period, bounds
 from calgate.core.schedule import Schedule, WorkingHours, local_date
@@ -242,9 +242,12 @@ def compute_slots(
     found: dict[datetime, Slot] = {}
 
     if mode == "collective":
-        common = merge(views[0].hours.windows(start, end))
+        # Each host's windows are per local day, sorted and disjoint (touching at midnight is
+        # allowed): intersect them as they are. Joining them first would let a collective slot
+        # span a host's midnight, which that host's own booking check refuses.
+        common = views[0].hours.windows(start, end)
         for v in views[1:]:
-            common = intersect(common, merge(v.hours.windows(start, end)))
+            common = intersect(common, v.hours.windows(start, end))
         # Intersected windows are still within one day of the first host, whose clock sets
         # the grid.
         tz = views[0].hours.time_zone
