@@ -7,6 +7,7 @@ response streams back unchanged (status, headers minus hop-by-hop, raw body byte
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx2
 from starlette.background import BackgroundTask
@@ -16,6 +17,7 @@ from starlette.responses import Response, StreamingResponse
 
 from calgate.errors import BadRequest
 from calgate.gateway import connections as conns
+from calgate.gateway import local
 from calgate.gateway.cache import Route
 from calgate.gateway.errors import BadGateway, GatewayTimeout, PayloadTooLarge
 from calgate.gateway.keys import bearer
@@ -148,6 +150,10 @@ async def forward(gateway: Gateway, app: str, prefix: str, request: Request) -> 
     url = upstream_url(provider.base_url, request, prefix)
     raw = list(request.headers.raw)
 
+    if gateway.local_app is not None and gateway.in_process(url):
+        return await _forward_local(
+            gateway, gateway.local_app, connection_id, token, request.method, url, raw, body
+        )
     upstream = await _send(gateway, request.method, url, request_headers(raw, token.token), body)
     if upstream.status_code == 401:
         await upstream.aclose()
@@ -156,25 +162,38 @@ async def forward(gateway: Gateway, app: str, prefix: str, request: Request) -> 
             gateway, request.method, url, request_headers(raw, token.token), body
         )
     kept = response_headers(list(upstream.headers.raw))
-    if gateway.in_process(url):
-        # Already whole in memory (the in-process transport buffers): skip the streaming
-        # machinery, whose per-response task group costs more than this small copy. Raw bytes
-        # and every header line (repeated Set-Cookie too) pass through unchanged.
-        try:
-            content = b"".join([chunk async for chunk in upstream.aiter_raw()])
-        finally:
-            await upstream.aclose()
-        response = Response(content, status_code=upstream.status_code)
-        response.raw_headers = [(k, v) for k, v in kept if k != b"content-length"] + [
-            (b"content-length", str(len(content)).encode())
-        ]
-        return response
     return StreamingResponse(
         _relay(upstream),
         status_code=upstream.status_code,
         headers=Headers(raw=kept),
         background=BackgroundTask(upstream.aclose),
     )
+
+
+async def _forward_local(
+    gateway: Gateway,
+    app: Any,
+    connection_id: str,
+    token: AccessToken,
+    method: str,
+    url: str,
+    raw: list[tuple[bytes, bytes]],
+    body: bytes,
+) -> Response:
+    """The provider is this process: call its ASGI app directly (see gateway.local).
+
+    The answer is whole in memory, so it goes back as one plain response: raw bytes and every
+    header line (repeated Set-Cookie too) unchanged, with the same refresh-once-on-401 rule.
+    """
+    answer = await local.call(app, method, url, request_headers(raw, token.token), body)
+    if answer.status == 401:
+        token = await gateway.refresher.refresh(connection_id, token.version, force=True)
+        answer = await local.call(app, method, url, request_headers(raw, token.token), body)
+    response = Response(answer.body, status_code=answer.status)
+    response.raw_headers = [
+        (k, v) for k, v in response_headers(answer.headers) if k != b"content-length"
+    ] + [(b"content-length", str(len(answer.body)).encode())]
+    return response
 
 
 async def _send(

@@ -37,8 +37,10 @@ class Gateway:
     limiter: RateLimiter | None
     refresher: Refresher
     cache: ProxyCache
-    # Origins ("http://127.0.0.1:8000") whose requests are dispatched in-process.
+    # Origins ("http://127.0.0.1:8000") whose requests are dispatched in-process, and the
+    # ASGI app that answers them (the all-in-one server itself).
     in_process_origins: frozenset[str] = frozenset()
+    local_app: Any = None
 
     def in_process(self, url: str) -> bool:
         return bool(self.in_process_origins) and any(
@@ -90,6 +92,7 @@ def build(
     settings: GatewaySettings,
     db: Database,
     mounts: dict[str, httpx2.AsyncBaseTransport] | None = None,
+    local_app: Any = None,
 ) -> Gateway:
     keyring = Keyring(settings.token_keys)
     http = new_http_client(settings, mounts)
@@ -102,6 +105,7 @@ def build(
         refresher=Refresher(settings, db, keyring, http),
         cache=ProxyCache(settings.refresh_skew_s),
         in_process_origins=frozenset(mounts or ()),
+        local_app=local_app,
     )
 
 
@@ -113,7 +117,8 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
         main_settings
     )
     # Transports by origin, e.g. the all-in-one server's own URL dispatched in-process.
-    gateway = build(settings, core.db, getattr(app.state, "gateway_mounts", None))
+    mounts = getattr(app.state, "gateway_mounts", None)
+    gateway = build(settings, core.db, mounts, app if mounts else None)
     app.state.gateway = gateway
     try:
         yield
