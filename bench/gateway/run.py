@@ -180,7 +180,7 @@ def main() -> None:
         "gateway": gateway,
         "note": "one uvicorn worker serves both; a gateway call includes a full /v2/me call",
     }
-    path = write_result(f"gateway_{args.db}", result)
+    path = write_result(f"gateway_{args.db}_c{args.concurrency}", result)
     print(f"gateway ({args.db}): {args.concurrency} concurrent clients, GET me")
     for name, r in (("direct /v2/me", direct), ("gateway /cal-com/v2/me", gateway)):
         print(

@@ -69,3 +69,14 @@ def test_patch_me_validates(client: TestClient, make_account: Any) -> None:
     assert "timeFormat" in r.json()["error"]["message"]
     r = client.patch("/v2/me", headers=acct.headers, content=b"{not json")
     assert r.status_code == 400
+
+
+def test_timezones_lists_iana_zones_publicly(client: TestClient) -> None:
+    r = client.get("/v2/timezones")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "success"
+    zones = body["data"]
+    assert zones == sorted(zones)
+    assert {"America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"} <= set(zones)
+    assert "Mars/Olympus_Mons" not in zones

@@ -140,6 +140,8 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
 
     start = req.start
     end = start + timedelta(minutes=length)
+    if await _clearly_taken(session, et, contexts, start, end, old.id if old else None):
+        raise BadRequest("The requested time is not available", {"reason": "slot_unavailable"})
     hosts = await load_hosts(
         session,
         et,
@@ -229,6 +231,37 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
         trigger = "BOOKING_REQUESTED" if booking.status == "pending" else "BOOKING_CREATED"
         await webhooks.enqueue_booking(session, trigger, created, now=now)
     return created
+
+
+async def _clearly_taken(
+    session: AsyncSession,
+    et: EventType,
+    contexts: Sequence[HostContext],
+    start: datetime,
+    end: datetime,
+    ignore_booking_id: int | None,
+) -> bool:
+    """Under the host lock: does an active booking block already cover this time?
+
+    The same overlap rule the engine applies (both sides widened by their buffers; blocks are
+    stored widened), asked of one index first. When a crowd races for one slot, every loser is
+    refused by this lookup instead of a full availability load while holding the lock. Seated
+    event types (joining a booking is the point) and round robin (another host may be free)
+    take the full check.
+    """
+    if et.seats_per_time_slot or mode_for(et) == "round_robin":
+        return False
+    lo = start - timedelta(minutes=et.before_event_buffer)
+    hi = end + timedelta(minutes=et.after_event_buffer)
+    query = select(BookingBlock.id).where(
+        BookingBlock.user_id.in_([c.user.id for c in contexts]),
+        BookingBlock.active.is_(True),
+        BookingBlock.block_start < hi,
+        BookingBlock.block_end > lo,
+    )
+    if ignore_booking_id is not None:
+        query = query.where(BookingBlock.booking_id != ignore_booking_id)
+    return (await session.execute(query.limit(1))).first() is not None
 
 
 def _attendee(spec: AttendeeSpec, now: datetime, *, seat: bool) -> Attendee:
