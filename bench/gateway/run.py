@@ -61,8 +61,11 @@ async def seed(url: str, public: str) -> dict[str, str]:
     }
 
 
-def connect(base: str, gateway_key: str) -> None:
-    """Walk the browser flow once so the gateway key has an ACTIVE connection."""
+def connect(base: str, gateway_key: str, auth_base: str | None = None) -> None:
+    """Walk the browser flow once so the gateway key has an ACTIVE connection.
+
+    ``auth_base`` is where the login and consent pages live (the scheduler, when split)."""
+    auth = auth_base or base
 
     def fields(page: str) -> dict[str, str]:
         return {k: html.unescape(v) for k, v in _HIDDEN.findall(page)}
@@ -73,12 +76,12 @@ def connect(base: str, gateway_key: str) -> None:
         authorize = browser.get(conn["connection"]["url"]).headers["location"]
         login = browser.get(authorize)
         consent = browser.post(
-            "/auth/oauth2/login",
+            f"{auth}/auth/oauth2/login",
             data={**fields(login.text), "email": EMAIL, "password": PASSWORD},
             follow_redirects=True,
         )
         back = browser.post(
-            "/auth/oauth2/authorize", data={**fields(consent.text), "decision": "allow"}
+            f"{auth}/auth/oauth2/authorize", data={**fields(consent.text), "decision": "allow"}
         )
         done = browser.get(back.headers["location"])
         assert done.status_code == 200, done.text
@@ -120,7 +123,9 @@ async def load(
     }
 
 
-def serve(url: str, port: int, env_extra: dict[str, str]) -> subprocess.Popen[bytes]:
+def serve(
+    url: str, port: int, env_extra: dict[str, str], role: str = "all"
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "CALGATE_DATABASE_URL": url,
@@ -132,7 +137,7 @@ def serve(url: str, port: int, env_extra: dict[str, str]) -> subprocess.Popen[by
         **env_extra,
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "calgate", "serve", "--port", str(port)], env=env
+        [sys.executable, "-m", "calgate", "serve", "--port", str(port), "--role", role], env=env
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -151,37 +156,66 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--max-seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="gateway (--role gateway) in its own process in front of the scheduler "
+        "(--role scheduler), reaching it over loopback HTTP",
+    )
     args = parser.parse_args()
     use_pinned_tzdata()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    api_port = free_port()
+    api = f"http://127.0.0.1:{api_port}"
+    gw_port = free_port() if args.split else api_port
+    gw = f"http://127.0.0.1:{gw_port}"
     with scratch_database(args.db) as url:
-        creds = asyncio.run(seed(url, base))
-        proc = serve(
-            url,
-            port,
-            {
-                "CALGATE_CAL_COM_CLIENT_ID": creds["client_id"],
-                "CALGATE_CAL_COM_CLIENT_SECRET": creds["client_secret"],
-            },
-        )
+        creds = asyncio.run(seed(url, gw))
+        client = {
+            "CALGATE_CAL_COM_CLIENT_ID": creds["client_id"],
+            "CALGATE_CAL_COM_CLIENT_SECRET": creds["client_secret"],
+        }
+        if args.split:
+            procs = [
+                serve(url, api_port, {}, role="scheduler"),
+                serve(
+                    url,
+                    gw_port,
+                    {
+                        **client,
+                        "CALGATE_CAL_COM_BASE_URL": api,
+                        "CALGATE_CAL_COM_AUTHORIZE_URL": f"{api}/auth/oauth2/authorize",
+                        "CALGATE_CAL_COM_TOKEN_URL": f"{api}/v2/auth/oauth2/token",
+                    },
+                    role="gateway",
+                ),
+            ]
+        else:
+            procs = [serve(url, api_port, client)]
         try:
-            connect(base, creds["gateway_key"])
+            connect(gw, creds["gateway_key"], auth_base=api)
             run = (args.requests, args.concurrency, args.max_seconds)
-            direct = asyncio.run(load(base, "/v2/me", creds["api_key"], *run))
-            gateway = asyncio.run(load(base, "/cal-com/v2/me", creds["gateway_key"], *run))
+            direct = asyncio.run(load(api, "/v2/me", creds["api_key"], *run))
+            gateway = asyncio.run(load(gw, "/cal-com/v2/me", creds["gateway_key"], *run))
         finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+            for proc in procs:
+                proc.terminate()
+                proc.wait(timeout=15)
+    mode = "split" if args.split else "all-in-one"
     result = {
         "database": args.db,
         "concurrency": args.concurrency,
+        "mode": mode,
         "direct": direct,
         "gateway": gateway,
-        "note": "one uvicorn worker serves both; a gateway call includes a full /v2/me call",
+        "note": (
+            "gateway process in front of a scheduler process, over loopback HTTP"
+            if args.split
+            else "one uvicorn worker serves both; a gateway call includes a full /v2/me call"
+        ),
     }
-    path = write_result(f"gateway_{args.db}_c{args.concurrency}", result)
-    print(f"gateway ({args.db}): {args.concurrency} concurrent clients, GET me")
+    suffix = "_split" if args.split else ""
+    path = write_result(f"gateway_{args.db}_c{args.concurrency}{suffix}", result)
+    print(f"gateway ({args.db}, {mode}): {args.concurrency} concurrent clients, GET me")
     for name, r in (("direct /v2/me", direct), ("gateway /cal-com/v2/me", gateway)):
         print(
             f"  {name:24} {r['requests_per_s']:8.1f} req/s  p50 {r['p50_ms']:.2f} ms  "
