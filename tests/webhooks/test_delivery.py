@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from calgate.store.db import sync_url
 from calgate.webhooks import signing
-from tests.webhooks.conftest import V_BOOKING, book, event_type, next_monday, subscribe
+from tests.webhooks.conftest import V_BOOKING, book, event_type, next_monday, subscribe, z
 from tests.webhooks.receiver import Receiver, receiver, sequence
 
 # Every key Cal.com's 2021-10-20 booking payload builder sets (BookingPayloadBuilder.ts).
@@ -464,3 +464,42 @@ def _wait_status(
         if time.monotonic() > deadline:
             raise AssertionError(f"deliveries never all became {status}: {rows}")
         time.sleep(0.05)
+
+
+def test_cancelling_one_seat_sends_booking_cancelled_for_that_attendee(
+    client: TestClient, make_account: Any, hook_receiver: Receiver
+) -> None:
+    acct = make_account(time_zone="UTC")
+    seated = event_type(
+        client,
+        acct,
+        seats={"seatsPerTimeSlot": 3, "showAttendeeInfo": False, "showAvailabilityCount": True},
+    )
+    subscribe(client, acct, hook_receiver.url, ["BOOKING_CANCELLED"], secret="k")
+    start = next_monday() + timedelta(hours=10)
+    book(client, seated, start)
+    second = client.post(
+        "/v2/bookings",
+        headers=V_BOOKING,
+        json={
+            "start": z(start),
+            "eventTypeId": seated,
+            "attendee": {"name": "Grace Hopper", "email": "grace@example.com", "timeZone": "UTC"},
+        },
+    )
+    assert second.status_code == 201, second.text
+    taken = second.json()["data"]
+    r = client.post(
+        f"/v2/bookings/{taken['uid']}/cancel",
+        headers=V_BOOKING,
+        json={"seatUid": taken["seatUid"]},
+    )
+    assert r.status_code == 200, r.text
+    (got,) = hook_receiver.wait_for(1)
+    body = got.json()
+    assert body["triggerEvent"] == "BOOKING_CANCELLED"
+    assert body["payload"]["uid"] == taken["uid"]
+    assert [a["email"] for a in body["payload"]["attendees"]] == ["grace@example.com"]
+    # The booking goes on for Ada: it is still accepted.
+    still = client.get(f"/v2/bookings/{taken['uid']}", headers=V_BOOKING).json()["data"]
+    assert still["status"] == "accepted"

@@ -337,7 +337,11 @@ async def cancel_booking(
             booking.attendees.remove(seat)
             await session.flush()
             if booking.attendees:
-                return await view(session, booking), True
+                remaining = await view(session, booking)
+                await webhooks.enqueue_booking(
+                    session, "BOOKING_CANCELLED", remaining, cancelled_seat=seat
+                )
+                return remaining, True
         if booking.status in ("cancelled", "rejected"):
             raise BadRequest(f"Booking {uid} is already {booking.status}")
         booking.status = "cancelled"

@@ -126,6 +126,7 @@ async def enqueue_booking(
     *,
     old: Booking | None = None,
     no_show: tuple[dict[str, bool], bool | None] | None = None,
+    cancelled_seat: Any = None,
     now: datetime | None = None,
 ) -> int:
     """Queue a booking lifecycle event with Cal.com's payload for `trigger`.
@@ -144,6 +145,8 @@ async def enqueue_booking(
         extra: dict[str, Any] = {}
         if trigger in ("BOOKING_CREATED", "BOOKING_REQUESTED", "BOOKING_CONFIRMED"):
             extra = payloads.created_extra(view)
+        elif trigger == "BOOKING_CANCELLED" and cancelled_seat is not None:
+            extra = payloads.seat_cancelled_extra(view, cancelled_seat)
         elif trigger == "BOOKING_CANCELLED":
             extra = payloads.cancelled_extra(view)
         elif trigger == "BOOKING_REJECTED":
@@ -160,7 +163,7 @@ async def enqueue_booking(
         booking_uid=b.uid,
         now=now,
     )
-    if trigger in ("BOOKING_CANCELLED", "BOOKING_REJECTED"):
+    if trigger in ("BOOKING_CANCELLED", "BOOKING_REJECTED") and cancelled_seat is None:
         await cancel_meetings(session, b.uid)
     elif trigger == "BOOKING_RESCHEDULED" and old is not None:
         await cancel_meetings(session, old.uid)

@@ -101,22 +101,23 @@ def _organizer(host: User | None, start: datetime) -> dict[str, Any]:
 
 
 def _attendees(booking: Booking) -> list[dict[str, Any]]:
-    out = []
-    for a in booking.attendees:
-        first, last = _split_name(a.name)
-        item: dict[str, Any] = {
-            "email": a.email,
-            "name": a.name,
-            "firstName": first,
-            "lastName": last,
-            "timeZone": a.time_zone,
-            "language": {"locale": a.locale or "en"},
-            "utcOffset": utc_offset(a.time_zone, booking.start_time),
-        }
-        if a.phone_number:
-            item["phoneNumber"] = a.phone_number
-        out.append(item)
-    return out
+    return [attendee_json(a, booking) for a in booking.attendees]
+
+
+def attendee_json(a: Any, booking: Booking) -> dict[str, Any]:
+    first, last = _split_name(a.name)
+    item: dict[str, Any] = {
+        "email": a.email,
+        "name": a.name,
+        "firstName": first,
+        "lastName": last,
+        "timeZone": a.time_zone,
+        "language": {"locale": a.locale or "en"},
+        "utcOffset": utc_offset(a.time_zone, booking.start_time),
+    }
+    if a.phone_number:
+        item["phoneNumber"] = a.phone_number
+    return item
 
 
 _STATUS = {
@@ -191,6 +192,12 @@ def cancelled_extra(view: BookingLike) -> dict[str, Any]:
         "cancellationReason": b.cancellation_reason,
         "requestReschedule": False,
     }
+
+
+def seat_cancelled_extra(view: BookingLike, seat: Any) -> dict[str, Any]:
+    """One attendee gave up their seat: as Cal.com's cancelAttendeeSeat, the event names just
+    that attendee; the booking itself goes on for the others."""
+    return {**cancelled_extra(view), "attendees": [attendee_json(seat, view.booking)]}
 
 
 def rejected_extra(view: BookingLike) -> dict[str, Any]:
