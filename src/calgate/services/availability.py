@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.core import (
@@ -26,6 +26,7 @@ from calgate.core import (
 from calgate.core import Schedule as CoreSchedule
 from calgate.store.models import (
     Attendee,
+    Availability,
     Booking,
     EventType,
     Host,
@@ -33,6 +34,7 @@ from calgate.store.models import (
     SlotReservation,
     User,
 )
+from calgate.store.types import RawTime, utc_from_raw
 
 BLOCKING_STATUSES = ("accepted", "pending")
 # Buffers are capped at a day each, so busy time further than this from the range can't matter.
@@ -43,7 +45,8 @@ MARGIN = timedelta(days=2)
 class HostContext:
     host: Host
     user: User
-    schedule: Schedule | None
+    # The host's working hours as the engine reads them (empty, in the user's zone, if none).
+    schedule: CoreSchedule
 
 
 def rules_for(et: EventType, week_start: str = "Sunday") -> EventRules:
@@ -78,20 +81,43 @@ def mode_for(et: EventType) -> str:
     return "single"
 
 
-def core_schedule(schedule: Schedule | None, fallback_zone: str) -> CoreSchedule:
-    if schedule is None:
-        return CoreSchedule(time_zone=fallback_zone, weekly=(), overrides=())
-    weekly = tuple(
-        WeeklyWindow(frozenset(a.days), a.start_minute, a.end_minute)
-        for a in schedule.availability
-        if a.date is None
+async def _core_schedules(
+    session: AsyncSession, schedule_ids: set[int]
+) -> dict[int, tuple[int, CoreSchedule]]:
+    """{schedule id: (owner id, working hours)}, read as plain rows: every slot query and
+    booking check needs them, and ORM objects for dozens of windows cost more than the query."""
+    if not schedule_ids:
+        return {}
+    conn = await session.connection()
+    heads = (
+        await conn.execute(
+            select(Schedule.id, Schedule.user_id, Schedule.time_zone).where(
+                Schedule.id.in_(schedule_ids)
+            )
+        )
+    ).all()
+    weekly: dict[int, list[WeeklyWindow]] = {h[0]: [] for h in heads}
+    overrides: dict[int, list[DateOverride]] = {h[0]: [] for h in heads}
+    rows = await conn.execute(
+        select(
+            Availability.schedule_id,
+            Availability.days,
+            Availability.start_minute,
+            Availability.end_minute,
+            Availability.date,
+        )
+        .where(Availability.schedule_id.in_(list(weekly)))
+        .order_by(Availability.id)
     )
-    overrides = tuple(
-        DateOverride(a.date, a.start_minute, a.end_minute)
-        for a in schedule.availability
-        if a.date is not None
-    )
-    return CoreSchedule(time_zone=schedule.time_zone, weekly=weekly, overrides=overrides)
+    for sid, days, start, end, day in rows:
+        if day is None:
+            weekly[sid].append(WeeklyWindow(frozenset(days or ()), start, end))
+        else:
+            overrides[sid].append(DateOverride(day, start, end))
+    return {
+        sid: (owner, CoreSchedule(tz, tuple(weekly[sid]), tuple(overrides[sid])))
+        for sid, owner, tz in heads
+    }
 
 
 async def host_contexts(session: AsyncSession, et: EventType) -> list[HostContext]:
@@ -100,24 +126,24 @@ async def host_contexts(session: AsyncSession, et: EventType) -> list[HostContex
         u.id: u
         for u in (await session.execute(select(User).where(User.id.in_(user_ids)))).scalars()
     }
-    wanted = {
-        h.schedule_id or et.schedule_id or users[h.user_id].default_schedule_id for h in et.hosts
-    }
-    wanted.discard(None)
-    schedules = {
-        s.id: s
-        for s in (await session.execute(select(Schedule).where(Schedule.id.in_(wanted)))).scalars()
-    }
+    # Each host's chosen schedule, and their own default in case the chosen one isn't theirs.
+    wanted: set[int] = set()
+    for h in et.hosts:
+        user = users[h.user_id]
+        for sid in (h.schedule_id or et.schedule_id, user.default_schedule_id):
+            if sid is not None:
+                wanted.add(sid)
+    schedules = await _core_schedules(session, wanted)
     contexts = []
     for host in et.hosts:
         user = users[host.user_id]
-        schedule_id = host.schedule_id or et.schedule_id or user.default_schedule_id
-        schedule = schedules.get(schedule_id) if schedule_id else None
+        chosen = schedules.get(host.schedule_id or et.schedule_id or user.default_schedule_id or 0)
         # An event-type schedule that belongs to someone else (team event types) falls back to
         # the host's own default, so one host's hours never leak onto another.
-        if schedule is not None and schedule.user_id != user.id:
-            schedule = schedules.get(user.default_schedule_id) if user.default_schedule_id else None
-        contexts.append(HostContext(host, user, schedule))
+        if chosen is not None and chosen[0] != user.id:
+            chosen = schedules.get(user.default_schedule_id or 0)
+        hours = chosen[1] if chosen is not None else CoreSchedule(user.time_zone, (), ())
+        contexts.append(HostContext(host, user, hours))
     return contexts
 
 
@@ -166,8 +192,8 @@ async def load_hosts(
             select(
                 Booking.user_id,
                 Booking.uid,
-                Booking.start_time,
-                Booking.end_time,
+                type_coerce(Booking.start_time, RawTime()),
+                type_coerce(Booking.end_time, RawTime()),
                 Booking.event_type_id,
                 EventType.before_event_buffer,
                 EventType.after_event_buffer,
@@ -208,7 +234,13 @@ async def load_hosts(
         # Positional: (start, end, before_buffer, after_buffer, uid, event_type_id, attendees).
         bookings = tuple(
             ExistingBooking(
-                row[2], row[3], row[5] or 0, row[6] or 0, row[1], row[4], seats_taken.get(row[1], 1)
+                utc_from_raw(row[2]),
+                utc_from_raw(row[3]),
+                row[5] or 0,
+                row[6] or 0,
+                row[1],
+                row[4],
+                seats_taken.get(row[1], 1),
             )
             for row in booking_rows
             if row[0] == uid and row[1] != ignore_booking_uid
@@ -219,7 +251,7 @@ async def load_hosts(
         hosts.append(
             HostAvailability(
                 host_id=uid,
-                schedule=core_schedule(ctx.schedule, ctx.user.time_zone),
+                schedule=ctx.schedule,
                 bookings=bookings,
                 busy=busy,
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON, DateTime, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -40,3 +40,25 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 JSONType: Any = JSON().with_variant(JSONB(), "postgresql")
+
+
+class RawTime(TypeDecorator[Any]):
+    """A UTCDateTime column read without per-value result processing, for hot bulk reads.
+
+    SQLite hands back its stored text ("2026-12-01 14:00:00.000000"), PostgreSQL an aware
+    datetime; ``utc_from_raw`` turns either into the same aware UTC value UTCDateTime gives.
+    Use it with ``type_coerce(column, RawTime())`` on queries that read hundreds of rows.
+    """
+
+    impl = String
+    cache_ok = True
+
+
+def utc_from_raw(value: Any) -> datetime:
+    if isinstance(value, str):
+        # Parsing the offset in the same C call is ~8x cheaper than .replace(tzinfo=UTC), and
+        # gives the very same UTC singleton.
+        return datetime.fromisoformat(value + "+00:00")
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+    return value.astimezone(UTC)  # type: ignore[no-any-return]
