@@ -8,8 +8,6 @@ when the provider *is* this process, route its calls in-process instead of over 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import timedelta
 from typing import Any
 
@@ -34,9 +32,7 @@ EMBEDDED_CLIENT_NAME = "calgate gateway"
 def embedded_client_secret(secret_key: str) -> str:
     # Derived, not stored: every worker and every restart computes the same secret, and the
     # authorization server keeps only its hash.
-    return hmac.new(
-        secret_key.encode(), b"calgate-gateway-oauth-client", hashlib.sha256
-    ).hexdigest()
+    return keys.digest(secret_key, "calgate-gateway-oauth-client")
 
 
 def points_at_us(gateway: GatewaySettings, settings: Settings) -> bool:
@@ -82,8 +78,7 @@ def in_process_mounts(app: Any, settings: Settings) -> dict[str, httpx2.AsyncBas
 
 def demo_gateway_key(secret_key: str) -> str:
     # Derived from the server secret, like the demo API key, so every start prints the same one.
-    digest = hmac.new(secret_key.encode(), b"calgate-demo-gateway-key", hashlib.sha256).hexdigest()
-    return GATEWAY_KEY_PREFIX + digest
+    return GATEWAY_KEY_PREFIX + keys.digest(secret_key, "calgate-demo-gateway-key")
 
 
 async def ensure_demo_connection(db: Database, settings: Settings, user_id: int) -> dict[str, str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import Any
 
 from sqlalchemy import select
@@ -20,8 +18,7 @@ DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented demo credential
 
 def demo_api_key(secret: str) -> str:
     # Derived from the server secret so restarts print the same key without storing it.
-    digest = hmac.new(secret.encode(), b"calgate-demo-api-key", hashlib.sha256).hexdigest()
-    return keys.API_KEY_PREFIX + digest[:48]
+    return keys.API_KEY_PREFIX + keys.digest(secret, "calgate-demo-api-key")[:48]
 
 
 async def ensure_demo(db: Database, settings: Settings) -> dict[str, Any]:

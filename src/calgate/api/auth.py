@@ -11,7 +11,7 @@ from fastapi.security import APIKeyHeader
 from calgate.api.deps import AppState, get_state
 from calgate.errors import Forbidden, Unauthorized
 from calgate.oauth.service import principal_for_access_token
-from calgate.security.keys import API_KEY_PREFIX
+from calgate.security.keys import API_KEY_PREFIX, bearer_token
 from calgate.services.api_keys import user_for_api_key
 from calgate.store.models import User
 
@@ -30,15 +30,6 @@ class Principal:
     user: User
     # None means unrestricted (API keys); OAuth access tokens carry their granted scopes.
     scopes: frozenset[str] | None = None
-
-
-def bearer_token(header: str | None) -> str | None:
-    if not header:
-        return None
-    value = header.strip()
-    if value[:7].lower() == "bearer ":
-        value = value[7:].strip()
-    return value or None
 
 
 async def authenticate(state: AppState, header: str | None) -> Principal:

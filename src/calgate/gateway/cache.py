@@ -1,12 +1,14 @@
 """A short-lived, per-process memory of what the proxy looks up on every call.
 
 Each proxied call must prove its gateway key, pick a connection and decrypt its access token:
-three steps whose answers rarely change. Keeping them a few seconds turns two queries and a
-decryption into a dictionary lookup. Correctness rests on two rules:
+three steps whose answers rarely change. Keeping the outcome a few seconds, keyed by the key's
+digest, turns two queries and a decryption into a dictionary lookup. Correctness rests on two
+rules:
 
 - anything this process changes about connections (tokens stored, a connection failed or
   deleted) bumps ``connections.changes()``, which voids every entry at once;
-- what *another* process changes is seen after at most the TTL (5 s for routes, 10 s for keys).
+- what *another* process changes (a connection, or the gateway key itself) is seen after at
+  most ROUTE_TTL_S.
 
 Entries are keyed by the key's HMAC digest, never the raw key, and a token close to expiry is
 never served from here, so refresh still happens on time.
@@ -21,9 +23,8 @@ from datetime import datetime, timedelta
 from calgate.gateway import connections as conns
 from calgate.gateway.refresh import AccessToken
 
-KEY_TTL_S = 10.0
 ROUTE_TTL_S = 5.0
-# Bound memory under a flood of distinct (invalid-looking but well-formed) keys or selectors.
+# Bound memory under a flood of distinct keys or selectors.
 MAX_ENTRIES = 10_000
 
 
@@ -38,19 +39,7 @@ class Route:
 class ProxyCache:
     def __init__(self, refresh_skew_s: float) -> None:
         self.refresh_skew = timedelta(seconds=refresh_skew_s)
-        self._keys: dict[str, tuple[int, int, float]] = {}
         self._routes: dict[tuple[str, str, str], tuple[Route, int, float]] = {}
-
-    def key_id(self, digest: str) -> int | None:
-        hit = self._keys.get(digest)
-        if hit is None or hit[1] != conns.changes() or hit[2] < time.monotonic():
-            return None
-        return hit[0]
-
-    def remember_key(self, digest: str, key_id: int) -> None:
-        if len(self._keys) >= MAX_ENTRIES:
-            self._keys.clear()
-        self._keys[digest] = (key_id, conns.changes(), time.monotonic() + KEY_TTL_S)
 
     def route(self, digest: str, app: str, selector: str, now: datetime) -> Route | None:
         hit = self._routes.get((digest, app, selector))

@@ -33,18 +33,9 @@ async def create_gateway_key(session: AsyncSession, pepper: str, name: str) -> I
     return IssuedGatewayKey(key=raw, record=record)
 
 
-def bearer(header: str | None) -> str | None:
-    if not header:
-        return None
-    value = header.strip()
-    if value[:7].lower() == "bearer ":
-        value = value[7:].strip()
-    return value or None
-
-
 async def key_id_for(session: AsyncSession, pepper: str, header: str | None) -> int:
     """The gateway key id an Authorization header proves, or Unauthorized."""
-    raw = bearer(header)
+    raw = keys.bearer_token(header)
     if raw is None:
         raise Unauthorized("Missing gateway key: send 'Authorization: Bearer <gateway key>'")
     key_id = await session.scalar(

@@ -20,7 +20,6 @@ from calgate.gateway import connections as conns
 from calgate.gateway import local
 from calgate.gateway.cache import Route
 from calgate.gateway.errors import BadGateway, GatewayTimeout, PayloadTooLarge
-from calgate.gateway.keys import bearer
 from calgate.gateway.refresh import AccessToken, expiring
 from calgate.gateway.runtime import Gateway, get_gateway
 from calgate.security import keys
@@ -119,7 +118,7 @@ async def _connection_token(
     The answer is remembered for a few seconds (see gateway.cache); the rate limit still
     counts every call.
     """
-    raw = bearer(request.headers.get("authorization"))
+    raw = keys.bearer_token(request.headers.get("authorization"))
     selector = (request.headers.get(SELECTOR) or "").strip()
     digest = keys.digest(gateway.settings.pepper, raw) if raw else ""
     now = utcnow()

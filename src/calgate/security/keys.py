@@ -22,5 +22,16 @@ def digest(pepper: str, key: str) -> str:
     return hmac.new(pepper.encode(), key.encode(), hashlib.sha256).hexdigest()
 
 
+def bearer_token(header: str | None) -> str | None:
+    """The secret in an Authorization header: `Bearer <secret>`, or the raw secret (Cal.com
+    accepts both)."""
+    if not header:
+        return None
+    value = header.strip()
+    if value[:7].lower() == "bearer ":
+        value = value[7:].strip()
+    return value or None
+
+
 def display_prefix(key: str) -> str:
     return key[:10]
