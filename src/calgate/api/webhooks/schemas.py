@@ -78,20 +78,24 @@ class _WebhookBase(Output):
     active: bool
     payload_template: str | None
 
+    @staticmethod
+    def common(w: Webhook) -> dict[str, Any]:
+        """The fields both shapes share (the secret is never among them)."""
+        return {
+            "id": w.id,
+            "subscriber_url": w.subscriber_url,
+            "triggers": list(w.triggers or []),
+            "active": w.active,
+            "payload_template": w.payload_template,
+        }
+
 
 class UserWebhookOutput(_WebhookBase):
     user_id: int | None
 
     @classmethod
     def of(cls, w: Webhook) -> UserWebhookOutput:
-        return cls(
-            id=w.id,
-            user_id=w.user_id,
-            subscriber_url=w.subscriber_url,
-            triggers=list(w.triggers or []),
-            active=w.active,
-            payload_template=w.payload_template,
-        )
+        return cls(**cls.common(w), user_id=w.user_id)
 
 
 class EventTypeWebhookOutput(_WebhookBase):
@@ -99,14 +103,7 @@ class EventTypeWebhookOutput(_WebhookBase):
 
     @classmethod
     def of(cls, w: Webhook) -> EventTypeWebhookOutput:
-        return cls(
-            id=w.id,
-            event_type_id=w.event_type_id,
-            subscriber_url=w.subscriber_url,
-            triggers=list(w.triggers or []),
-            active=w.active,
-            payload_template=w.payload_template,
-        )
+        return cls(**cls.common(w), event_type_id=w.event_type_id)
 
 
 class AttemptOutput(Output):
