@@ -26,10 +26,14 @@ from calgate.core.timezones import is_valid_zone
 from calgate.errors import BadRequest, Forbidden, NotFound
 from calgate.services.availability import (
     HostContext,
+    SchedulingSpec,
     host_contexts,
+    length_for,
     load_hosts,
     mode_for,
     rules_for,
+    scheduling_spec,
+    week_start_of,
 )
 from calgate.services.locations import booking_location
 from calgate.store.db import Database
@@ -123,14 +127,12 @@ async def create_booking(
 
 async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> BookingView:
     et = await _event_type(session, req.event_type_id)
-    length = req.length or et.length
-    allowed = set((et.settings or {}).get("length_in_minutes_options") or []) | {et.length}
-    if length not in allowed:
-        raise BadRequest(f"lengthInMinutes: {length} is not one of this event type's durations")
-    contexts = await host_contexts(session, et)
+    spec = await scheduling_spec(session, event_type_id=et.id)
+    length = length_for(spec, req.length, "lengthInMinutes")
+    contexts = await host_contexts(session, spec)
     if not contexts:
         raise BadRequest("This event type has no hosts")
-    await _lock_users(session, [c.user.id for c in contexts])
+    await _lock_users(session, [c.user_id for c in contexts])
 
     old: Booking | None = None
     if req.rescheduled_from:
@@ -140,11 +142,11 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
 
     start = req.start
     end = start + timedelta(minutes=length)
-    if await _clearly_taken(session, et, contexts, start, end, old.id if old else None):
+    if await _clearly_taken(session, spec, contexts, start, end, old.id if old else None):
         raise BadRequest("The requested time is not available", {"reason": "slot_unavailable"})
     hosts = await load_hosts(
         session,
-        et,
+        spec,
         contexts,
         start,
         end,
@@ -154,7 +156,12 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
         ignore_booking_uid=old.uid if old else None,
     )
     decision = check_booking(
-        rules_for(et, contexts[0].user.week_start), hosts, mode_for(et), start, now, length=length
+        rules_for(spec, week_start_of(contexts)),
+        hosts,
+        mode_for(spec),
+        start,
+        now,
+        length=length,
     )
     if not decision.ok:
         raise BadRequest(decision.message, {"reason": decision.reason})
@@ -166,14 +173,15 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
         seat = _attendee(req.attendee, now, seat=True)
         booking.attendees.append(seat)
         await session.flush()
-        seated = BookingView(
-            booking, et, _host_user(contexts, booking.user_id), seat_uid=seat.seat_uid
-        )
+        host = await session.get(User, booking.user_id) if booking.user_id else None
+        seated = BookingView(booking, et, host, seat_uid=seat.seat_uid)
         await webhooks.enqueue_booking(session, "BOOKING_CREATED", seated, now=now)
         return seated
 
-    chosen = _choose_hosts(contexts, decision.host_ids, mode_for(et))
-    organizer = chosen[0].user
+    chosen = _choose_hosts(contexts, decision.host_ids, mode_for(spec))
+    organizer = await session.get(User, chosen[0].user_id)
+    if organizer is None:  # hosts are user rows locked above; this can't happen
+        raise NotFound(f"User with id={chosen[0].user_id} not found")
     if old is not None:
         old.status = "cancelled"
         old.rescheduled = True
@@ -215,7 +223,7 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
     block_start = start - timedelta(minutes=et.before_event_buffer)
     block_end = end + timedelta(minutes=et.after_event_buffer)
     booking.blocks = [
-        BookingBlock(user_id=c.user.id, block_start=block_start, block_end=block_end, active=True)
+        BookingBlock(user_id=c.user_id, block_start=block_start, block_end=block_end, active=True)
         for c in chosen
     ]
     session.add(booking)
@@ -235,7 +243,7 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
 
 async def _clearly_taken(
     session: AsyncSession,
-    et: EventType,
+    et: SchedulingSpec,
     contexts: Sequence[HostContext],
     start: datetime,
     end: datetime,
@@ -254,7 +262,7 @@ async def _clearly_taken(
     lo = start - timedelta(minutes=et.before_event_buffer)
     hi = end + timedelta(minutes=et.after_event_buffer)
     query = select(BookingBlock.id).where(
-        BookingBlock.user_id.in_([c.user.id for c in contexts]),
+        BookingBlock.user_id.in_([c.user_id for c in contexts]),
         BookingBlock.active.is_(True),
         BookingBlock.block_start < hi,
         BookingBlock.block_end > lo,
@@ -276,14 +284,10 @@ def _attendee(spec: AttendeeSpec, now: datetime, *, seat: bool) -> Attendee:
     )
 
 
-def _host_user(contexts: Sequence[HostContext], user_id: int | None) -> User | None:
-    return next((c.user for c in contexts if c.user.id == user_id), None)
-
-
 def _choose_hosts(
     contexts: Sequence[HostContext], free_ids: Sequence[int], mode: str
 ) -> list[HostContext]:
-    free = [c for c in contexts if c.user.id in set(free_ids)]
+    free = [c for c in contexts if c.user_id in set(free_ids)]
     if mode == "round_robin":
         # Highest priority first, then the host listed first; fairness by load comes with
         # the team event types issue.

@@ -11,10 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.core import Slot, check_booking, compute_slots
 from calgate.errors import BadRequest, NotFound
-from calgate.services import event_types
-from calgate.services.availability import host_contexts, load_hosts, mode_for, rules_for
+from calgate.services.availability import (
+    SchedulingSpec,
+    host_contexts,
+    length_for,
+    load_hosts,
+    mode_for,
+    rules_for,
+    scheduling_spec,
+    week_start_of,
+)
 from calgate.store.db import Database
-from calgate.store.models import EventType, SlotReservation, utcnow
+from calgate.store.models import SlotReservation, utcnow
 
 DEFAULT_RESERVATION_MINUTES = 5
 MAX_RANGE = timedelta(days=366)
@@ -30,26 +38,18 @@ class SlotQuery:
     reschedule_uid: str | None = None
 
 
-async def resolve_event_type(session: AsyncSession, query: SlotQuery) -> EventType:
-    if query.event_type_id is not None:
-        return await event_types.get_public_event_type(session, query.event_type_id)
-    if query.event_type_slug and query.username:
-        return await event_types.find_by_slug(session, query.username, query.event_type_slug)
-    raise BadRequest("Provide eventTypeId, or eventTypeSlug together with username")
-
-
-def _length(et: EventType, duration: int | None) -> int:
-    if duration is None:
-        return et.length
-    allowed = set((et.settings or {}).get("length_in_minutes_options") or []) | {et.length}
-    if duration not in allowed:
-        raise BadRequest(f"duration: {duration} is not one of this event type's durations")
-    return duration
+async def resolve_event_type(session: AsyncSession, query: SlotQuery) -> SchedulingSpec:
+    return await scheduling_spec(
+        session,
+        event_type_id=query.event_type_id,
+        username=query.username,
+        slug=query.event_type_slug,
+    )
 
 
 async def available_slots(
     db: Database, query: SlotQuery, start: datetime, end: datetime, *, now: datetime | None = None
-) -> tuple[EventType, list[Slot]]:
+) -> tuple[SchedulingSpec, list[Slot]]:
     now = now or utcnow()
     if end <= start:
         raise BadRequest("end must be after start")
@@ -57,7 +57,7 @@ async def available_slots(
         raise BadRequest("The requested range may span at most 366 days")
     async with db.session() as session:
         et = await resolve_event_type(session, query)
-        length = _length(et, query.duration)
+        length = length_for(et, query.duration)
         contexts = await host_contexts(session, et)
         hosts = await load_hosts(
             session,
@@ -69,9 +69,8 @@ async def available_slots(
             holder=query.holder,
             ignore_booking_uid=query.reschedule_uid,
         )
-    week_start = contexts[0].user.week_start if contexts else "Sunday"
     slots = compute_slots(
-        rules_for(et, week_start), hosts, mode_for(et), start, end, now, length=length
+        rules_for(et, week_start_of(contexts)), hosts, mode_for(et), start, end, now, length=length
     )
     return et, slots
 
@@ -95,13 +94,13 @@ async def reserve(
 ) -> Reservation:
     now = now or utcnow()
     async with db.transaction(immediate=True) as session:
-        et = await event_types.get_public_event_type(session, event_type_id)
-        length = _length(et, duration)
+        et = await scheduling_spec(session, event_type_id=event_type_id)
+        length = length_for(et, duration)
         contexts = await host_contexts(session, et)
         end = slot_start + timedelta(minutes=length)
         hosts = await load_hosts(session, et, contexts, slot_start, end, now, holder=holder)
         decision = check_booking(
-            rules_for(et, contexts[0].user.week_start if contexts else "Sunday"),
+            rules_for(et, week_start_of(contexts)),
             hosts,
             mode_for(et),
             slot_start,
@@ -110,7 +109,7 @@ async def reserve(
         )
         if not decision.ok:
             raise BadRequest(decision.message, {"reason": decision.reason})
-        single = [c.user.id for c in contexts]
+        single = [c.user_id for c in contexts]
         record = SlotReservation(
             uid=str(uuid.uuid4()),
             event_type_id=et.id,
@@ -162,15 +161,15 @@ async def update_reservation(
     now = now or utcnow()
     async with db.transaction(immediate=True) as session:
         record = await _reservation(session, uid, now)
-        et = await event_types.get_public_event_type(session, event_type_id)
-        length = _length(et, duration)
+        et = await scheduling_spec(session, event_type_id=event_type_id)
+        length = length_for(et, duration)
         contexts = await host_contexts(session, et)
         end = slot_start + timedelta(minutes=length)
         hosts = await load_hosts(
             session, et, contexts, slot_start, end, now, holder=holder, reservation_uid=uid
         )
         decision = check_booking(
-            rules_for(et, contexts[0].user.week_start if contexts else "Sunday"),
+            rules_for(et, week_start_of(contexts)),
             hosts,
             mode_for(et),
             slot_start,
