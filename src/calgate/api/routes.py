@@ -29,7 +29,9 @@ SCHEDULER_ROUTERS: list[APIRouter] = [
 # The managed-OAuth gateway: /connections, /connect and the /cal-com/... proxy.
 GATEWAY_ROUTERS: list[APIRouter] = [gateway]
 
-ROUTERS: list[APIRouter] = [*SCHEDULER_ROUTERS, *GATEWAY_ROUTERS]
+# Gateway first: routing tries routes in order, and a proxied call should not first be matched
+# against every /v2 route.
+ROUTERS: list[APIRouter] = [*GATEWAY_ROUTERS, *SCHEDULER_ROUTERS]
 
 
 def routers_for(role: str) -> list[APIRouter]:
