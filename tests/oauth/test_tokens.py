@@ -288,11 +288,13 @@ def test_invalid_client_is_401(client: TestClient, make_account: Any, oauth_clie
         {"client_id": oauth_client.client_id, "client_secret": "wrong"},
         {"client_id": oauth_client.client_id},
         {"client_id": "unknown", "client_secret": "x"},
-        {},
     ):
         r = client.post("/v2/auth/oauth2/token", json={**base, **creds})
         assert r.status_code == 401, (creds, r.text)
         assert r.json()["error"] == "invalid_client"
+    # Naming no client at all is a malformed request, as on Cal.com.
+    r = client.post("/v2/auth/oauth2/token", json=base)
+    assert (r.status_code, r.json()["error"]) == (400, "invalid_request")
     # The code survived the failed attempts.
     assert exchange(client, oauth_client, code, None).status_code == 200
 

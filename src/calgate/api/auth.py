@@ -1,4 +1,7 @@
-"""Credentials as Cal.com reads them: `Authorization: Bearer cal_...`, or the raw key."""
+"""Credentials as Cal.com reads them: `Authorization: Bearer cal_...`, or the raw key.
+
+OAuth access tokens are also held to their scopes here, per route (`api.scopes`), so routers
+only ask for a principal and never name a scope."""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
-from calgate.api.deps import AppState, get_state
+from calgate.api.deps import AppState, State
+from calgate.api.scopes import required_scopes
 from calgate.errors import Forbidden, Unauthorized
 from calgate.oauth.service import principal_for_access_token
 from calgate.security.keys import API_KEY_PREFIX, bearer_token
@@ -56,26 +60,52 @@ def require_scopes(principal: Principal, *needed: str) -> None:
         return
     missing = [scope for scope in needed if scope not in principal.scopes]
     if missing:
-        raise Forbidden(f"Insufficient scopes: requires {', '.join(missing)}")
+        held = ", ".join(sorted(principal.scopes)) or "none"
+        # Cal.com's wording (ThirdPartyPermissionsGuard), so clients can match on it.
+        raise Forbidden(
+            "insufficient_scope: token does not have the required scopes. "
+            f"Required: {', '.join(missing)}. Token has: {held}"
+        )
+
+
+def check_route_scopes(request: Request, principal: Principal) -> None:
+    """Apply the scope table (``api.scopes``) to the route this request matched."""
+    if principal.scopes is None:
+        return
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    needed = required_scopes(request.method, path) if isinstance(path, str) else None
+    if needed is None:
+        # Fail closed: a route missing from the table is not open to OAuth tokens.
+        raise Forbidden(
+            "insufficient_scope: this endpoint is not available for third-party OAuth tokens"
+        )
+    require_scopes(principal, *needed)
 
 
 async def require_principal(
     request: Request,
-    state: Annotated[AppState, Depends(get_state)],
+    state: State,
     authorization: Annotated[str | None, Depends(_authorization)],
 ) -> Principal:
     principal = await authenticate(state, authorization)
+    check_route_scopes(request, principal)
     request.state.principal = principal
     return principal
 
 
 async def optional_principal(
-    state: Annotated[AppState, Depends(get_state)],
+    request: Request,
+    state: State,
     authorization: Annotated[str | None, Depends(_authorization)],
 ) -> Principal | None:
+    """The caller, if credentials were sent; on these endpoints a guest is welcome, but a token
+    that is sent must carry the route's scopes like anywhere else."""
     if not authorization:
         return None
-    return await authenticate(state, authorization)
+    principal = await authenticate(state, authorization)
+    check_route_scopes(request, principal)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(require_principal)]

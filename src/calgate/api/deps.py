@@ -20,9 +20,15 @@ def get_state(request: Request) -> AppState:
     return state
 
 
-def get_db(request: Request) -> Database:
+# The dependencies are coroutines on purpose: FastAPI runs a plain `def` dependency in its
+# thread pool, a thread hop per request for what is an attribute lookup.
+async def _state(request: Request) -> AppState:
+    return get_state(request)
+
+
+async def get_db(request: Request) -> Database:
     return get_state(request).db
 
 
-State = Annotated[AppState, Depends(get_state)]
+State = Annotated[AppState, Depends(_state)]
 Db = Annotated[Database, Depends(get_db)]

@@ -9,7 +9,7 @@ Each resource declares its shapes as two explicit namespaces of schema classes; 
 # No `from __future__ import annotations` here: FastAPI must evaluate the header annotation
 # built inside Versioned.dependency(), which refers to local variables.
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Header, Request
@@ -40,10 +40,10 @@ class Versioned(Generic[S]):
     def select(self, header: str | None) -> S:
         return self.current if (header or "").strip() == self.current_version else self.legacy
 
-    def dependency(self) -> "Callable[..., S]":
+    def dependency(self) -> "Callable[..., Awaitable[S]]":
         versions = [LEGACY, self.current_version]
 
-        def shapes(
+        async def shapes(
             cal_api_version: Annotated[
                 str | None,
                 Header(

@@ -4,5 +4,5 @@
 - ``service``: storage rules (clients, codes, tokens) and the API other code calls:
   ``ensure_client``, ``create_client``, ``issue_tokens``, ``principal_for_access_token``.
 - ``server``: Authlib ``AuthorizationServer`` subclass, run synchronously in a worker thread.
-- ``web``: FastAPI routers (authorize/login/consent pages, token endpoint).
+- ``web``: FastAPI routers (authorize/login/consent pages, token and revocation endpoints).
 """

@@ -4,6 +4,9 @@ A server instance lives for one HTTP request: the web layer builds an ``OAuthHtt
 from Starlette's request, then runs the server in a worker thread (``anyio.to_thread``) with a
 sync SQLAlchemy session on the same database. ``handle_response`` returns a plain
 ``OAuthResponse`` that the web layer turns into a Starlette response.
+
+Endpoints: the token endpoint (authorization_code + PKCE, refresh_token grants) and RFC 7009
+token revocation (``RevocationEndpoint``).
 """
 
 from __future__ import annotations
@@ -24,13 +27,19 @@ from authlib.oauth2.rfc6749 import (
     TokenMixin,
     grants,
 )
+from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from calgate.config import Settings
 from calgate.oauth import scopes as scope_names
-from calgate.oauth.service import check_client_secret, new_token_response, save_token_pair
+from calgate.oauth.service import (
+    check_client_secret,
+    lock_token_owner,
+    new_token_response,
+    save_token_pair,
+)
 from calgate.security import keys
 from calgate.store.models import OAuthClient, OAuthCode, OAuthToken, User, utcnow
 
@@ -181,6 +190,7 @@ class S256CodeChallenge(CodeChallenge):  # type: ignore[misc]
 
 
 _AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+_AS_INVALID_REQUEST = frozenset({"unsupported_grant_type", "unauthorized_client"})
 
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
@@ -213,7 +223,9 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
                 OAuthCode.code_hash == keys.digest(server.settings.secret_key, code),
                 OAuthCode.client_id == client.client_id,
             )
-            .with_for_update()
+            # NO KEY UPDATE: serialises exchanges of this code without blocking a concurrent
+            # refresh, whose new token row references the code (a KEY SHARE lock).
+            .with_for_update(key_share=True)
         )
         if row is None:
             return None
@@ -246,13 +258,16 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
 
     def authenticate_refresh_token(self, refresh_token: str) -> TokenAdapter | None:
         server = self.server
+        digest = keys.digest(server.settings.secret_key, refresh_token)
+        owner = server.session.scalar(
+            select(OAuthToken.user_id).where(OAuthToken.refresh_token_hash == digest)
+        )
+        if owner is None:
+            return None
+        # User first, then the token row: the order save_token_pair's clean-up relies on.
+        lock_token_owner(server.session, owner)
         row = server.session.scalar(
-            select(OAuthToken)
-            .where(
-                OAuthToken.refresh_token_hash
-                == keys.digest(server.settings.secret_key, refresh_token)
-            )
-            .with_for_update()
+            select(OAuthToken).where(OAuthToken.refresh_token_hash == digest).with_for_update()
         )
         if row is None or row.revoked:
             return None
@@ -274,6 +289,87 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         )
 
 
+@dataclass
+class RevocableToken:
+    """A token row found by the revocation endpoint, and which of its two tokens was sent."""
+
+    row: OAuthToken
+    is_refresh: bool
+
+
+class RevocationEndpoint(_RevocationEndpoint):  # type: ignore[misc]
+    """RFC 7009 token revocation, with the token endpoint's client authentication.
+
+    Only the authenticated client's tokens are looked up, so a token issued to another client
+    is treated like an unknown one: 200 and nothing changes (RFC 7009 2.2), and a client learns
+    nothing about other clients' tokens. Either token revokes its whole row: the access token
+    and, if that row still holds the live refresh token, the refresh token. A refresh token also
+    revokes every access token of its lineage (RFC 7009 2.1 SHOULD): the rows of the same client
+    and user that descend from the same authorization code.
+    """
+
+    CLIENT_AUTH_METHODS = _AUTH_METHODS
+    server: CalgateAuthorizationServer
+
+    def check_params(self, request: OAuthHttpRequest, client: ClientAdapter) -> None:
+        # An empty token is as missing as an absent one; an unknown token_type_hint is ignored
+        # (RFC 7009 2.2), rather than refused as Authlib does.
+        if not request.form.get("token"):
+            raise InvalidRequestError("token is required.")
+
+    def authenticate_token(
+        self, request: OAuthHttpRequest, client: ClientAdapter
+    ) -> RevocableToken | None:
+        self.check_params(request, client)
+        form = request.form
+        return self.query_client_token(form["token"], form.get("token_type_hint"), client)
+
+    def query_client_token(
+        self, raw: str, hint: str | None, client: ClientAdapter
+    ) -> RevocableToken | None:
+        """Authlib's ``query_token``, scoped to ``client`` (its hook gets no client)."""
+        server = self.server
+        session = server.session
+        digest = keys.digest(server.settings.secret_key, raw)
+        columns = [OAuthToken.access_token_hash, OAuthToken.refresh_token_hash]
+        if hint == "refresh_token":
+            columns.reverse()  # the hint only orders the search (RFC 7009 2.1)
+        for column in columns:
+            match = (column == digest, OAuthToken.client_id == client.client_id)
+            owner = session.scalar(select(OAuthToken.user_id).where(*match))
+            if owner is None:
+                continue
+            # User first, then the token row, as for a refresh: a revocation racing a refresh
+            # of the same token waits for it (and then finds the rotated token gone).
+            lock_token_owner(session, owner)
+            row = session.scalar(select(OAuthToken).where(*match).with_for_update())
+            if row is not None:
+                return RevocableToken(row, column is OAuthToken.refresh_token_hash)
+        return None
+
+    def revoke_token(self, token: RevocableToken, request: OAuthHttpRequest) -> None:
+        row = token.row
+        targets = OAuthToken.id == row.id
+        if token.is_refresh:
+            same_code = (
+                OAuthToken.code_id == row.code_id
+                if row.code_id is not None
+                else OAuthToken.code_id.is_(None)
+            )
+            lineage = (
+                (OAuthToken.client_id == row.client_id)
+                & (OAuthToken.user_id == row.user_id)
+                & same_code
+            )
+            targets = or_(targets, lineage)
+        self.server.session.execute(
+            update(OAuthToken)
+            .where(targets)
+            .values(revoked=True, refresh_token_hash=None, refresh_expires_at=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
 class CalgateAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
     def __init__(self, session: Session, settings: Settings, now: datetime | None = None) -> None:
         super().__init__(scopes_supported=list(scope_names.ALL_SCOPES))
@@ -283,6 +379,7 @@ class CalgateAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         self.register_token_generator("default", self._generate_token)
         self.register_grant(AuthorizationCodeGrant, [S256CodeChallenge(required=True)])
         self.register_grant(RefreshTokenGrant)
+        self.register_endpoint(RevocationEndpoint)
 
     def _generate_token(
         self,
@@ -326,8 +423,13 @@ class CalgateAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
     def handle_response(
         self, status: int, body: Any, headers: list[tuple[str, str]]
     ) -> OAuthResponse:
-        if isinstance(body, dict) and body.get("error") == "invalid_client":
-            status = 401  # Cal.com answers 401 however the client authenticated.
+        if isinstance(body, dict):
+            error = body.get("error")
+            if error == "invalid_client":
+                status = 401  # Cal.com answers 401 however the client authenticated.
+            elif error in _AS_INVALID_REQUEST:
+                # Cal.com's token endpoint names every malformed request invalid_request.
+                body = {**body, "error": "invalid_request"}
         return OAuthResponse(status, body, list(headers))
 
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:

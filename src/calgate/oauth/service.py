@@ -69,6 +69,17 @@ def new_token_response(settings: Settings, scope: str) -> dict[str, Any]:
     }
 
 
+def lock_token_owner(session: Session, user_id: int) -> None:
+    """Serialise token issuing per user for the rest of the transaction.
+
+    Without it two concurrent exchanges for one (client, user) on PostgreSQL would each miss
+    the other's uncommitted row and both stay live. Callers that lock token rows take this
+    lock first, so the order is always user, then tokens. SQLite has a single writer anyway
+    (SQLAlchemy renders no FOR UPDATE there). NO KEY UPDATE: rows that merely reference the
+    user (foreign keys take KEY SHARE) are not held up by it."""
+    session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
+
+
 def save_token_pair(
     session: Session,
     settings: Settings,
@@ -84,6 +95,7 @@ def save_token_pair(
     now = now or utcnow()
     pepper = settings.secret_key
     refresh = token.get("refresh_token")
+    lock_token_owner(session, user_id)
     row = OAuthToken(
         client_id=client_id,
         user_id=user_id,

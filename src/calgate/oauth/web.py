@@ -5,6 +5,7 @@
 - ``POST /auth/oauth2/authorize``: the consent decision (Allow / Deny), CSRF-protected.
 - ``POST /v2/auth/oauth2/token``: authorization_code (+PKCE) and refresh_token grants, JSON or
   form body, client credentials in the body or HTTP Basic.
+- ``POST /v2/auth/oauth2/revoke``: RFC 7009 token revocation, same bodies and client auth.
 
 Authlib is synchronous, so each OAuth step runs in a worker thread with a sync session.
 """
@@ -41,6 +42,7 @@ T = TypeVar("T")
 AUTHORIZE_PATH = "/auth/oauth2/authorize"
 LOGIN_PATH = "/auth/oauth2/login"
 TOKEN_PATH = "/v2/auth/oauth2/token"  # noqa: S105 - a URL path
+REVOKE_PATH = "/v2/auth/oauth2/revoke"
 
 # Parameters of an authorization request carried from page to page.
 _AUTHORIZE_PARAMS = (
@@ -62,6 +64,7 @@ _TOKEN_PARAMS = (
     "client_secret",
     "scope",
 )
+_REVOKE_PARAMS = ("token", "token_type_hint", "client_id", "client_secret")
 _MAX_VALUE = 4096
 
 router = APIRouter(tags=["OAuth"])
@@ -496,6 +499,21 @@ async def _token_items(request: Request) -> list[tuple[str, Any]]:
     return parse_qsl(text, keep_blank_values=False)
 
 
+def _client_auth_headers(request: Request, items: list[tuple[str, str]]) -> dict[str, str] | None:
+    """The headers Authlib authenticates the client from; None if no client is named at all."""
+    authorization = request.headers.get("authorization")
+    if authorization and authorization[:6].lower() == "basic ":
+        return {"Authorization": authorization}
+    if any(key == "client_id" and value for key, value in items):
+        return {}
+    return None
+
+
+def _oauth_response(result: OAuthResponse) -> JSONResponse:
+    extra = {k: v for k, v in result.headers if k.lower() != "content-type"}
+    return JSONResponse(result.body, result.status, headers={**extra, **_NO_STORE})
+
+
 def _token_action(
     headers: dict[str, str], items: list[tuple[str, str]]
 ) -> Callable[[CalgateAuthorizationServer], OAuthResponse]:
@@ -524,13 +542,94 @@ async def token(request: Request) -> JSONResponse:
         items = _clean(await _token_items(request), _TOKEN_PARAMS)
     except ValueError as exc:
         return _oauth_error(400, "invalid_request", f"Malformed request body: {exc}"[:200])
-    headers = {}
-    authorization = request.headers.get("authorization")
-    if authorization and authorization[:6].lower() == "basic ":
-        headers["Authorization"] = authorization
+    headers = _client_auth_headers(request, items)
+    if headers is None:
+        # Cal.com: a request naming no client is malformed (400), not a failed login (401).
+        return _oauth_error(400, "invalid_request", "client_id is required")
     try:
         result = await _run(request, _token_action(headers, items))
     except ValueError:
         return _oauth_error(400, "invalid_request", "The request is malformed.")
-    extra = {k: v for k, v in result.headers if k.lower() != "content-type"}
-    return JSONResponse(result.body, result.status, headers={**extra, **_NO_STORE})
+    return _oauth_response(result)
+
+
+# --- revocation endpoint (RFC 7009) ---------------------------------------------------------
+
+_REVOKE_FIELDS = {
+    "token": {"type": "string", "description": "The access or refresh token to revoke"},
+    "token_type_hint": {
+        "type": "string",
+        "description": "`access_token` or `refresh_token`; orders the search, else ignored",
+    },
+    "client_id": {"type": "string"},
+    "client_secret": {"type": "string"},
+}
+_REVOKE_BODY = {"type": "object", "properties": _REVOKE_FIELDS, "required": ["token"]}
+_REVOKE_OPENAPI: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": _REVOKE_BODY},
+            "application/x-www-form-urlencoded": {"schema": _REVOKE_BODY},
+        },
+    },
+}
+_REVOKE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Revoked, or the token was unknown, expired, already revoked or issued "
+        "to another client (RFC 7009 2.2): nothing to do",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    },
+    400: {
+        "description": "invalid_request (malformed body, no `token`, no `client_id`)",
+        "content": {"application/json": {"schema": _OAUTH_ERROR}},
+    },
+    401: {
+        "description": "invalid_client",
+        "content": {"application/json": {"schema": _OAUTH_ERROR}},
+    },
+}
+
+
+def _revoke_action(
+    headers: dict[str, str], items: list[tuple[str, str]]
+) -> Callable[[CalgateAuthorizationServer], OAuthResponse]:
+    def action(server: CalgateAuthorizationServer) -> OAuthResponse:
+        response: OAuthResponse = server.create_endpoint_response(
+            "revocation", OAuthHttpRequest("POST", headers, items)
+        )
+        return response
+
+    return action
+
+
+@router.post(
+    REVOKE_PATH,
+    summary="Revoke an access or refresh token (RFC 7009)",
+    description=(
+        "OAuth 2.0 token revocation. JSON or form body: `token`, optional `token_type_hint` "
+        "(`access_token` or `refresh_token`); client credentials as at the token endpoint "
+        "(`client_id` + `client_secret` in the body, or HTTP Basic; public clients send "
+        "`client_id` only). Revoking either token revokes the pair it was issued with: its "
+        "access token stops working at once (401 on `/v2`) and its refresh token gets "
+        "`invalid_grant`. Revoking a refresh token also revokes every access token issued "
+        "from the same authorization. Only tokens issued to the authenticated client are "
+        "affected; an unknown, expired, already revoked or foreign token answers 200 `{}` "
+        "with no effect."
+    ),
+    openapi_extra=_REVOKE_OPENAPI,
+    responses=_REVOKE_RESPONSES,
+)
+async def revoke(request: Request) -> JSONResponse:
+    try:
+        items = _clean(await _token_items(request), _REVOKE_PARAMS)
+    except ValueError as exc:
+        return _oauth_error(400, "invalid_request", f"Malformed request body: {exc}"[:200])
+    headers = _client_auth_headers(request, items)
+    if headers is None:
+        return _oauth_error(400, "invalid_request", "client_id is required")
+    try:
+        result = await _run(request, _revoke_action(headers, items))
+    except ValueError:
+        return _oauth_error(400, "invalid_request", "The request is malformed.")
+    return _oauth_response(result)

@@ -1,0 +1,102 @@
+"""The OAuth scope each `/v2` operation needs, keyed by (HTTP method, route path template).
+
+The one place scopes are decided: the auth dependencies look the matched route up here, so
+routers never name a scope. As on Cal.com, only OAuth access tokens are restricted; API keys
+may call everything. Mapping (Cal.com's `@Permissions` where it has one):
+
+- `/v2/me`: PROFILE_READ / PROFILE_WRITE.
+- event types, schedules, bookings: GET needs `<RESOURCE>_READ`, anything else `_WRITE`.
+- Webhooks have no scope of their own on Cal.com (its third-party tokens can't use them). A
+  webhook delivers booking data to any URL, so here reading a user webhook needs BOOKING_READ
+  and changing one BOOKING_READ + BOOKING_WRITE; an event type's webhooks need EVENT_TYPE_READ
+  to read and EVENT_TYPE_WRITE + BOOKING_READ to change.
+- Endpoints that also work without credentials: a token that *is* sent is checked like
+  anywhere else (send none to act as a guest). Slot searches need no scope: credentials only
+  hide the caller's own holds from the result.
+
+A route that takes credentials but has no entry here refuses OAuth tokens (and fails the test
+that walks the app's routes), so a new endpoint can't silently skip the check.
+"""
+
+from __future__ import annotations
+
+EVENT_TYPE_READ = "EVENT_TYPE_READ"
+EVENT_TYPE_WRITE = "EVENT_TYPE_WRITE"
+BOOKING_READ = "BOOKING_READ"
+BOOKING_WRITE = "BOOKING_WRITE"
+SCHEDULE_READ = "SCHEDULE_READ"
+SCHEDULE_WRITE = "SCHEDULE_WRITE"
+PROFILE_READ = "PROFILE_READ"
+PROFILE_WRITE = "PROFILE_WRITE"
+
+PUBLIC: tuple[str, ...] = ()  # any valid token, whatever its scopes
+
+_ET_READ = (EVENT_TYPE_READ,)
+_ET_WRITE = (EVENT_TYPE_WRITE,)
+_ET_HOOK_WRITE = (EVENT_TYPE_WRITE, BOOKING_READ)
+_SCHED_READ = (SCHEDULE_READ,)
+_SCHED_WRITE = (SCHEDULE_WRITE,)
+_BOOK_READ = (BOOKING_READ,)
+_BOOK_WRITE = (BOOKING_WRITE,)
+_HOOK_WRITE = (BOOKING_READ, BOOKING_WRITE)
+
+_ET = "/v2/event-types/{event_type_id}"
+_ET_HOOKS = f"{_ET}/webhooks"
+_SCHED = "/v2/schedules/{schedule_id}"
+_BOOKING = "/v2/bookings/{booking_uid}"
+_HOOK = "/v2/webhooks/{webhook_id}"
+
+ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("GET", "/v2/me"): (PROFILE_READ,),
+    ("PATCH", "/v2/me"): (PROFILE_WRITE,),
+    # event types
+    ("GET", "/v2/event-types"): _ET_READ,
+    ("POST", "/v2/event-types"): _ET_WRITE,
+    ("GET", _ET): _ET_READ,
+    ("PATCH", _ET): _ET_WRITE,
+    ("DELETE", _ET): _ET_WRITE,
+    ("GET", _ET_HOOKS): _ET_READ,
+    ("POST", _ET_HOOKS): _ET_HOOK_WRITE,
+    ("DELETE", _ET_HOOKS): _ET_HOOK_WRITE,
+    ("GET", f"{_ET_HOOKS}/{{webhook_id}}"): _ET_READ,
+    ("PATCH", f"{_ET_HOOKS}/{{webhook_id}}"): _ET_HOOK_WRITE,
+    ("DELETE", f"{_ET_HOOKS}/{{webhook_id}}"): _ET_HOOK_WRITE,
+    # schedules
+    ("GET", "/v2/schedules"): _SCHED_READ,
+    ("POST", "/v2/schedules"): _SCHED_WRITE,
+    ("GET", "/v2/schedules/default"): _SCHED_READ,
+    ("GET", _SCHED): _SCHED_READ,
+    ("PATCH", _SCHED): _SCHED_WRITE,
+    ("DELETE", _SCHED): _SCHED_WRITE,
+    # bookings
+    ("GET", "/v2/bookings"): _BOOK_READ,
+    ("POST", "/v2/bookings"): _BOOK_WRITE,
+    ("POST", f"{_BOOKING}/cancel"): _BOOK_WRITE,
+    ("POST", f"{_BOOKING}/reschedule"): _BOOK_WRITE,
+    ("POST", f"{_BOOKING}/confirm"): _BOOK_WRITE,
+    ("POST", f"{_BOOKING}/decline"): _BOOK_WRITE,
+    ("POST", f"{_BOOKING}/mark-absent"): _BOOK_WRITE,
+    # slots: searching is public; a reservation made with credentials is held by that user
+    # and may set its own duration
+    ("GET", "/v2/slots"): PUBLIC,
+    ("GET", "/v2/slots/available"): PUBLIC,
+    ("POST", "/v2/slots/reserve"): _BOOK_WRITE,
+    ("POST", "/v2/slots/reservations"): _BOOK_WRITE,
+    ("PATCH", "/v2/slots/reservations/{uid}"): _BOOK_WRITE,
+    # user webhooks
+    ("GET", "/v2/webhooks"): _BOOK_READ,
+    ("POST", "/v2/webhooks"): _HOOK_WRITE,
+    ("GET", _HOOK): _BOOK_READ,
+    ("PATCH", _HOOK): _HOOK_WRITE,
+    ("DELETE", _HOOK): _HOOK_WRITE,
+    ("GET", f"{_HOOK}/deliveries"): _BOOK_READ,
+    ("POST", f"{_HOOK}/deliveries/{{delivery_id}}/retry"): _HOOK_WRITE,
+}
+
+
+def required_scopes(method: str, path: str) -> tuple[str, ...] | None:
+    """The scopes an OAuth token needs for this operation; None when the route has no entry.
+
+    HEAD is answered like GET (Starlette serves it from the GET route)."""
+    method = "GET" if method == "HEAD" else method
+    return ROUTE_SCOPES.get((method, path))
