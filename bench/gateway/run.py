@@ -277,6 +277,8 @@ def main() -> None:
                         "CALGATE_CAL_COM_BASE_URL": api,
                         "CALGATE_CAL_COM_AUTHORIZE_URL": f"{api}/auth/oauth2/authorize",
                         "CALGATE_CAL_COM_TOKEN_URL": f"{api}/v2/auth/oauth2/token",
+                        # The scheduler is on loopback, which the SSRF guard refuses by default.
+                        "CALGATE_GATEWAY_ALLOW_PRIVATE": "1",
                     },
                     role="gateway",
                 ),

@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from calgate.config import Settings
 from calgate.errors import CalgateError
 from calgate.store import migrate
 from calgate.store.db import Database
+
+if TYPE_CHECKING:
+    from calgate.gateway.crypto import Keyring
 
 app = typer.Typer(
     help="calgate: Cal.com API v2-compatible scheduling server.", no_args_is_help=True
@@ -244,6 +247,10 @@ def create_api_key(
 @admin_app.command("create-gateway-key")
 def create_gateway_key(
     name: Annotated[str, typer.Option(help="Label for the key.")],
+    events_url: Annotated[
+        str | None,
+        typer.Option("--events-url", help="Send this key's connection events here (signed)."),
+    ] = None,
     database_url: DatabaseUrl = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -251,12 +258,53 @@ def create_gateway_key(
     from calgate.gateway.keys import create_gateway_key as create
 
     async def action(db: Database, settings: Settings) -> dict[str, Any]:
+        keyring = _keyring(settings)
         async with db.transaction() as session:
-            issued = await create(session, settings.secret_key, name)
-            return {"key": issued.key, "id": issued.record.id, "name": name}
+            issued = await create(
+                session, settings.secret_key, name, events_url=events_url, keyring=keyring
+            )
+            payload = {"key": issued.key, "id": issued.record.id, "name": name}
+            if issued.events_secret is not None:
+                payload.update(events_url=events_url, events_secret=issued.events_secret)
+            return payload
 
     payload = _run(_settings(database_url), action)
-    _emit(as_json, payload, f"Gateway key (shown once, store it now):\n{payload['key']}")
+    human = f"Gateway key (shown once, store it now):\n{payload['key']}"
+    if "events_secret" in payload:
+        human += f"\nEvents signing secret (shown once):\n{payload['events_secret']}"
+    _emit(as_json, payload, human)
+
+
+@admin_app.command("rotate-secrets")
+def rotate_secrets(database_url: DatabaseUrl = None, as_json: JsonFlag = False) -> None:
+    """Re-encrypt every gateway secret under the first key of CALGATE_GATEWAY_TOKEN_KEYS.
+
+    Safe while servers run (their keyrings must hold the old and the new key); afterwards the
+    old key can be removed from the configuration.
+    """
+    from calgate.gateway.rotate import rotate
+
+    async def action(db: Database, settings: Settings) -> dict[str, Any]:
+        return (await rotate(db, _keyring(settings))).to_json()
+
+    payload = _run(_settings(database_url), action)
+    counts = ", ".join(f"{name}: {n}" for name, n in payload["rotated"].items())
+    human = (
+        f"Re-encrypted under key {payload['key_id']!r}: {payload['rows_updated']} rows "
+        f"({counts}); {payload['remaining']} values left under other keys"
+    )
+    for place in payload["undecryptable"]:
+        human += f"\n[red]cannot decrypt[/red] {place} with any configured key"
+    _emit(as_json, payload, human)
+    if payload["remaining"]:
+        raise typer.Exit(1)
+
+
+def _keyring(settings: Settings) -> Keyring:
+    from calgate.gateway.config import GatewaySettings
+    from calgate.gateway.crypto import Keyring
+
+    return Keyring(GatewaySettings.from_env(settings).token_keys)
 
 
 @admin_app.command("create-oauth-client")

@@ -13,6 +13,8 @@ class CalgateError(Exception):
     status_code = 400
     # Cal.com names errors after the NestJS exception class that produced them.
     code = "BadRequestException"
+    # Seconds a client should wait before trying again (sent as Retry-After), if it should.
+    retry_after: int | None = None
 
     def __init__(self, message: str, details: Any = None) -> None:
         super().__init__(message)
@@ -54,5 +56,14 @@ class TooManyRequests(CalgateError):
     code = "ThrottlerException"
 
     def __init__(self, message: str, retry_after: int, details: Any = None) -> None:
+        super().__init__(message, details)
+        self.retry_after = retry_after
+
+
+class ServiceUnavailable(CalgateError):
+    status_code = 503
+    code = "ServiceUnavailableException"
+
+    def __init__(self, message: str, retry_after: int | None = None, details: Any = None) -> None:
         super().__init__(message, details)
         self.retry_after = retry_after

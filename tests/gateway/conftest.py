@@ -97,7 +97,9 @@ def make_gateway(
         port = free_port()
         app_settings = replace(settings, public_url=f"http://127.0.0.1:{port}")
         fake = fake_provider
-        gws = GatewaySettings.from_env(app_settings, environ={}).with_provider(
+        gws = GatewaySettings.from_env(
+            app_settings, environ={"CALGATE_GATEWAY_ALLOW_PRIVATE": "1"}
+        ).with_provider(
             provider
             or Provider(
                 app="cal-com",

@@ -38,6 +38,8 @@ class FakeProvider:
     refresh_calls: int = 0
     code_calls: int = 0
     issued: list[str] = field(default_factory=list)
+    # (token, token_type_hint) of each revocation request, in order.
+    revoked: list[tuple[str, str]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
     url: str = ""
@@ -116,6 +118,19 @@ class FakeProvider:
             return JSONResponse(self.issue(user))
         return JSONResponse({"error": "unsupported_grant_type"}, 400)
 
+    async def revoke(self, request: Request) -> Response:
+        """RFC 7009: revoking a refresh token ends its user's grant, access tokens included."""
+        form = await request.form()
+        if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
+            return JSONResponse({"error": "invalid_client"}, 401)
+        token, hint = str(form.get("token", "")), str(form.get("token_type_hint", ""))
+        self.revoked.append((token, hint))
+        user = self.refresh.pop(token, None) or self.access.pop(token, None)
+        if user is not None:
+            self.revoke_user_access(user)
+            self.revoke_user_refresh(user)
+        return JSONResponse({})
+
     async def api(self, request: Request) -> Response:
         header = request.headers.get("authorization", "")
         user = self.access.get(header.removeprefix("Bearer "))
@@ -162,6 +177,7 @@ class FakeProvider:
             routes=[
                 Route("/oauth/authorize", self.authorize),
                 Route("/oauth/token", self.token, methods=["POST"]),
+                Route("/oauth/revoke", self.revoke, methods=["POST"]),
                 Route("/api/{path:path}", self.api, methods=methods),
             ]
         )

@@ -30,6 +30,7 @@ def test_control_api_is_in_the_schema() -> None:
         ("POST", "/connections"),
         ("GET", "/connections/{connection_id}"),
         ("DELETE", "/connections/{connection_id}"),
+        ("POST", "/connections/{connection_id}/reconnect"),
     }
 
 

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 import pytest
 
 from calgate.config import Settings
-from calgate.webhooks import payloads, signing, ssrf
+from calgate.net import ssrf
+from calgate.webhooks import payloads, signing
 from calgate.webhooks.worker import backoff, parse_retry_after
 
 

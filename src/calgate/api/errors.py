@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from calgate.api.envelope import error_body
-from calgate.errors import CalgateError, TooManyRequests
+from calgate.errors import CalgateError
 
 log = logging.getLogger("calgate.api")
 
@@ -65,7 +65,7 @@ def envelope_response(
 async def _calgate_error(request: Request, exc: Exception) -> JSONResponse:
     exc = cast(CalgateError, exc)
     response = envelope_response(request, exc.status_code, exc.code, exc.message, exc.details)
-    if isinstance(exc, TooManyRequests):
+    if exc.retry_after is not None:
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
 

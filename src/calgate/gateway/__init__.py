@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from calgate.gateway import connect, control, proxy, runtime
+from calgate.gateway import connect, control, events_api, proxy, runtime
 from calgate.gateway.config import CAL_COM, GatewaySettings, Provider
 
 __all__ = ["GatewaySettings", "Provider", "router"]
@@ -36,6 +36,7 @@ async def _lifespan(app: Any) -> AsyncIterator[None]:
 
 router = APIRouter(lifespan=_lifespan)
 router.include_router(control.router)
+router.include_router(events_api.router)
 router.include_router(connect.router)
 router.add_route(
     f"/{CAL_COM}/{{path:path}}",

@@ -35,6 +35,13 @@ class Provider:
     client_id: str = ""
     client_secret: str = ""
     scopes: tuple[str, ...] = ()
+    # Who the connected account is: GET base_url + identity_path with the new access token,
+    # then the dotted identity_field of its JSON (cal-com: /v2/me -> data.id). Empty: skipped.
+    identity_path: str = ""
+    identity_field: str = ""
+    # RFC 7009 token revocation, called when a connection is deleted. Empty: the provider
+    # offers none, and deleting a connection only forgets its tokens.
+    revoke_url: str = ""
 
     def __post_init__(self) -> None:
         if not _APP_NAME.match(self.app):
@@ -72,6 +79,21 @@ class GatewaySettings:
     read_timeout_s: float = 60.0
     token_timeout_s: float = 15.0
     max_connections: int = 200
+    # Refresh storm protection (per connection, on its row): cooldown after a transient
+    # failure doubling from backoff to backoff_max, and at most max_attempts token calls
+    # per window.
+    refresh_backoff_s: float = 1.0
+    refresh_backoff_max_s: float = 300.0
+    refresh_max_attempts: int = 12
+    refresh_window_s: float = 600.0
+    # Keep-alive: refresh ACTIVE connections whose tokens are older than keepalive_age_s
+    # (well inside the provider's refresh-token lifetime, 30 days on Cal.com), scanning every
+    # keepalive_interval_s; 0 turns the worker off.
+    keepalive_age_s: float = 7 * 86400.0
+    keepalive_interval_s: float = 600.0
+    # Outbound calls to private/loopback/link-local addresses (CALGATE_GATEWAY_ALLOW_PRIVATE);
+    # calls to this server itself in the all-in-one setup are in-process and need no network.
+    allow_private: bool = False
 
     @property
     def redirect_uri(self) -> str:
@@ -107,7 +129,31 @@ class GatewaySettings:
             rate_limit=None if rate.lower() in ("", "off", "none") else RateLimit.parse(rate),
             refresh_skew_s=float(env.get("CALGATE_GATEWAY_REFRESH_SKEW", "60")),
             read_timeout_s=float(env.get("CALGATE_GATEWAY_READ_TIMEOUT", "60")),
+            allow_private=env.get("CALGATE_GATEWAY_ALLOW_PRIVATE", "").strip().lower()
+            in ("1", "true", "yes", "on"),
+            **_lifecycle_env(env),
         )
+
+
+def _lifecycle_env(env: dict[str, str]) -> dict[str, Any]:
+    """The refresh-storm and keep-alive variables that are set, as field values."""
+    names = {
+        "CALGATE_GATEWAY_REFRESH_BACKOFF": ("refresh_backoff_s", float),
+        "CALGATE_GATEWAY_REFRESH_BACKOFF_MAX": ("refresh_backoff_max_s", float),
+        "CALGATE_GATEWAY_REFRESH_MAX_ATTEMPTS": ("refresh_max_attempts", int),
+        "CALGATE_GATEWAY_REFRESH_WINDOW": ("refresh_window_s", float),
+        "CALGATE_GATEWAY_KEEPALIVE_AGE": ("keepalive_age_s", float),
+        "CALGATE_GATEWAY_KEEPALIVE_INTERVAL": ("keepalive_interval_s", float),
+    }
+    values: dict[str, Any] = {}
+    for var, (name, cast) in names.items():
+        raw = env.get(var, "").strip()
+        if raw:
+            value = cast(raw)
+            if value < 0 or (name == "refresh_max_attempts" and value < 1):
+                raise ValueError(f"{var} must be positive; got {raw!r}")
+            values[name] = value
+    return values
 
 
 def _cal_com(public: str, env: dict[str, str]) -> Provider:
@@ -121,6 +167,11 @@ def _cal_com(public: str, env: dict[str, str]) -> Provider:
         client_id=env.get("CALGATE_CAL_COM_CLIENT_ID", ""),
         client_secret=env.get("CALGATE_CAL_COM_CLIENT_SECRET", ""),
         scopes=tuple(scopes.replace(",", " ").split()),
+        identity_path="/v2/me",
+        identity_field="data.id",
+        # The embedded server revokes; for another one, only if told where.
+        revoke_url=env.get("CALGATE_CAL_COM_REVOKE_URL")
+        or ("" if env.get("CALGATE_CAL_COM_TOKEN_URL") else public + "/v2/auth/oauth2/revoke"),
     )
 
 

@@ -5,23 +5,28 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import logging
 import secrets
-from datetime import timedelta
-from typing import Annotated
+from datetime import datetime, timedelta
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import httpx2
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.gateway import connections as conns
-from calgate.gateway.config import CALLBACK_PATH, CONNECT_PATH
+from calgate.gateway import events
+from calgate.gateway.config import CALLBACK_PATH, CONNECT_PATH, Provider
 from calgate.gateway.crypto import DecryptionError
 from calgate.gateway.runtime import Gateway, get_gateway
 from calgate.gateway.tokens import TokenEndpointError, TokenEndpointUnavailable, request_tokens
 from calgate.security import keys
 from calgate.store.models import Connection, utcnow
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
 GatewayDep = Annotated[Gateway, Depends(get_gateway)]
@@ -78,11 +83,12 @@ async def start(gateway: GatewayDep, session_token: _Param = None) -> Response:
         )
         if conn is None:
             return page("Link not valid", "This connection link is not valid.", 404)
-        if conn.status != conns.PENDING or conn.session_used_at is not None:
+        # PENDING, or FAILED with a link from POST /connections/{id}/reconnect.
+        if conn.status == conns.ACTIVE or conn.session_used_at is not None:
             return page(
                 "Link already used",
-                "This connection link has already been used. Create a new connection to "
-                "connect again.",
+                "This connection link has already been used. Reconnect the connection (or "
+                "create a new one) to connect again.",
                 410,
             )
         if conn.session_expires_at is not None and conn.session_expires_at <= now:
@@ -136,7 +142,7 @@ async def callback(
             .where(Connection.state_hash == keys.digest(settings.pepper, state))
             .with_for_update()
         )
-        if conn is None or conn.status != conns.PENDING:
+        if conn is None or conn.status == conns.ACTIVE:
             return page(
                 "Connection failed",
                 "This authorization is unknown or was already completed.",
@@ -150,13 +156,15 @@ async def callback(
         if error or not code or expired or verifier_enc is None:
             reason = error or ("expired" if expired else "missing_code")
             description = error_description or ""
+            why = f"authorization failed: {reason}" + (f": {description}" if description else "")
             conns.fail(
                 conn,
-                f"authorization failed: {reason}" + (f": {description}" if description else ""),
+                why,
                 now,
                 error=reason,
                 **({"error_description": description} if description else {}),
             )
+            events.emit(session, conn, events.FAILED, why)
             return page(
                 "Connection failed",
                 f"The connection was not authorized ({reason}). You can close this window.",
@@ -166,6 +174,7 @@ async def callback(
             verifier = conns.unseal(gateway.keyring, conn, "pkce_verifier", verifier_enc)
         except DecryptionError:
             conns.fail(conn, "authorization failed: unreadable session", now)
+            events.emit(session, conn, events.FAILED)
             return page("Connection failed", "The connection session is unreadable.", 400)
         connection_id, app = conn.id, conn.app
     return await _exchange(gateway, connection_id, app, code, verifier)
@@ -196,22 +205,73 @@ async def _exchange(
     except TokenEndpointUnavailable as exc:
         failure = "token_endpoint_unavailable"
         detail = str(exc)
+    account = await identify(gateway, provider, tokens.access_token) if tokens else None
     async with gateway.db.transaction(immediate=True) as session:
         conn = await session.get(Connection, connection_id, with_for_update=True)
         if conn is None:
             return page("Connection failed", "The connection was deleted meanwhile.", 410)
         now = utcnow()
         if tokens is None:
-            conns.fail(conn, f"token exchange failed: {detail}", now, error=failure or "")
+            why = f"token exchange failed: {detail}"
+            conns.fail(conn, why, now, error=failure or "")
+            events.emit(session, conn, events.FAILED, why)
             return page(
                 "Connection failed",
                 f"The provider did not issue tokens ({failure}). You can close this window.",
                 502,
             )
         conns.store_tokens(gateway.keyring, conn, tokens, now)
-        conn.status = conns.ACTIVE
-        conn.status_reason = None
+        conns.activate(conn, now)
+        conn.account = account
+        events.emit(session, conn, events.ACTIVE)
+        await _replace_same_account(session, conn, now)
     return page(
         f"Connected to {app}",
         f"Your {app} account is connected (connection {connection_id}). You can close this window.",
     )
+
+
+async def _replace_same_account(session: AsyncSession, conn: Connection, now: datetime) -> None:
+    """Fail the key's other ACTIVE connections to this account.
+
+    Providers like Cal.com keep one live refresh token per (client, user): the code exchange
+    just made has already killed theirs. Failing them now, tokens dropped, says so plainly
+    instead of letting them die at their next refresh.
+    """
+    for old in await conns.same_account(session, conn):
+        reason = f"replaced by connection {conn.id} (same account)"
+        conns.fail(old, reason, now, error="replaced")
+        conns.drop_tokens(old)
+        events.emit(session, old, events.FAILED, reason)
+
+
+async def identify(gateway: Gateway, provider: Provider, access_token: str) -> str | None:
+    """The provider's id for the account behind ``access_token``, if the provider says how
+    to ask (Provider.identity_path/field); None when not configured or not answered."""
+    if not provider.identity_path or not provider.identity_field:
+        return None
+    url = provider.base_url.rstrip("/") + "/" + provider.identity_path.lstrip("/")
+    try:
+        response = await gateway.http.get(
+            url,
+            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+            timeout=gateway.settings.token_timeout_s,
+        )
+    except httpx2.HTTPError as exc:
+        log.warning("identity lookup at %s failed: %r", url, exc)
+        return None
+    if response.status_code != 200:
+        log.warning("identity lookup at %s answered %d", url, response.status_code)
+        return None
+    try:
+        value: Any = response.json()
+    except ValueError:
+        return None
+    for part in provider.identity_field.split("."):
+        if not isinstance(value, dict) or part not in value:
+            log.warning("identity lookup at %s: no %s", url, provider.identity_field)
+            return None
+        value = value[part]
+    if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
+        return None
+    return str(value)[:255]

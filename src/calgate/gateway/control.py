@@ -1,4 +1,5 @@
-"""Control API: list, create, get and delete connections (the skill document's JSON shapes)."""
+"""Control API: list, create, get, reconnect and delete connections (the skill document's JSON
+shapes)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field
 
 from calgate.gateway import connections as conns
+from calgate.gateway import events
 from calgate.gateway.runtime import Gateway, get_gateway
+from calgate.gateway.tokens import revoke_quietly
+from calgate.store.models import utcnow
 
 router = APIRouter(tags=["Gateway connections"])
 
@@ -62,6 +66,7 @@ async def create_connection(
     gateway.provider(body.app)
     async with gateway.db.transaction() as session:
         conn = await conns.create(session, gateway.settings, gateway.keyring, key_id, body.app)
+        events.emit(session, conn, events.CREATED)
         payload = conns.to_json(conn, gateway.settings, gateway.keyring)
     return JSONResponse({"connection": payload})
 
@@ -74,15 +79,50 @@ async def get_connection(key_id: Caller, gateway: GatewayDep, connection_id: str
     return JSONResponse({"connection": payload})
 
 
-@router.delete("/connections/{connection_id}", summary="Delete a connection")
+@router.post(
+    "/connections/{connection_id}/reconnect",
+    summary="Get a new browser link for a FAILED connection (same connection_id)",
+    description="For a FAILED connection, or a PENDING one whose link expired. Completing the "
+    "link's flow makes the connection ACTIVE again with new tokens; until then it keeps its "
+    "status and status_reason.",
+)
+async def reconnect_connection(
+    key_id: Caller, gateway: GatewayDep, connection_id: str
+) -> JSONResponse:
+    async with gateway.db.transaction(immediate=True) as session:
+        conn = await conns.get_for(session, key_id, connection_id, lock=True)
+        gateway.provider(conn.app)
+        conns.reconnect(conn, gateway.settings, gateway.keyring, utcnow())
+        payload = conns.to_json(conn, gateway.settings, gateway.keyring)
+    return JSONResponse({"connection": payload})
+
+
+@router.delete(
+    "/connections/{connection_id}",
+    summary="Delete a connection",
+    description="Forgets the connection and its tokens, and revokes the grant at the provider "
+    "when the app has a revocation endpoint (the embedded server does).",
+)
 async def delete_connection(
     key_id: Caller, gateway: GatewayDep, connection_id: str
 ) -> JSONResponse:
-    async with gateway.db.transaction() as session:
-        conn = await conns.get_for(session, key_id, connection_id)
+    async with gateway.db.transaction(immediate=True) as session:
+        conn = await conns.get_for(session, key_id, connection_id, lock=True)
         payload = conns.to_json(conn, gateway.settings, gateway.keyring)
+        refresh_token, access_token = conns.tokens_of(gateway.keyring, conn)
+        provider = gateway.settings.providers.get(conn.app)
+        events.emit(session, conn, events.DELETED)
         await session.delete(conn)
     # After commit: a concurrent call that re-read the row before it was gone can't have
     # cached it under the new generation.
     conns.mark_changed()
+    # Only now, so a failing provider can't keep a connection the caller asked to delete. A
+    # refresh that was in flight revokes the pair it obtained itself (see refresh._persist).
+    await revoke_quietly(
+        gateway.http,
+        provider,
+        refresh_token,
+        access_token,
+        timeout=gateway.settings.token_timeout_s,
+    )
     return JSONResponse({"connection": payload})

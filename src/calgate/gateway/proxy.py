@@ -22,6 +22,7 @@ from calgate.gateway.cache import Route
 from calgate.gateway.errors import BadGateway, GatewayTimeout, PayloadTooLarge
 from calgate.gateway.refresh import AccessToken, expiring
 from calgate.gateway.runtime import Gateway, get_gateway
+from calgate.net.ssrf import RefusedTarget
 from calgate.security import keys
 from calgate.store.models import utcnow
 
@@ -199,8 +200,14 @@ async def _send(
     gateway: Gateway, method: str, url: str, headers: list[tuple[bytes, bytes]], body: bytes
 ) -> httpx2.Response:
     req = gateway.http.build_request(method, url, headers=headers, content=body)
+    if not any(k.lower() == b"accept-encoding" for k, _ in headers):
+        # The client's default would ask for gzip on the caller's behalf, and the raw body is
+        # relayed as is: the caller gets exactly the encodings it asked for, or none.
+        del req.headers["accept-encoding"]
     try:
         return await gateway.http.send(req, stream=True)
+    except RefusedTarget as exc:
+        raise BadGateway(f"Refused to call the upstream API at {url}: {exc}") from exc
     except httpx2.TimeoutException as exc:
         raise GatewayTimeout(f"The upstream API did not answer in time ({url})") from exc
     except httpx2.HTTPError as exc:

@@ -7,8 +7,9 @@ database (app.state.calgate.db). Tests and the all-in-one wiring may preset
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
@@ -22,9 +23,12 @@ from calgate.errors import BadRequest
 from calgate.gateway.cache import ProxyCache
 from calgate.gateway.config import GatewaySettings, Provider
 from calgate.gateway.crypto import Keyring
+from calgate.gateway.events_worker import EventDispatcher
+from calgate.gateway.keepalive import KeepAlive
 from calgate.gateway.keys import key_id_for
 from calgate.gateway.ratelimit import RateLimiter
 from calgate.gateway.refresh import Refresher
+from calgate.net.transport import guarded_client
 from calgate.store.db import Database
 
 
@@ -71,20 +75,16 @@ def new_http_client(
     settings: GatewaySettings, mounts: dict[str, httpx2.AsyncBaseTransport] | None = None
 ) -> httpx2.AsyncClient:
     # No cookie is ever kept: one client serves every user, so a Set-Cookie from upstream must
-    # not be replayed on someone else's request. No redirects followed, no proxy from the env.
+    # not be replayed on someone else's request. Every network call passes the SSRF guard.
     jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-    return httpx2.AsyncClient(
+    return guarded_client(
         timeout=httpx2.Timeout(
             settings.read_timeout_s, connect=settings.connect_timeout_s, pool=10.0
         ),
-        limits=httpx2.Limits(
-            max_connections=settings.max_connections,
-            max_keepalive_connections=settings.max_connections,
-        ),
-        follow_redirects=False,
-        trust_env=False,
-        cookies=jar,
+        max_connections=settings.max_connections,
+        allow_private=settings.allow_private,
         mounts=mounts,
+        cookies=jar,
     )
 
 
@@ -120,9 +120,21 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
     mounts = getattr(app.state, "gateway_mounts", None)
     gateway = build(settings, core.db, mounts, app if mounts else None)
     app.state.gateway = gateway
+    # Gateway events go out through the same guarded client as every other outbound call.
+    events = EventDispatcher(core.db, main_settings, gateway.keyring, gateway.http)
+    await events.start()
+    keepalive = None
+    if settings.keepalive_interval_s > 0:
+        worker = KeepAlive(settings, core.db, gateway.refresher)
+        keepalive = asyncio.create_task(worker.run(), name="gateway-keepalive")
     try:
         yield
     finally:
+        if keepalive is not None:
+            keepalive.cancel()
+            with suppress(asyncio.CancelledError):
+                await keepalive
+        await events.stop()
         await gateway.http.aclose()
 
 

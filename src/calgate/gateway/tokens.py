@@ -1,7 +1,8 @@
-"""Calls to a provider's token endpoint: authorization-code exchange and refresh."""
+"""Calls to a provider's token endpoints: code exchange, refresh and revocation."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,6 +10,9 @@ from typing import Any
 import httpx2
 
 from calgate.gateway.config import Provider
+from calgate.net.ssrf import RefusedTarget
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,10 @@ async def request_tokens(
             headers={"Accept": "application/json"},
             timeout=timeout,
         )
+    except RefusedTarget as exc:
+        raise TokenEndpointUnavailable(
+            f"token endpoint {provider.token_url} refused: {exc}"
+        ) from exc
     except httpx2.HTTPError as exc:
         raise TokenEndpointUnavailable(f"token endpoint unreachable: {exc!r}") from exc
     if response.status_code >= 500:
@@ -89,3 +97,65 @@ async def request_tokens(
         else None,
         scope=scope if isinstance(scope, str) else None,
     )
+
+
+async def revoke(
+    http: httpx2.AsyncClient,
+    provider: Provider,
+    token: str,
+    hint: str,
+    *,
+    timeout: float,  # noqa: ASYNC109 - per-call httpx2 timeout, not a cancel scope
+) -> None:
+    """Revoke a token at the provider's RFC 7009 endpoint (the caller checks it has one)."""
+    form = {
+        "token": token,
+        "token_type_hint": hint,
+        "client_id": provider.client_id,
+        "client_secret": provider.client_secret,
+    }
+    try:
+        response = await http.post(
+            provider.revoke_url, data=form, headers={"Accept": "application/json"}, timeout=timeout
+        )
+    except RefusedTarget as exc:
+        raise TokenEndpointUnavailable(
+            f"revocation endpoint {provider.revoke_url} refused: {exc}"
+        ) from exc
+    except httpx2.HTTPError as exc:
+        raise TokenEndpointUnavailable(f"revocation endpoint unreachable: {exc!r}") from exc
+    if response.status_code >= 500:
+        raise TokenEndpointUnavailable(f"revocation endpoint answered {response.status_code}")
+    if response.status_code != 200:
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = None
+        error, description = _oauth_error(body, response.status_code)
+        raise TokenEndpointError(error, description, response.status_code)
+
+
+async def revoke_quietly(
+    http: httpx2.AsyncClient,
+    provider: Provider | None,
+    refresh_token: str | None,
+    access_token: str | None,
+    *,
+    timeout: float,  # noqa: ASYNC109 - per-call httpx2 timeout, not a cancel scope
+) -> str:
+    """Best-effort revocation of a pair the gateway is letting go of: 'revoked',
+    'unsupported' (no revocation endpoint configured) or 'failed: ...' (logged)."""
+    if provider is None or not provider.revoke_url:
+        return "unsupported"
+    # Revoking the refresh token ends the whole grant, its access tokens included.
+    token, hint = (
+        (refresh_token, "refresh_token") if refresh_token else (access_token, "access_token")
+    )
+    if not token:
+        return "revoked"
+    try:
+        await revoke(http, provider, token, hint, timeout=timeout)
+    except (TokenEndpointError, TokenEndpointUnavailable) as exc:
+        log.warning("revoking a %s token at %s failed: %s", provider.app, provider.revoke_url, exc)
+        return f"failed: {exc}"
+    return "revoked"

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from calgate.errors import BadRequest, NotFound
+from calgate.net.ssrf import valid_subscriber_url
 from calgate.store.models import EventType, Webhook, WebhookDelivery, utcnow
 from calgate.webhooks import outbox
-from calgate.webhooks.ssrf import valid_subscriber_url
 
 
 @dataclass(frozen=True)

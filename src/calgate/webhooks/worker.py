@@ -26,9 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate import __version__
 from calgate.config import Settings
+from calgate.net import ssrf
 from calgate.store.db import Database
 from calgate.store.models import Webhook, WebhookAttempt, WebhookDelivery, utcnow
-from calgate.webhooks import outbox, signing, ssrf
+from calgate.webhooks import outbox, signing
 
 log = logging.getLogger("calgate.webhooks")
 
@@ -67,7 +68,7 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class _Result:
+class Result:
     item: Claimed
     outcome: Outcome
     started: datetime
@@ -127,7 +128,7 @@ class Dispatcher:
         self._loop: asyncio.AbstractEventLoop | None = None
         # Outcomes are written by one recorder in batches (group commit): on SQLite one write
         # transaction per delivery would make the write lock the bottleneck.
-        self._results: asyncio.Queue[_Result] = asyncio.Queue()
+        self._results: asyncio.Queue[Result] = asyncio.Queue()
         self._recorder: asyncio.Task[None] | None = None
 
     @property
@@ -277,7 +278,7 @@ class Dispatcher:
             outcome = await self.send(item)
         duration_ms = int((time.monotonic() - t0) * 1000)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        await self._results.put(_Result(item, outcome, started, duration_ms, done))
+        await self._results.put(Result(item, outcome, started, duration_ms, done))
         await done
 
     async def _record_loop(self) -> None:
@@ -310,35 +311,20 @@ class Dispatcher:
         }
         try:
             target = await ssrf.resolve(item.url, allow_private=self.settings.webhook_allow_private)
-            request = self._client.build_request(
-                "POST",
-                target.url,
-                content=item.body.encode(),
-                headers={**headers, **target.headers},
-                extensions=dict(target.extensions),
-            )
-            response = await self._client.send(request, stream=True)
-            try:
-                excerpt = await _read_excerpt(response)
-            finally:
-                await response.aclose()
         except ssrf.RefusedTarget as exc:
             return Outcome(error=f"refused: {exc}")
-        except httpx2.TimeoutException as exc:
-            return Outcome(error=f"timeout: {type(exc).__name__}", retryable=True)
-        except (httpx2.HTTPError, OSError) as exc:
+        except OSError as exc:
             return Outcome(error=f"network error: {type(exc).__name__}: {exc}", retryable=True)
-        code = response.status_code
-        retryable = code >= 500 or code in RETRYABLE_STATUS
-        retry_after = None
-        if code in (429, 503):
-            retry_after = parse_retry_after(response.headers.get("Retry-After"), utcnow())
-        error = None
-        if not 200 <= code < 300:
-            error = "redirect not followed" if 300 <= code < 400 else f"HTTP {code}"
-        return Outcome(code, error, excerpt, retryable, retry_after)
+        request = self._client.build_request(
+            "POST",
+            target.url,
+            content=item.body.encode(),
+            headers={**headers, **target.headers},
+            extensions=dict(target.extensions),
+        )
+        return await post(self._client, request)
 
-    async def record_many(self, batch: list[_Result]) -> None:
+    async def record_many(self, batch: list[Result]) -> None:
         async with self.db.transaction(immediate=True) as session:
             for r in batch:
                 await self._record_in(session, r.item, r.outcome, r.started, r.duration_ms)
@@ -351,24 +337,9 @@ class Dispatcher:
         started: datetime,
         duration_ms: int,
     ) -> None:
-        now = utcnow()
-        values: dict[str, object] = {
-            "locked_until": None,
-            "locked_by": None,
-            "last_status_code": outcome.status_code,
-            "last_error": outcome.error,
-        }
-        if outcome.ok:
-            values.update(status="delivered", delivered_at=now)
-        elif not item.active:
-            values.update(status="cancelled")
-        elif outcome.retryable and item.round_attempt < self.settings.webhook_max_attempts:
-            delay = backoff(self.settings, item.round_attempt)
-            if outcome.retry_after is not None:
-                delay = min(outcome.retry_after, self.settings.webhook_backoff_max)
-            values.update(status="pending", not_before=now + timedelta(seconds=delay))
-        else:
-            values.update(status="dead")
+        values = next_state(self.settings, outcome, item.round_attempt, utcnow())
+        if not outcome.ok and not item.active:
+            values["status"] = "cancelled"
         session.add(
             WebhookAttempt(
                 delivery_id=item.id,
@@ -405,7 +376,55 @@ class Dispatcher:
             )
 
 
-async def _read_excerpt(response: httpx2.Response) -> str:
+async def post(client: httpx2.AsyncClient, request: httpx2.Request) -> Outcome:
+    """Send one delivery and classify the answer: what a 2xx, a redirect, a 429 or 5xx, a
+    timeout or a refused address mean for retrying is the same for every kind of webhook."""
+    try:
+        response = await client.send(request, stream=True)
+        try:
+            excerpt = await read_excerpt(response)
+        finally:
+            await response.aclose()
+    except ssrf.RefusedTarget as exc:
+        return Outcome(error=f"refused: {exc}")
+    except httpx2.TimeoutException as exc:
+        return Outcome(error=f"timeout: {type(exc).__name__}", retryable=True)
+    except (httpx2.HTTPError, OSError) as exc:
+        return Outcome(error=f"network error: {type(exc).__name__}: {exc}", retryable=True)
+    code = response.status_code
+    retryable = code >= 500 or code in RETRYABLE_STATUS
+    retry_after = None
+    if code in (429, 503):
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), utcnow())
+    error = None
+    if not 200 <= code < 300:
+        error = "redirect not followed" if 300 <= code < 400 else f"HTTP {code}"
+    return Outcome(code, error, excerpt, retryable, retry_after)
+
+
+def next_state(
+    settings: Settings, outcome: Outcome, attempt: int, now: datetime
+) -> dict[str, object]:
+    """Column values after an attempt: delivered, pending again after a backoff, or dead."""
+    values: dict[str, object] = {
+        "locked_until": None,
+        "locked_by": None,
+        "last_status_code": outcome.status_code,
+        "last_error": outcome.error,
+    }
+    if outcome.ok:
+        values.update(status="delivered", delivered_at=now)
+    elif outcome.retryable and attempt < settings.webhook_max_attempts:
+        delay = backoff(settings, attempt)
+        if outcome.retry_after is not None:
+            delay = min(outcome.retry_after, settings.webhook_backoff_max)
+        values.update(status="pending", not_before=now + timedelta(seconds=delay))
+    else:
+        values.update(status="dead")
+    return values
+
+
+async def read_excerpt(response: httpx2.Response) -> str:
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.aiter_bytes():

@@ -3,7 +3,7 @@
 from calgate.store.models.base import Base, utcnow
 from calgate.store.models.bookings import Attendee, Booking, BookingBlock, SlotReservation
 from calgate.store.models.event_types import EventType, Host
-from calgate.store.models.gateway import Connection, GatewayKey
+from calgate.store.models.gateway import Connection, GatewayEvent, GatewayKey
 from calgate.store.models.oauth import OAuthClient, OAuthCode, OAuthToken
 from calgate.store.models.schedules import Availability, Schedule
 from calgate.store.models.users import ApiKey, User
@@ -18,6 +18,7 @@ __all__ = [
     "BookingBlock",
     "Connection",
     "EventType",
+    "GatewayEvent",
     "GatewayKey",
     "Host",
     "OAuthClient",

@@ -1,6 +1,7 @@
-"""Refuse subscriber URLs that reach private, loopback or link-local addresses.
+"""Refuse outbound URLs that reach private, loopback or link-local addresses.
 
-Checked at delivery time, on the addresses the name resolves to then, and the request is sent
+Used for webhook deliveries and for every call the gateway makes (see calgate.net.transport).
+Checked at request time, on the addresses the name resolves to then, and the request is sent
 to the checked address (Host header and TLS SNI keep the name), so a DNS answer that changes
 between check and connect can't redirect the request inside the network.
 """
@@ -17,8 +18,9 @@ import httpx2
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class RefusedTarget(Exception):
-    """The subscriber URL may not be called."""
+class RefusedTarget(httpx2.RequestError):
+    """The URL may not be called. An httpx2 error, so a caller that handles network errors
+    in general also handles this one."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,10 @@ def is_public(ip: IPAddress) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-async def resolve(url: str, *, allow_private: bool) -> Target:
+async def resolve(
+    url: str, *, allow_private: bool, setting: str = "CALGATE_WEBHOOK_ALLOW_PRIVATE"
+) -> Target:
+    """The checked address to send `url` to; `setting` names the switch that allows private."""
     try:
         parsed = httpx2.URL(url)
     except (httpx2.InvalidURL, ValueError, TypeError) as exc:
@@ -70,7 +75,7 @@ async def resolve(url: str, *, allow_private: bool) -> Target:
     if refused:
         raise RefusedTarget(
             f"{host} resolves to a private, loopback or link-local address ({refused[0]}); "
-            "set CALGATE_WEBHOOK_ALLOW_PRIVATE=1 to allow it"
+            f"set {setting}=1 to allow it"
         )
     pinned = addresses[0]
     netloc = host if parsed.port is None else f"{host}:{parsed.port}"

@@ -1,0 +1,1 @@
+"""Outbound HTTP: the one SSRF guard every call leaving calgate goes through."""
