@@ -142,3 +142,14 @@ def test_refresh_waits_for_another_process_lease(gw: Harness) -> None:
     assert r.status_code == 200
     assert datetime.now(UTC) >= lease_end
     assert gw.fake.refresh_calls == 1
+
+
+def test_nothing_per_connection_outlives_the_refresh(gw: Harness) -> None:
+    """A long-running gateway keeps no lock or token in memory for connections it refreshed."""
+    key = gw.make_key()
+    conn_id = gw.connect(key)
+    gw.expire(conn_id, datetime.now(UTC) - timedelta(minutes=1))
+    with gw.client(key) as http:
+        assert http.get("/cal-com/v2/me").status_code == 200
+    assert gw.refreshes == 1
+    assert gw.app.state.gateway.refresher._flights == {}

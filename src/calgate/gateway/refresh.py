@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx2
@@ -52,6 +52,16 @@ log = logging.getLogger(__name__)
 class AccessToken:
     token: str
     version: int
+
+
+@dataclass
+class _Flight:
+    """Callers refreshing one connection: they queue on the lock, and those queued behind a
+    refresh take its token instead of each re-reading the row."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    latest: AccessToken | None = None
+    callers: int = 0
 
 
 @dataclass(frozen=True)
@@ -136,9 +146,9 @@ class Refresher:
         self.keyring = keyring
         self.http = http
         self.lease_s = settings.token_timeout_s * 2 + 5
-        self._locks: dict[str, asyncio.Lock] = {}
-        # The newest token this process obtained per connection: what queued callers reuse.
-        self._latest: dict[str, AccessToken] = {}
+        # Per connection, only while some caller is refreshing it: nothing (no lock, no token)
+        # outlives the calls that need it, however many connections a process has served.
+        self._flights: dict[str, _Flight] = {}
         self._tasks: set[asyncio.Task[AccessToken]] = set()
         # Token calls made by this process (for tests and metrics).
         self.count = 0
@@ -157,14 +167,22 @@ class Refresher:
         ``force`` refreshes even if the token has not expired (the provider answered 401, or
         the keep-alive worker wants a fresh pair).
         """
-        lock = self._locks.setdefault(connection_id, asyncio.Lock())
-        async with lock:
-            latest = self._latest.get(connection_id)
-            if latest is not None and latest.version > seen_version:
-                return latest
-            token = await self._refresh(connection_id, seen_version, force=force)
-            self._latest[connection_id] = token
-            return token
+        flight = self._flights.get(connection_id)
+        if flight is None:
+            flight = self._flights[connection_id] = _Flight()
+        flight.callers += 1
+        try:
+            async with flight.lock:
+                latest = flight.latest
+                if latest is not None and latest.version > seen_version:
+                    return latest
+                token = await self._refresh(connection_id, seen_version, force=force)
+                flight.latest = token
+                return token
+        finally:
+            flight.callers -= 1
+            if flight.callers == 0:
+                del self._flights[connection_id]
 
     async def _refresh(self, connection_id: str, seen_version: int, *, force: bool) -> AccessToken:
         deadline = asyncio.get_running_loop().time() + self.lease_s + 5
