@@ -538,8 +538,20 @@ def _token_action(
     responses=_TOKEN_RESPONSES,
 )
 async def token(request: Request) -> JSONResponse:
+    return await _client_request(request, _TOKEN_PARAMS, _token_action)
+
+
+async def _client_request(
+    request: Request,
+    params: tuple[str, ...],
+    action_for: Callable[
+        [dict[str, str], list[tuple[str, str]]],
+        Callable[[CalgateAuthorizationServer], OAuthResponse],
+    ],
+) -> JSONResponse:
+    """A client-authenticated POST (token, revocation): parse the body, name the client, run."""
     try:
-        items = _clean(await _token_items(request), _TOKEN_PARAMS)
+        items = _clean(await _token_items(request), params)
     except ValueError as exc:
         return _oauth_error(400, "invalid_request", f"Malformed request body: {exc}"[:200])
     headers = _client_auth_headers(request, items)
@@ -547,7 +559,7 @@ async def token(request: Request) -> JSONResponse:
         # Cal.com: a request naming no client is malformed (400), not a failed login (401).
         return _oauth_error(400, "invalid_request", "client_id is required")
     try:
-        result = await _run(request, _token_action(headers, items))
+        result = await _run(request, action_for(headers, items))
     except ValueError:
         return _oauth_error(400, "invalid_request", "The request is malformed.")
     return _oauth_response(result)
@@ -621,15 +633,4 @@ def _revoke_action(
     responses=_REVOKE_RESPONSES,
 )
 async def revoke(request: Request) -> JSONResponse:
-    try:
-        items = _clean(await _token_items(request), _REVOKE_PARAMS)
-    except ValueError as exc:
-        return _oauth_error(400, "invalid_request", f"Malformed request body: {exc}"[:200])
-    headers = _client_auth_headers(request, items)
-    if headers is None:
-        return _oauth_error(400, "invalid_request", "client_id is required")
-    try:
-        result = await _run(request, _revoke_action(headers, items))
-    except ValueError:
-        return _oauth_error(400, "invalid_request", "The request is malformed.")
-    return _oauth_response(result)
+    return await _client_request(request, _REVOKE_PARAMS, _revoke_action)
