@@ -93,9 +93,19 @@ def make_gateway(
 ) -> Iterator[Callable[..., Harness]]:
     stack = ExitStack()
 
-    def make(provider: Provider | None = None, **overrides: Any) -> Harness:
+    def make(
+        provider: Provider | None = None,
+        *,
+        settings_overrides: dict[str, Any] | None = None,
+        **overrides: Any,
+    ) -> Harness:
         port = free_port()
-        app_settings = replace(settings, public_url=f"http://127.0.0.1:{port}")
+        # Gateway events go to loopback receivers here, allowed by the webhook switch.
+        app_settings = replace(
+            settings,
+            public_url=f"http://127.0.0.1:{port}",
+            **{"webhook_allow_private": True, **(settings_overrides or {})},
+        )
         fake = fake_provider
         gws = GatewaySettings.from_env(
             app_settings, environ={"CALGATE_GATEWAY_ALLOW_PRIVATE": "1"}

@@ -23,7 +23,7 @@ from starlette.routing import Route
 from calgate.config import Settings
 from calgate.gateway import GatewaySettings, Provider
 from calgate.gateway import connections as conns
-from calgate.gateway.crypto import Keyring
+from calgate.gateway.crypto import Keyring, context
 from calgate.gateway.keepalive import KeepAlive
 from calgate.gateway.refresh import Refresher, cooldown_s
 from calgate.store.db import Database, sync_url
@@ -433,6 +433,21 @@ def test_keepalive_refreshes_old_connections_once_across_workers(gw: Harness) ->
         r = http.get("/cal-com/v2/me", headers={"Maton-Connection": old})
         assert r.status_code == 200
         assert r.json()["data"]["user"] == "alice"
+
+
+def test_keepalive_goes_past_a_connection_it_cannot_read(gw: Harness) -> None:
+    """A token sealed under a key no longer configured makes that row fail, not the scan."""
+    key = gw.make_key()
+    broken = gw.connect(key, user="alice")
+    healthy = gw.connect(key, user="bob")
+    long_ago, week_ago = (datetime.now(UTC) - timedelta(days=d) for d in (9, 8))
+    stale = Keyring([("gone", "a key nobody has any more")])
+    sealed = stale.encrypt("rt-unreadable", context("gateway_connections", broken, "refresh_token"))
+    _update(gw, broken, tokens_changed_at=long_ago, refresh_token_enc=sealed)
+    _update(gw, healthy, tokens_changed_at=week_ago)
+    version = _row(gw, healthy).token_version
+    assert asyncio.run(_keepalive_scans(gw, workers=1, age_s=7 * 86400)) == [1]
+    assert _row(gw, healthy).token_version == version + 1
 
 
 def test_lifecycle_settings_from_env(settings: Settings) -> None:

@@ -6,7 +6,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx2
+import pytest
 
+from calgate.gateway.tokens import expires_at_from
 from tests.gateway.conftest import Harness
 
 
@@ -153,3 +155,17 @@ def test_nothing_per_connection_outlives_the_refresh(gw: Harness) -> None:
         assert http.get("/cal-com/v2/me").status_code == 200
     assert gw.refreshes == 1
     assert gw.app.state.gateway.refresher._flights == {}
+
+
+@pytest.mark.pure
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), 1e300, -5, "1800", True])
+def test_unusable_expires_in_is_ignored(value: object) -> None:
+    """A provider answering a strange expires_in must not break the exchange (no 500):
+    the token then counts as not expiring until the provider answers 401."""
+    assert expires_at_from(datetime.now(UTC), value) is None
+
+
+@pytest.mark.pure
+def test_expires_in_sets_the_expiry() -> None:
+    now = datetime.now(UTC)
+    assert expires_at_from(now, 1800) == now + timedelta(seconds=1800)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,7 +16,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from calgate.gateway import Provider
-from calgate.net.ssrf import RefusedTarget
+from calgate.net.ssrf import RefusedTarget, is_public, valid_subscriber_url
 from calgate.net.transport import GuardedTransport, guarded_client
 from calgate.store.models import utcnow
 from tests.gateway.conftest import Harness
@@ -31,6 +32,12 @@ PRIVATE = [
     "http://[::1]:{port}/x",
     "http://[::ffff:127.0.0.1]/x",
     "http://0.0.0.0/x",
+    # IPv4 inside IPv6: NAT64 (well-known and local-use), 6to4, IPv4-compatible, translated.
+    "http://[64:ff9b::a9fe:a9fe]/x",
+    "http://[64:ff9b:1::a00:1]/x",
+    "http://[2002:a00:1::]/x",
+    "http://[::127.0.0.1]/x",
+    "http://[::ffff:0:7f00:1]/x",
 ]
 
 
@@ -169,3 +176,19 @@ def test_from_env_flag() -> None:
     on = GatewaySettings.from_env(base, environ={"CALGATE_GATEWAY_ALLOW_PRIVATE": "1"})
     assert on.allow_private is True
     assert replace(on, allow_private=False).allow_private is False
+
+
+@pytest.mark.pure
+def test_public_ipv4_behind_nat64_is_public() -> None:
+    assert is_public(ipaddress.ip_address("64:ff9b::808:808"))
+    assert is_public(ipaddress.ip_address("8.8.8.8"))
+
+
+@pytest.mark.pure
+def test_unresolvable_name_is_refused_not_raised() -> None:
+    """A label over 63 characters passes URL parsing but can never resolve: refused at once
+    (a delivery records it) instead of an exception escaping the guard."""
+    url = "https://" + "a" * 70 + ".example.com/hook"
+    assert not valid_subscriber_url(url)
+    with pytest.raises(RefusedTarget, match="invalid host name"):
+        _get(url, allow_private=False)

@@ -2,7 +2,7 @@
 
 `emit` only adds an outbox row to the caller's transaction, so an event exists exactly when its
 change committed. Whether the key has an events URL is decided at delivery
-(calgate.gateway.events_worker): an event emitted while no URL was set is dropped there, never
+(calgate.gateway.events_worker): an event emitted while no URL was set is deleted there, never
 sent. Payloads carry the connection's id, app and status, never a token.
 """
 

@@ -64,7 +64,9 @@ class EventDispatcher(Dispatcher):
         now = utcnow()
         async with self.db.session() as session:
             # A cheap read first, so idle polling never takes SQLite's write lock.
-            due = (await session.execute(select(GatewayEvent.id).where(self._due(now)))).first()
+            due = (
+                await session.execute(select(GatewayEvent.id).where(self._due(now)).limit(1))
+            ).first()
         if due is None:
             return []
         async with self.db.transaction(immediate=True) as session:
@@ -109,8 +111,9 @@ class EventDispatcher(Dispatcher):
         """(URL, signing secret), or None after settling an event that can't be sent."""
         url, stored, since = key.events_url, key.events_secret_enc, key.events_since
         if url is None or stored is None or since is None or event.created_at < since:
-            # No URL when it happened (or it changed since): never sent to anyone.
-            event.status, event.last_error = "dropped", "no events URL when it happened"
+            # No URL when it happened (or it changed since): nobody will ever receive it, and
+            # most keys have no URL, so keeping the row would grow the table on every refresh.
+            await session.delete(event)
             return None
         try:
             return url, events_secret(self.keyring, key.id, stored)

@@ -65,6 +65,11 @@ class KeepAlive:
                 # Failed, deleted or cooling down meanwhile: the row says why.
                 log.info("keep-alive skipped connection %s: %s", connection_id, exc)
                 continue
+            except Exception:
+                # One unreadable or broken row (say, a token under a key no longer configured)
+                # must not stop the scan for every connection after it.
+                log.exception("keep-alive could not refresh connection %s", connection_id)
+                continue
             done += 1
         return done
 

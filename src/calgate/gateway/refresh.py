@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx2
+from sqlalchemy.exc import SQLAlchemyError
 
 from calgate.errors import BadRequest, ServiceUnavailable
 from calgate.gateway import connections as conns
@@ -46,6 +47,8 @@ from calgate.store.db import Database
 from calgate.store.models import Connection, utcnow
 
 log = logging.getLogger(__name__)
+
+PERSIST_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,12 @@ class Refresher:
         # Token calls made by this process (for tests and metrics).
         self.count = 0
 
+    async def aclose(self) -> None:
+        """On shutdown: let token calls in flight finish and store what they got (the
+        provider may already have rotated), bounded by the lease they hold."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=self.lease_s)
+
     def current(self, conn: Connection) -> AccessToken:
         if conn.access_token_enc is None:
             raise BadRequest(f"Connection {conn.id} has no access token")
@@ -259,7 +268,17 @@ class Refresher:
             error = exc
         except Exception as exc:  # a malformed answer must not strand the lease
             error = TokenEndpointUnavailable(f"token endpoint answer unusable: {exc!r}")
-        return await self._persist(connection_id, claim, tokens, error)
+        attempt = 1
+        while True:
+            try:
+                return await self._persist(connection_id, claim, tokens, error)
+            except SQLAlchemyError:
+                # The provider may have rotated already: a pair dropped here is a dead
+                # connection, so a busy or dropped database gets a few more tries.
+                if attempt == PERSIST_ATTEMPTS:
+                    raise
+                await asyncio.sleep(0.2 * 2**attempt)
+                attempt += 1
 
     async def _persist(
         self,

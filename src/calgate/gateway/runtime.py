@@ -88,6 +88,20 @@ def new_http_client(
     )
 
 
+def new_events_client(settings: Settings) -> httpx2.AsyncClient:
+    """Gateway events go to URLs any key holder chooses, so they get a client of their own:
+    no in-process mounts (the server itself is not a target), no pooled connection shared
+    with provider calls (pools key TLS connections by address, so a tenant's host on a shared
+    CDN address could otherwise carry a provider token), and private targets only under the
+    user webhooks' switch, never under the one that lets the gateway reach its providers."""
+    return guarded_client(
+        timeout=httpx2.Timeout(settings.webhook_timeout),
+        max_connections=settings.webhook_concurrency,
+        allow_private=settings.webhook_allow_private,
+        setting="CALGATE_WEBHOOK_ALLOW_PRIVATE",
+    )
+
+
 def build(
     settings: GatewaySettings,
     db: Database,
@@ -120,8 +134,8 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
     mounts = getattr(app.state, "gateway_mounts", None)
     gateway = build(settings, core.db, mounts, app if mounts else None)
     app.state.gateway = gateway
-    # Gateway events go out through the same guarded client as every other outbound call.
-    events = EventDispatcher(core.db, main_settings, gateway.keyring, gateway.http)
+    events_http = new_events_client(main_settings)
+    events = EventDispatcher(core.db, main_settings, gateway.keyring, events_http)
     await events.start()
     keepalive = None
     if settings.keepalive_interval_s > 0:
@@ -135,6 +149,9 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
             with suppress(asyncio.CancelledError):
                 await keepalive
         await events.stop()
+        await events_http.aclose()
+        # Refreshes in flight may have been answered already: store their pairs first.
+        await gateway.refresher.aclose()
         await gateway.http.aclose()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -92,11 +93,22 @@ async def request_tokens(
     return TokenSet(
         access_token=access,
         refresh_token=refresh if isinstance(refresh, str) and refresh else None,
-        expires_at=now + timedelta(seconds=float(expires_in))
-        if isinstance(expires_in, int | float) and not isinstance(expires_in, bool)
-        else None,
+        expires_at=expires_at_from(now, expires_in),
         scope=scope if isinstance(scope, str) else None,
     )
+
+
+# Longer than any real token lives; beyond it (or not a finite number) the value is ignored and
+# the token is refreshed when the provider first answers 401.
+_MAX_EXPIRES_IN = 10 * 365 * 86400
+
+
+def expires_at_from(now: datetime, expires_in: Any) -> datetime | None:
+    if isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
+        return None
+    if not math.isfinite(expires_in) or not 0 <= expires_in <= _MAX_EXPIRES_IN:
+        return None
+    return now + timedelta(seconds=float(expires_in))
 
 
 async def revoke(

@@ -31,17 +31,46 @@ class Target:
 
 
 def valid_subscriber_url(url: str) -> bool:
-    """Create-time check: an absolute http(s) URL with a host."""
+    """Create-time check: an absolute http(s) URL with a host DNS could resolve."""
     try:
         parsed = httpx2.URL(url)
     except (httpx2.InvalidURL, ValueError, TypeError):
         return False
-    return parsed.scheme in ("http", "https") and bool(parsed.host)
+    return parsed.scheme in ("http", "https") and bool(parsed.host) and _valid_name(parsed.host)
+
+
+def _valid_name(host: str) -> bool:
+    try:
+        host.encode("idna")  # labels of 1-63 characters, as the resolver will insist
+    except UnicodeError:
+        return False
+    return True
+
+
+# IPv6 ranges that carry an IPv4 address in their last 32 bits (NAT64 well-known and local-use
+# prefixes, IPv4-compatible and IPv4-translated forms): the IPv4 inside is what gets reached.
+_EMBEDS_IPV4 = tuple(
+    ipaddress.ip_network(n) for n in ("64:ff9b::/96", "64:ff9b:1::/48", "::/96", "::ffff:0:0:0/96")
+)
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if any(ip in net for net in _EMBEDS_IPV4) and int(ip) > 1:  # not :: or ::1
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
 
 
 def is_public(ip: IPAddress) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = _embedded_ipv4(ip)
+        if inner is not None and not (inner.is_global and not inner.is_multicast):
+            return False
     return ip.is_global and not ip.is_multicast
 
 
@@ -66,6 +95,8 @@ async def resolve(
             infos = await asyncio.get_running_loop().getaddrinfo(
                 host, port, type=socket.SOCK_STREAM
             )
+        except UnicodeError as exc:  # a label over 63 characters, an empty label
+            raise RefusedTarget(f"invalid host name {host!r}: {exc}") from exc
         except OSError as exc:
             raise ConnectionError(f"cannot resolve {host}: {exc}") from exc
         addresses = [ipaddress.ip_address(info[4][0]) for info in infos]

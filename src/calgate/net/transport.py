@@ -56,6 +56,7 @@ def guarded_client(
     allow_private: bool,
     mounts: dict[str, httpx2.AsyncBaseTransport] | None = None,
     cookies: CookieJar | None = None,
+    setting: str = ALLOW_PRIVATE_SETTING,
 ) -> httpx2.AsyncClient:
     """A pooled client whose default transport is guarded; `mounts` (in-process apps) are not
     network calls and skip the guard. No redirects followed, nothing taken from the env."""
@@ -66,7 +67,7 @@ def guarded_client(
         trust_env=False,
     )
     return httpx2.AsyncClient(
-        transport=GuardedTransport(inner, allow_private=allow_private),
+        transport=GuardedTransport(inner, allow_private=allow_private, setting=setting),
         timeout=timeout,
         follow_redirects=False,
         trust_env=False,

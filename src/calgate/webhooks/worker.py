@@ -391,6 +391,11 @@ async def post(client: httpx2.AsyncClient, request: httpx2.Request) -> Outcome:
         return Outcome(error=f"timeout: {type(exc).__name__}", retryable=True)
     except (httpx2.HTTPError, OSError) as exc:
         return Outcome(error=f"network error: {type(exc).__name__}: {exc}", retryable=True)
+    except Exception as exc:
+        # Anything else is a defect to look at, but it must still end as a recorded attempt:
+        # an exception escaping here would leave the row to be claimed again forever.
+        log.exception("delivery to %s failed unexpectedly", request.url.host)
+        return Outcome(error=f"unexpected error: {type(exc).__name__}: {exc}")
     code = response.status_code
     retryable = code >= 500 or code in RETRYABLE_STATUS
     retry_after = None

@@ -98,7 +98,7 @@ class GatewayEvent(Base):
     connection_id: Mapped[str] = mapped_column(String(36))
     kind: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
-    # pending | delivered | dead | dropped (no events URL when it was emitted)
+    # pending | delivered | dead (an event emitted while its key had no URL is deleted unsent)
     status: Mapped[str] = mapped_column(String(16))
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
