@@ -94,35 +94,54 @@ async def reserve(
 ) -> Reservation:
     now = now or utcnow()
     async with db.transaction(immediate=True) as session:
-        et = await scheduling_spec(session, event_type_id=event_type_id)
-        length = length_for(et, duration)
-        contexts = await host_contexts(session, et)
-        end = slot_start + timedelta(minutes=length)
-        hosts = await load_hosts(session, et, contexts, slot_start, end, now, holder=holder)
-        decision = check_booking(
-            rules_for(et, week_start_of(contexts)),
-            hosts,
-            mode_for(et),
-            slot_start,
-            now,
-            length=length,
-        )
-        if not decision.ok:
-            raise BadRequest(decision.message, {"reason": decision.reason})
-        single = [c.user_id for c in contexts]
+        slot = await _check_slot(session, event_type_id, slot_start, duration, now, holder)
         record = SlotReservation(
             uid=str(uuid.uuid4()),
-            event_type_id=et.id,
-            user_id=single[0] if len(single) == 1 else None,
+            event_type_id=slot.event_type_id,
+            user_id=slot.host_ids[0] if len(slot.host_ids) == 1 else None,
             slot_start=slot_start,
-            slot_end=end,
+            slot_end=slot.end,
             expires_at=now + timedelta(minutes=reservation_minutes),
             holder=holder,
             created_at=now,
         )
         session.add(record)
         await session.flush()
-        return Reservation(record, length, reservation_minutes)
+        return Reservation(record, slot.length, reservation_minutes)
+
+
+@dataclass(frozen=True)
+class _CheckedSlot:
+    event_type_id: int
+    length: int
+    end: datetime
+    host_ids: list[int]
+
+
+async def _check_slot(
+    session: AsyncSession,
+    event_type_id: int,
+    slot_start: datetime,
+    duration: int | None,
+    now: datetime,
+    holder: str | None,
+    reservation_uid: str | None = None,
+) -> _CheckedSlot:
+    """A slot to hold, checked as a booking of it would be (the caller holds the write lock);
+    ``reservation_uid`` is the caller's own reservation, which must not block its move."""
+    et = await scheduling_spec(session, event_type_id=event_type_id)
+    length = length_for(et, duration)
+    contexts = await host_contexts(session, et)
+    end = slot_start + timedelta(minutes=length)
+    hosts = await load_hosts(
+        session, et, contexts, slot_start, end, now, holder=holder, reservation_uid=reservation_uid
+    )
+    decision = check_booking(
+        rules_for(et, week_start_of(contexts)), hosts, mode_for(et), slot_start, now, length=length
+    )
+    if not decision.ok:
+        raise BadRequest(decision.message, {"reason": decision.reason})
+    return _CheckedSlot(et.id, length, end, [c.user_id for c in contexts])
 
 
 async def get_reservation(db: Database, uid: str, *, now: datetime | None = None) -> Reservation:
@@ -161,30 +180,16 @@ async def update_reservation(
     now = now or utcnow()
     async with db.transaction(immediate=True) as session:
         record = await _reservation(session, uid, now)
-        et = await scheduling_spec(session, event_type_id=event_type_id)
-        length = length_for(et, duration)
-        contexts = await host_contexts(session, et)
-        end = slot_start + timedelta(minutes=length)
-        hosts = await load_hosts(
-            session, et, contexts, slot_start, end, now, holder=holder, reservation_uid=uid
+        slot = await _check_slot(
+            session, event_type_id, slot_start, duration, now, holder, reservation_uid=uid
         )
-        decision = check_booking(
-            rules_for(et, week_start_of(contexts)),
-            hosts,
-            mode_for(et),
-            slot_start,
-            now,
-            length=length,
-        )
-        if not decision.ok:
-            raise BadRequest(decision.message, {"reason": decision.reason})
-        record.event_type_id = et.id
+        record.event_type_id = slot.event_type_id
         record.slot_start = slot_start
-        record.slot_end = end
+        record.slot_end = slot.end
         record.created_at = now
         record.expires_at = now + timedelta(minutes=reservation_minutes)
         await session.flush()
-        return Reservation(record, length, reservation_minutes)
+        return Reservation(record, slot.length, reservation_minutes)
 
 
 async def delete_reservation(db: Database, uid: str) -> None:
