@@ -53,6 +53,34 @@ def _oauth_error(body: Any, status: int) -> tuple[str, str]:
     return f"http_{status}", ""
 
 
+async def _post_as_client(
+    http: httpx2.AsyncClient,
+    provider: Provider,
+    url: str,
+    what: str,
+    params: dict[str, str],
+    timeout: float,  # noqa: ASYNC109 - per-call httpx2 timeout, not a cancel scope
+) -> tuple[int, Any]:
+    """POST a form with the client's credentials in the body (as Cal.com takes them): the
+    status and the JSON body (None if not JSON). Unreachable, refused or 5xx: Unavailable."""
+    form = {**params, "client_id": provider.client_id, "client_secret": provider.client_secret}
+    try:
+        response = await http.post(
+            url, data=form, headers={"Accept": "application/json"}, timeout=timeout
+        )
+    except RefusedTarget as exc:
+        raise TokenEndpointUnavailable(f"{what} {url} refused: {exc}") from exc
+    except httpx2.HTTPError as exc:
+        raise TokenEndpointUnavailable(f"{what} unreachable: {exc!r}") from exc
+    if response.status_code >= 500:
+        raise TokenEndpointUnavailable(f"{what} answered {response.status_code}")
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = None
+    return response.status_code, body
+
+
 async def request_tokens(
     http: httpx2.AsyncClient,
     provider: Provider,
@@ -61,29 +89,12 @@ async def request_tokens(
     now: datetime,
     timeout: float,  # noqa: ASYNC109 - per-call httpx2 timeout, not a cancel scope
 ) -> TokenSet:
-    form = {**params, "client_id": provider.client_id, "client_secret": provider.client_secret}
-    try:
-        response = await http.post(
-            provider.token_url,
-            data=form,
-            headers={"Accept": "application/json"},
-            timeout=timeout,
-        )
-    except RefusedTarget as exc:
-        raise TokenEndpointUnavailable(
-            f"token endpoint {provider.token_url} refused: {exc}"
-        ) from exc
-    except httpx2.HTTPError as exc:
-        raise TokenEndpointUnavailable(f"token endpoint unreachable: {exc!r}") from exc
-    if response.status_code >= 500:
-        raise TokenEndpointUnavailable(f"token endpoint answered {response.status_code}")
-    try:
-        body: Any = response.json()
-    except ValueError:
-        body = None
-    if response.status_code != 200 or not isinstance(body, dict) or "error" in body:
-        error, description = _oauth_error(body, response.status_code)
-        raise TokenEndpointError(error, description, response.status_code)
+    status, body = await _post_as_client(
+        http, provider, provider.token_url, "token endpoint", params, timeout
+    )
+    if status != 200 or not isinstance(body, dict) or "error" in body:
+        error, description = _oauth_error(body, status)
+        raise TokenEndpointError(error, description, status)
     access = body.get("access_token")
     if not isinstance(access, str) or not access:
         raise TokenEndpointError("invalid_response", "no access_token in the response", 200)
@@ -120,31 +131,17 @@ async def revoke(
     timeout: float,  # noqa: ASYNC109 - per-call httpx2 timeout, not a cancel scope
 ) -> None:
     """Revoke a token at the provider's RFC 7009 endpoint (the caller checks it has one)."""
-    form = {
-        "token": token,
-        "token_type_hint": hint,
-        "client_id": provider.client_id,
-        "client_secret": provider.client_secret,
-    }
-    try:
-        response = await http.post(
-            provider.revoke_url, data=form, headers={"Accept": "application/json"}, timeout=timeout
-        )
-    except RefusedTarget as exc:
-        raise TokenEndpointUnavailable(
-            f"revocation endpoint {provider.revoke_url} refused: {exc}"
-        ) from exc
-    except httpx2.HTTPError as exc:
-        raise TokenEndpointUnavailable(f"revocation endpoint unreachable: {exc!r}") from exc
-    if response.status_code >= 500:
-        raise TokenEndpointUnavailable(f"revocation endpoint answered {response.status_code}")
-    if response.status_code != 200:
-        try:
-            body: Any = response.json()
-        except ValueError:
-            body = None
-        error, description = _oauth_error(body, response.status_code)
-        raise TokenEndpointError(error, description, response.status_code)
+    status, body = await _post_as_client(
+        http,
+        provider,
+        provider.revoke_url,
+        "revocation endpoint",
+        {"token": token, "token_type_hint": hint},
+        timeout,
+    )
+    if status != 200:
+        error, description = _oauth_error(body, status)
+        raise TokenEndpointError(error, description, status)
 
 
 async def revoke_quietly(

@@ -69,7 +69,7 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
 def is_public(ip: IPAddress) -> bool:
     if isinstance(ip, ipaddress.IPv6Address):
         inner = _embedded_ipv4(ip)
-        if inner is not None and not (inner.is_global and not inner.is_multicast):
+        if inner is not None and not is_public(inner):
             return False
     return ip.is_global and not ip.is_multicast
 
