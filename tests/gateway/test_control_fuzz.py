@@ -18,7 +18,7 @@ def _operations() -> list[Any]:
     spec = create_app(Settings(database_url="sqlite:///unused.db", secret_key="x")).openapi()
     loaded = schemathesis.openapi.from_dict(spec)
     ops = [result.ok() for result in loaded.get_all_operations()]
-    return [op for op in ops if op.path.startswith("/connections")]
+    return [op for op in ops if op.path.startswith(("/connections", "/gateway-key"))]
 
 
 OPERATIONS = _operations()
@@ -31,6 +31,9 @@ def test_control_api_is_in_the_schema() -> None:
         ("GET", "/connections/{connection_id}"),
         ("DELETE", "/connections/{connection_id}"),
         ("POST", "/connections/{connection_id}/reconnect"),
+        ("GET", "/gateway-key/events"),
+        ("PUT", "/gateway-key/events"),
+        ("DELETE", "/gateway-key/events"),
     }
 
 
