@@ -30,6 +30,7 @@ from calgate.gateway.ratelimit import RateLimiter
 from calgate.gateway.refresh import Refresher
 from calgate.net.transport import guarded_client
 from calgate.store.db import Database
+from calgate.webhooks.worker import new_client as new_webhook_client
 
 
 @dataclass
@@ -88,20 +89,6 @@ def new_http_client(
     )
 
 
-def new_events_client(settings: Settings) -> httpx2.AsyncClient:
-    """Gateway events go to URLs any key holder chooses, so they get a client of their own:
-    no in-process mounts (the server itself is not a target), no pooled connection shared
-    with provider calls (pools key TLS connections by address, so a tenant's host on a shared
-    CDN address could otherwise carry a provider token), and private targets only under the
-    user webhooks' switch, never under the one that lets the gateway reach its providers."""
-    return guarded_client(
-        timeout=httpx2.Timeout(settings.webhook_timeout),
-        max_connections=settings.webhook_concurrency,
-        allow_private=settings.webhook_allow_private,
-        setting="CALGATE_WEBHOOK_ALLOW_PRIVATE",
-    )
-
-
 def build(
     settings: GatewaySettings,
     db: Database,
@@ -134,7 +121,9 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
     mounts = getattr(app.state, "gateway_mounts", None)
     gateway = build(settings, core.db, mounts, app if mounts else None)
     app.state.gateway = gateway
-    events_http = new_events_client(main_settings)
+    # Events go to URLs key holders choose: the webhook client, not the provider one (no
+    # in-process mount, no pool shared with provider calls, the webhooks' private switch).
+    events_http = new_webhook_client(main_settings)
     events = EventDispatcher(core.db, main_settings, gateway.keyring, events_http)
     await events.start()
     keepalive = None

@@ -1,9 +1,10 @@
 """An httpx2 transport that puts every request through the SSRF guard.
 
-The gateway's one client is built on it, so provider API calls, token endpoint calls, identity
-calls and gateway events all pass the same check: the host is resolved, refused if any address
-is private, loopback or link-local (unless allowed by configuration), and the connection goes
-to the checked address with the original Host header and TLS server name.
+Every outbound client is built on it (the gateway's provider client; the subscriber client of
+user webhooks and gateway events), so every call passes the same check: the host is resolved,
+refused if any address is private, loopback or link-local (unless allowed by configuration),
+and the connection goes to the checked address with the original Host header and TLS server
+name.
 """
 
 from __future__ import annotations

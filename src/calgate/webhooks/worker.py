@@ -27,11 +27,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calgate import __version__
 from calgate.config import Settings
 from calgate.net import ssrf
+from calgate.net.transport import guarded_client
 from calgate.store.db import Database
 from calgate.store.models import Webhook, WebhookAttempt, WebhookDelivery, utcnow
 from calgate.webhooks import outbox, signing
 
 log = logging.getLogger("calgate.webhooks")
+
+WEBHOOK_ALLOW_PRIVATE = "CALGATE_WEBHOOK_ALLOW_PRIVATE"
 
 EVENT_ID_HEADER = "X-Calgate-Event-Id"
 RETRYABLE_STATUS = frozenset({408, 425, 429})
@@ -99,14 +102,13 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
 
 
 def new_client(settings: Settings) -> httpx2.AsyncClient:
-    return httpx2.AsyncClient(
+    """The client for subscriber URLs (user webhooks and gateway events): every request passes
+    the SSRF guard, private targets only with CALGATE_WEBHOOK_ALLOW_PRIVATE, no redirects."""
+    return guarded_client(
         timeout=httpx2.Timeout(settings.webhook_timeout),
-        limits=httpx2.Limits(
-            max_connections=max(settings.webhook_concurrency, 1),
-            max_keepalive_connections=max(settings.webhook_concurrency, 1),
-        ),
-        follow_redirects=False,
-        trust_env=False,
+        max_connections=max(settings.webhook_concurrency, 1),
+        allow_private=settings.webhook_allow_private,
+        setting=WEBHOOK_ALLOW_PRIVATE,
     )
 
 
@@ -309,18 +311,8 @@ class Dispatcher:
             "X-Calgate-Delivery-Attempt": str(item.attempt),
             "User-Agent": f"calgate-webhooks/{__version__}",
         }
-        try:
-            target = await ssrf.resolve(item.url, allow_private=self.settings.webhook_allow_private)
-        except ssrf.RefusedTarget as exc:
-            return Outcome(error=f"refused: {exc}")
-        except OSError as exc:
-            return Outcome(error=f"network error: {type(exc).__name__}: {exc}", retryable=True)
         request = self._client.build_request(
-            "POST",
-            target.url,
-            content=item.body.encode(),
-            headers={**headers, **target.headers},
-            extensions=dict(target.extensions),
+            "POST", item.url, content=item.body.encode(), headers=headers
         )
         return await post(self._client, request)
 
