@@ -806,6 +806,31 @@ def test_reservation_2024_09_04_lifecycle(client: TestClient, make_account: Any)
     assert_error(client.delete(f"/v2/slots/reservations/{uid}", headers=V_SLOTS), 404)
 
 
+def test_moving_a_reservation_to_another_hosts_event_type_moves_the_hold(
+    client: TestClient, make_account: Any
+) -> None:
+    first, second = make_account(time_zone="UTC"), make_account(time_zone="UTC")
+    et_first, et_second = make_event_type(client, first), make_event_type(client, second)
+    day = monday()
+    ten = at(day, "10:00", "UTC")
+    r = client.post(
+        "/v2/slots/reservations",
+        headers=V_SLOTS,
+        json={"eventTypeId": et_first, "slotStart": z(ten)},
+    )
+    assert r.status_code == 201, r.text
+    uid = r.json()["data"]["reservationUid"]
+    assert zms(ten) not in flat(legacy_slots(client, et_first, *whole_day(day)))
+    r = client.patch(
+        f"/v2/slots/reservations/{uid}",
+        headers=V_SLOTS,
+        json={"eventTypeId": et_second, "slotStart": z(ten)},
+    )
+    assert r.status_code == 200, r.text
+    assert zms(ten) in flat(legacy_slots(client, et_first, *whole_day(day)))
+    assert zms(ten) not in flat(legacy_slots(client, et_second, *whole_day(day)))
+
+
 def test_reservation_expires(client: TestClient, make_account: Any) -> None:
     acct = make_account(time_zone="UTC")
     et = make_event_type(client, acct)

@@ -98,7 +98,7 @@ async def reserve(
         record = SlotReservation(
             uid=str(uuid.uuid4()),
             event_type_id=slot.event_type_id,
-            user_id=slot.host_ids[0] if len(slot.host_ids) == 1 else None,
+            user_id=slot.held_user_id,
             slot_start=slot_start,
             slot_end=slot.end,
             expires_at=now + timedelta(minutes=reservation_minutes),
@@ -115,7 +115,9 @@ class _CheckedSlot:
     event_type_id: int
     length: int
     end: datetime
-    host_ids: list[int]
+    # Whose time a hold blocks: the host of a one-host event type; none for team event types,
+    # where the hold blocks the event type itself.
+    held_user_id: int | None
 
 
 async def _check_slot(
@@ -141,7 +143,8 @@ async def _check_slot(
     )
     if not decision.ok:
         raise BadRequest(decision.message, {"reason": decision.reason})
-    return _CheckedSlot(et.id, length, end, [c.user_id for c in contexts])
+    held = contexts[0].user_id if len(contexts) == 1 else None
+    return _CheckedSlot(et.id, length, end, held)
 
 
 async def get_reservation(db: Database, uid: str, *, now: datetime | None = None) -> Reservation:
@@ -184,6 +187,7 @@ async def update_reservation(
             session, event_type_id, slot_start, duration, now, holder, reservation_uid=uid
         )
         record.event_type_id = slot.event_type_id
+        record.user_id = slot.held_user_id
         record.slot_start = slot_start
         record.slot_end = slot.end
         record.created_at = now
