@@ -41,13 +41,14 @@ def points_at_us(gateway: GatewaySettings, settings: Settings) -> bool:
     return provider.base_url.rstrip("/") == public and provider.token_url.startswith(public)
 
 
-async def register_embedded_gateway(db: Database, settings: Settings) -> GatewaySettings:
+async def register_embedded_gateway(
+    db: Database, settings: Settings, gateway: GatewaySettings
+) -> GatewaySettings:
     """Gateway settings whose cal-com provider has client credentials at the embedded server.
 
     Explicitly configured credentials (CALGATE_CAL_COM_CLIENT_ID/SECRET) win; a provider that
     points elsewhere (a real Cal.com) is left alone.
     """
-    gateway = GatewaySettings.from_env(settings)
     provider = gateway.providers[CAL_COM]
     if provider.client_id or not points_at_us(gateway, settings):
         return gateway
@@ -81,14 +82,16 @@ def demo_gateway_key(secret_key: str) -> str:
     return GATEWAY_KEY_PREFIX + keys.digest(secret_key, "calgate-demo-gateway-key")
 
 
-async def ensure_demo_connection(db: Database, settings: Settings, user_id: int) -> dict[str, str]:
+async def ensure_demo_connection(
+    db: Database, settings: Settings, gateway_settings: GatewaySettings, user_id: int
+) -> dict[str, str]:
     """A demo gateway key with an ACTIVE cal-com connection to the demo user (created once).
 
     The connection is made as a completed consent would make it: the embedded authorization
     server issues the token pair to the gateway's registered client, and the gateway stores it
     encrypted. Nothing here bypasses token checks: proxied calls use that real access token.
     """
-    gateway = await register_embedded_gateway(db, settings)
+    gateway = await register_embedded_gateway(db, settings, gateway_settings)
     provider = gateway.providers[CAL_COM]
     raw_key = demo_gateway_key(settings.secret_key)
     key_hash = keys.digest(gateway.pepper, raw_key)

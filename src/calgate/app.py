@@ -1,48 +1,62 @@
-"""ASGI application factory."""
+"""The composition root: builds the app of a role, and its runtime in one lifespan.
+
+This is the one module that puts the packages together: it mounts the routers each role serves
+(scheduler: `/v2` and the OAuth pages; gateway: control, connect and proxy), builds the
+`web.state.Runtime` they read (database, credential checks, authorization server, gateway) and
+starts and stops the background work (webhook delivery, reservation purge, the gateway's
+events and keep-alive). Nothing else writes ``app.state``.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from calgate import __version__
+from calgate import __version__, allinone
 from calgate.api import errors, openapi
-from calgate.api.deps import AppState
-from calgate.api.routes import routers_for
+from calgate.api import routes as api_routes
 from calgate.config import Settings
 from calgate.core.timezones import use_pinned_tzdata
+from calgate.gateway import router as gateway_routes
+from calgate.gateway import runtime as gateway_runtime
+from calgate.gateway.config import GatewaySettings
+from calgate.oauth.routes import router as oauth_router
+from calgate.oauth.runtime import OAuthRuntime
+from calgate.oauth.service import principal_for_access_token
+from calgate.services.api_keys import user_for_api_key
+from calgate.services.slots import purge_expired
 from calgate.store.db import Database
+from calgate.tasks import Periodic
+from calgate.web.credentials import Credentials
+from calgate.web.key_use import KeyUse
+from calgate.web.state import Runtime
 from calgate.webhooks.worker import Dispatcher
 
 log = logging.getLogger("calgate")
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the app. Migrations are the caller's job (`calgate serve` runs them first)."""
+def create_app(settings: Settings, *, gateway_settings: GatewaySettings | None = None) -> FastAPI:
+    """Build the app. Migrations are the caller's job (`calgate serve` runs them first).
+
+    ``gateway_settings`` replaces what the environment says about the gateway (tests, or a
+    caller that has read them already); ignored unless the role serves the gateway.
+    """
     settings = settings.with_secret()
     use_pinned_tzdata()
+    gateway = None
+    if settings.serves_gateway:
+        gateway = gateway_settings or GatewaySettings.from_env(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings.database_url, pool_size=settings.pool_size)
-        app.state.calgate = AppState(settings=settings, db=db)
-        if settings.role == "all":
-            await _wire_embedded_gateway(app, settings, db)
-        webhooks_here = settings.webhook_worker and settings.serves_scheduler
-        dispatcher = Dispatcher(db, settings) if webhooks_here else None
-        if dispatcher is not None:
-            await dispatcher.start()
-        try:
+        async with AsyncExitStack() as stack:
+            app.state.calgate = await _start(stack, app, settings, gateway)
             yield
-        finally:
-            if dispatcher is not None:
-                await dispatcher.stop()
-            await db.dispose()
 
     app = FastAPI(
         title="calgate",
@@ -51,13 +65,20 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    for router in routers_for(settings.role):
-        app.include_router(router)
+    # Gateway first: routing tries routes in order, and a proxied call should not first be
+    # matched against every /v2 route.
+    if gateway is not None:
+        app.include_router(gateway_routes.router())
+    if settings.serves_scheduler:
+        for router in api_routes.ROUTERS:
+            app.include_router(router)
+        app.include_router(oauth_router)
+    if gateway is not None:
+        app.include_router(gateway_routes.extra_providers(gateway))
 
     @app.get("/health", tags=["Health"], summary="Readiness check")
     async def health() -> JSONResponse:
-        state: AppState = app.state.calgate
-        async with state.db.session() as session:
+        async with get_runtime_of(app).db.session() as session:
             await session.execute(text("SELECT 1"))
         return JSONResponse({"status": "ok"})
 
@@ -65,15 +86,57 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-async def _wire_embedded_gateway(app: FastAPI, settings: Settings, db: Database) -> None:
-    """All-in-one: register the gateway at the embedded OAuth server and, when its provider is
-    this very process, let it call in without a loopback HTTP round trip. Runs before the
-    gateway's own start-up, which reads both (tests may preset their own settings)."""
-    from calgate import allinone
+def get_runtime_of(app: FastAPI) -> Runtime:
+    runtime: Runtime = app.state.calgate
+    return runtime
 
-    if getattr(app.state, "gateway_settings", None) is None:
-        app.state.gateway_settings = await allinone.register_embedded_gateway(db, settings)
-    if getattr(app.state, "gateway_mounts", None) is None and allinone.points_at_us(
-        app.state.gateway_settings, settings
-    ):
-        app.state.gateway_mounts = allinone.in_process_mounts(app, settings)
+
+async def _start(
+    stack: AsyncExitStack, app: FastAPI, settings: Settings, gateway: GatewaySettings | None
+) -> Runtime:
+    """Open everything the role needs; `stack` closes it in reverse order."""
+    db = Database(settings.database_url, pool_size=settings.pool_size)
+    stack.push_async_callback(db.dispose)
+    runtime = Runtime(settings=settings, db=db)
+    if settings.serves_scheduler:
+        runtime.credentials = Credentials(
+            api_key=user_for_api_key,
+            access_token=principal_for_access_token,
+            key_use=KeyUse(db),
+        )
+        runtime.oauth = OAuthRuntime.open(settings, db)
+        stack.callback(runtime.oauth.close)
+        if settings.webhook_worker:
+            dispatcher = Dispatcher(db, settings)
+            await dispatcher.start()
+            stack.push_async_callback(dispatcher.stop)
+        if settings.reservation_purge_interval > 0:
+            purge = reservation_purge(settings, db)
+            purge.start()
+            stack.push_async_callback(purge.stop)
+    if gateway is not None:
+        mounts = None
+        if settings.role == "all":
+            # All-in-one: the gateway is an OAuth client of the embedded server, and calls
+            # to this very process need no loopback round trip.
+            gateway = await allinone.register_embedded_gateway(db, settings, gateway)
+            if allinone.points_at_us(gateway, settings):
+                mounts = allinone.in_process_mounts(app, settings)
+        runtime.gateway = await stack.enter_async_context(
+            gateway_runtime.running(settings, gateway, db, mounts, app if mounts else None)
+        )
+    return runtime
+
+
+def reservation_purge(settings: Settings, db: Database) -> Periodic:
+    """Deletes expired slot reservations every CALGATE_RESERVATION_PURGE_INTERVAL seconds."""
+
+    async def sweep() -> None:
+        purged = await purge_expired(db)
+        if purged:
+            log.info("purged %d expired slot reservations", purged)
+
+    return Periodic("reservation-purge", settings.reservation_purge_interval, sweep)
+
+
+__all__ = ["create_app", "get_runtime_of", "reservation_purge"]

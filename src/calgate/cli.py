@@ -7,13 +7,14 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from calgate.config import Settings
+from calgate.config import Env, Settings
 from calgate.errors import CalgateError
 from calgate.store import migrate
 from calgate.store.db import Database
@@ -42,8 +43,8 @@ DatabaseUrl = Annotated[
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
 
-def _settings(database_url: str | None) -> Settings:
-    return Settings.from_env(database_url=database_url).with_secret()
+def _settings(database_url: str | None, env: Env | None = None) -> Settings:
+    return Settings.from_env(env, database_url=database_url).with_secret()
 
 
 def _run(settings: Settings, action: Callable[[Database, Settings], Awaitable[T]]) -> T:
@@ -89,48 +90,59 @@ def serve(
     ] = "all",
 ) -> None:
     """Run the HTTP server (migrations are applied first)."""
-    import os
-
-    import uvicorn
-
     from calgate.config import ROLES
 
     if role not in ROLES:
         raise typer.BadParameter(f"must be one of {', '.join(ROLES)}", param_hint="--role")
-    settings = replace(_settings(database_url), role=role)
-    if not os.environ.get("CALGATE_PUBLIC_URL"):
+    env = Env()
+    settings = replace(_settings(database_url, env), role=role)
+    if not env.is_set("CALGATE_PUBLIC_URL"):
         # Redirect URIs, connect links and the gateway's view of "itself" must name the port
         # actually served.
         settings = replace(settings, public_url=f"http://{host}:{port}")
     migrate.upgrade(settings.database_url)
     if demo:
-        from calgate.allinone import ensure_demo_connection
-        from calgate.demo import ensure_demo
-
-        info = _run(settings, ensure_demo)
-        if settings.serves_gateway:
-
-            async def connect(db: Database, s: Settings) -> dict[str, Any]:
-                return await ensure_demo_connection(db, s, int(info["user_id"]))
-
-            info.update(_run(settings, connect))
-        base = f"http://{host}:{port}"
-        console.print(f"[bold]Demo data ready[/bold] at {base}")
-        for key, value in info.items():
-            console.print(f"  {key}: {value}")
-        console.print(f"  try: curl -H 'Authorization: Bearer {info['api_key']}' {base}/v2/me")
-        if "gateway_key" in info:
-            console.print(
-                f"       curl -H 'Authorization: Bearer {info['gateway_key']}' {base}/cal-com/v2/me"
-            )
-    # The app factory reads settings from the environment in each worker process.
-    os.environ["CALGATE_DATABASE_URL"] = settings.database_url
-    os.environ["CALGATE_SECRET_KEY"] = settings.secret_key
-    os.environ["CALGATE_ROLE"] = settings.role
-    os.environ["CALGATE_PUBLIC_URL"] = settings.public_url
+        _print_demo(settings, env, f"http://{host}:{port}")
     logging.basicConfig(level=settings.log_level.upper())
-    uvicorn.run(
-        "calgate.asgi:make_app",
+    _serve(settings, host, port, workers)
+
+
+def _print_demo(settings: Settings, env: Env, base: str) -> None:
+    from calgate.allinone import ensure_demo_connection
+    from calgate.demo import ensure_demo
+    from calgate.gateway.config import GatewaySettings
+
+    info = _run(settings, ensure_demo)
+    if settings.serves_gateway:
+        gateway = GatewaySettings.from_env(settings, env)
+
+        async def connect(db: Database, s: Settings) -> dict[str, Any]:
+            return await ensure_demo_connection(db, s, gateway, int(info["user_id"]))
+
+        info.update(_run(settings, connect))
+    console.print(f"[bold]Demo data ready[/bold] at {base}")
+    for key, value in info.items():
+        console.print(f"  {key}: {value}")
+    console.print(f"  try: curl -H 'Authorization: Bearer {info['api_key']}' {base}/v2/me")
+    if "gateway_key" in info:
+        console.print(
+            f"       curl -H 'Authorization: Bearer {info['gateway_key']}' {base}/cal-com/v2/me"
+        )
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    """uvicorn with the settings resolved here handed to every worker process.
+
+    The app factory travels as a picklable partial (worker processes are spawned), so each
+    worker builds its app from these settings; nothing is passed through the environment.
+    """
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from calgate.app import create_app
+
+    config = uvicorn.Config(
+        partial(create_app, settings),
         factory=True,
         host=host,
         port=port,
@@ -138,6 +150,10 @@ def serve(
         log_level=settings.log_level,
         proxy_headers=False,
     )
+    if workers > 1:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        uvicorn.Server(config).run()
 
 
 @app.command()

@@ -1,25 +1,80 @@
-"""Runtime settings, built once from the environment and passed down explicitly."""
+"""Runtime settings: the one reader of the environment, and the server's typed settings.
+
+Every ``CALGATE_*`` variable is named literally, once, next to the field it sets (so grepping
+for a variable finds where it is read), and cast by the one helper, `Env.read`. The settings
+are read once at start-up and passed down; nothing else looks at ``os.environ``. The gateway's
+own variables are read by `calgate.gateway.config` through the same `Env`.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
+
+T = TypeVar("T")
 
 DEFAULT_SQLITE_URL = "sqlite:///calgate.db"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 ROLES = ("all", "scheduler", "gateway")
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def boolean(text: str) -> bool:
+    """The one way a switch is spelled: 1/true/yes/on or 0/false/no/off, any case."""
+    value = text.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"expected one of 1/true/yes/on or 0/false/no/off; got {text!r}")
+
+
+def url(text: str) -> str:
+    return text.rstrip("/")
+
+
+class Env:
+    """A snapshot of the environment with one cast helper (as starlette.config.Config has).
+
+    A blank value counts as unset, so ``VAR=`` in a unit file means "the default".
+    """
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self._values = dict(os.environ if environ is None else environ)
+
+    def read(self, name: str, cast: Callable[[str], T], default: T) -> T:
+        raw = self._values.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            return cast(raw)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from exc
+
+    def is_set(self, name: str) -> bool:
+        return bool(self._values.get(name, "").strip())
+
+    @classmethod
+    def of(cls, source: Env | Mapping[str, str] | None) -> Env:
+        """``source`` as an Env; None means this process's environment."""
+        return source if isinstance(source, Env) else cls(source)
 
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_SQLITE_URL
     # Pepper for API-key HMACs and the master secret other keys derive from. When unset we
-    # persist a random one beside the SQLite file so restarts keep existing keys valid.
+    # persist a random one in secret_file so restarts keep existing keys valid.
     secret_key: str = ""
-    public_url: str = "http://127.0.0.1:8000"
-    booker_url: str = "http://127.0.0.1:8000"
+    secret_file: str = "calgate.secret"  # noqa: S105 - a file name
+    public_url: str = DEFAULT_PUBLIC_URL
+    booker_url: str = DEFAULT_PUBLIC_URL
     log_level: str = "info"
     # What this process serves: "all" (scheduler API, OAuth pages and gateway on one port),
     # "scheduler" (/v2 and /auth only) or "gateway" (/connections, /connect and /cal-com only).
@@ -32,7 +87,7 @@ class Settings:
     oauth_code_ttl: int = 600
     oauth_login_max_failures: int = 5
     oauth_login_window: int = 300
-    # Webhook delivery (CALGATE_WEBHOOK_*): in-process worker on/off, SSRF guard, timings.
+    # Webhook delivery: in-process worker on/off, SSRF guard, timings.
     webhook_worker: bool = True
     webhook_allow_private: bool = False
     webhook_timeout: float = 10.0
@@ -41,23 +96,54 @@ class Settings:
     webhook_backoff_max: float = 3600.0
     webhook_poll_interval: float = 1.0
     webhook_concurrency: int = 16
+    # Seconds between sweeps that delete expired slot reservations; 0 turns the sweep off.
+    reservation_purge_interval: float = 300.0
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
-        env = dict(os.environ if environ is None else environ)
+    def from_env(
+        cls, environ: Env | Mapping[str, str] | None = None, **overrides: object
+    ) -> Settings:
+        """Settings from the environment; ``overrides`` that are not None win (CLI flags)."""
+        env = Env.of(environ)
+        d = cls()
+        public_url = env.read("CALGATE_PUBLIC_URL", url, d.public_url)
         settings = cls(
-            database_url=env.get("CALGATE_DATABASE_URL") or DEFAULT_SQLITE_URL,
-            secret_key=env.get("CALGATE_SECRET_KEY", ""),
-            public_url=env.get("CALGATE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
-            booker_url=env.get("CALGATE_BOOKER_URL", "")
-            or env.get("CALGATE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
-            log_level=env.get("CALGATE_LOG_LEVEL", "info"),
-            role=env.get("CALGATE_ROLE", "all") or "all",
-            oauth_access_token_ttl=int(env.get("CALGATE_OAUTH_ACCESS_TTL") or 1800),
-            oauth_refresh_token_ttl=int(env.get("CALGATE_OAUTH_REFRESH_TTL") or 30 * 24 * 3600),
-            oauth_code_ttl=int(env.get("CALGATE_OAUTH_CODE_TTL") or 600),
+            database_url=env.read("CALGATE_DATABASE_URL", str, d.database_url),
+            secret_key=env.read("CALGATE_SECRET_KEY", str, d.secret_key),
+            secret_file=env.read("CALGATE_SECRET_FILE", str, d.secret_file),
+            public_url=public_url,
+            booker_url=env.read("CALGATE_BOOKER_URL", url, public_url),
+            log_level=env.read("CALGATE_LOG_LEVEL", str, d.log_level),
+            role=env.read("CALGATE_ROLE", str, d.role),
+            oauth_access_token_ttl=env.read(
+                "CALGATE_OAUTH_ACCESS_TTL", int, d.oauth_access_token_ttl
+            ),
+            oauth_refresh_token_ttl=env.read(
+                "CALGATE_OAUTH_REFRESH_TTL", int, d.oauth_refresh_token_ttl
+            ),
+            oauth_code_ttl=env.read("CALGATE_OAUTH_CODE_TTL", int, d.oauth_code_ttl),
+            webhook_worker=env.read("CALGATE_WEBHOOK_WORKER", boolean, d.webhook_worker),
+            webhook_allow_private=env.read(
+                "CALGATE_WEBHOOK_ALLOW_PRIVATE", boolean, d.webhook_allow_private
+            ),
+            webhook_timeout=env.read("CALGATE_WEBHOOK_TIMEOUT", float, d.webhook_timeout),
+            webhook_max_attempts=env.read(
+                "CALGATE_WEBHOOK_MAX_ATTEMPTS", int, d.webhook_max_attempts
+            ),
+            webhook_backoff_base=env.read(
+                "CALGATE_WEBHOOK_BACKOFF_BASE", float, d.webhook_backoff_base
+            ),
+            webhook_backoff_max=env.read(
+                "CALGATE_WEBHOOK_BACKOFF_MAX", float, d.webhook_backoff_max
+            ),
+            webhook_poll_interval=env.read(
+                "CALGATE_WEBHOOK_POLL_INTERVAL", float, d.webhook_poll_interval
+            ),
+            webhook_concurrency=env.read("CALGATE_WEBHOOK_CONCURRENCY", int, d.webhook_concurrency),
+            reservation_purge_interval=env.read(
+                "CALGATE_RESERVATION_PURGE_INTERVAL", float, d.reservation_purge_interval
+            ),
         )
-        settings = replace(settings, **_webhook_env(env))
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings  # type: ignore[arg-type]
 
@@ -74,34 +160,17 @@ class Settings:
         return self.role in ("all", "gateway")
 
     def with_secret(self) -> Settings:
-        """Return settings whose secret_key is set, creating a local secret file if needed."""
+        """Return settings whose secret_key is set, creating the secret file if needed."""
         if self.secret_key:
             return self
-        path = Path(os.environ.get("CALGATE_SECRET_FILE", "calgate.secret"))
+        path = Path(self.secret_file)
         if path.exists():
             secret = path.read_text().strip()
         else:
             secret = secrets.token_urlsafe(48)
-            path.touch(mode=0o600)
-            path.write_text(secret + "\n")
+            # Created owner-only from the first byte: never readable by others, not even
+            # between creation and a later chmod.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(secret + "\n")
         return replace(self, secret_key=secret)
-
-
-def _webhook_env(env: dict[str, str]) -> dict[str, Any]:
-    """The CALGATE_WEBHOOK_* variables that are set, as Settings field values."""
-    casts: dict[str, Any] = {
-        "webhook_worker": lambda v: v.strip().lower() not in ("0", "false", "no", "off"),
-        "webhook_allow_private": lambda v: v.strip().lower() in ("1", "true", "yes", "on"),
-        "webhook_timeout": float,
-        "webhook_max_attempts": int,
-        "webhook_backoff_base": float,
-        "webhook_backoff_max": float,
-        "webhook_poll_interval": float,
-        "webhook_concurrency": int,
-    }
-    values: dict[str, Any] = {}
-    for name, cast in casts.items():
-        raw = env.get(f"CALGATE_{name.upper()}", "")
-        if raw.strip():
-            values[name] = cast(raw)
-    return values

@@ -76,7 +76,7 @@ class Harness:
 
     @property
     def refreshes(self) -> int:
-        return int(self.app.state.gateway.refresher.count)
+        return int(self.app.state.calgate.gateway.refresher.count)
 
 
 @pytest.fixture
@@ -122,8 +122,7 @@ def make_gateway(
             )
         )
         gws = replace(gws, **overrides)
-        app = create_app(app_settings)
-        app.state.gateway_settings = gws
+        app = create_app(app_settings, gateway_settings=gws)
         url = stack.enter_context(live_server(app, port=port))
         return Harness(url, fake, app_settings, gws, app)
 

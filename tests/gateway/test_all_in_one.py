@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from calgate.allinone import EMBEDDED_CLIENT_ID, ensure_demo_connection
 from calgate.app import create_app
 from calgate.config import Settings
+from calgate.gateway.config import GatewaySettings
 from calgate.services import users
 from calgate.store.db import Database, sync_url
 from calgate.store.models import Connection, utcnow
@@ -46,7 +47,9 @@ def aio(db_url: str) -> Iterator[tuple[httpx2.Client, Settings, str, object]]:
                     username="aio",
                 )
                 user_id = user.id
-            return await ensure_demo_connection(db, settings, user_id)
+            return await ensure_demo_connection(
+                db, settings, GatewaySettings.from_env(settings), user_id
+            )
         finally:
             await db.dispose()
 
@@ -64,9 +67,9 @@ def aio(db_url: str) -> Iterator[tuple[httpx2.Client, Settings, str, object]]:
 
 def test_gateway_is_registered_and_dispatches_in_process(aio: tuple) -> None:  # type: ignore[type-arg]
     http, settings, _, app = aio
-    provider = app.state.gateway.settings.providers["cal-com"]
+    provider = app.state.calgate.gateway.settings.providers["cal-com"]
     assert provider.client_id == EMBEDDED_CLIENT_ID
-    assert app.state.gateway.in_process(settings.public_url + "/v2/me")
+    assert app.state.calgate.gateway.in_process(settings.public_url + "/v2/me")
     me = http.get("/cal-com/v2/me")
     assert me.status_code == 200, me.text
     assert me.json()["data"]["username"] == "aio"
@@ -109,7 +112,7 @@ def test_expired_token_is_refreshed_once_in_process(aio: tuple) -> None:  # type
             )
     finally:
         engine.dispose()
-    before = app.state.gateway.refresher.count
+    before = app.state.calgate.gateway.refresher.count
     results = [http.get("/cal-com/v2/me").status_code for _ in range(5)]
     assert results == [200] * 5
-    assert app.state.gateway.refresher.count == before + 1
+    assert app.state.calgate.gateway.refresher.count == before + 1

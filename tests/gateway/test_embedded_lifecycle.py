@@ -135,8 +135,7 @@ def make_embedded(settings: Settings) -> Iterator[Callable[..., Embedded]]:
             },
         )
         gws = replace(gws, **(gateway or {}))
-        app = create_app(app_settings)
-        app.state.gateway_settings = gws
+        app = create_app(app_settings, gateway_settings=gws)
         url = stack.enter_context(live_server(app, port=port))
         engine = create_engine(sync_url(app_settings.database_url))
         stack.callback(engine.dispose)

@@ -69,8 +69,7 @@ def embedded(settings: Settings) -> Iterator[Embedded]:
         },
     )
     assert gws.providers["cal-com"].token_url == public + "/v2/auth/oauth2/token"
-    app = create_app(app_settings)
-    app.state.gateway_settings = gws
+    app = create_app(app_settings, gateway_settings=gws)
     with live_server(app, port=port) as url:
         yield Embedded(url, key, app_settings)
 

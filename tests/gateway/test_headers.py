@@ -85,7 +85,7 @@ def hgw(make_gateway: Callable[..., Harness], upstream: str) -> tuple[Harness, s
     """A gateway whose cal-com OAuth is the fake provider and whose API is `upstream`."""
     gw = make_gateway()
     fake = gw.fake
-    gw.app.state.gateway.settings.providers["cal-com"] = Provider(
+    gw.app.state.calgate.gateway.settings.providers["cal-com"] = Provider(
         app="cal-com",
         base_url=upstream,
         authorize_url=f"{fake.url}/oauth/authorize",
@@ -200,4 +200,4 @@ def test_set_cookie_reaches_caller_but_is_never_stored(hgw: tuple[Harness, str])
         http.cookies.clear()
         again = http.get("/cal-com/echo")
     assert "cookie" not in _seen(again)
-    assert len(gw.app.state.gateway.http.cookies.jar) == 0
+    assert len(gw.app.state.calgate.gateway.http.cookies.jar) == 0

@@ -109,7 +109,7 @@ def test_rotated_elsewhere_during_refresh_is_recovered(gw: Harness) -> None:
     # the new one on the row (as a process ignoring the lease would).
     gw.fake.revoke_user_refresh("alice")
     pair = gw.fake.issue("alice")
-    keyring = gw.app.state.gateway.keyring
+    keyring = gw.app.state.calgate.gateway.keyring
     holder = Connection(id=conn_id)
     before = _row(gw, conn_id)
     _update(
@@ -250,7 +250,7 @@ def failing_token_endpoint() -> Iterator[FailingTokenEndpoint]:
 
 
 def _point_token_url(gw: Harness, url: str) -> None:
-    settings = gw.app.state.gateway.settings
+    settings = gw.app.state.calgate.gateway.settings
     provider = settings.providers["cal-com"]
     settings.providers["cal-com"] = replace(provider, token_url=url)
 
@@ -393,7 +393,7 @@ def test_identity_lookup_failure_keeps_connection_without_account(
 async def _keepalive_scans(gw: Harness, workers: int, age_s: float) -> list[int]:
     """One scan from each of ``workers`` independent keep-alive workers (own database engine,
     HTTP client, locks: as separate processes), all at once."""
-    settings = replace(gw.app.state.gateway.settings, keepalive_age_s=age_s)
+    settings = replace(gw.app.state.calgate.gateway.settings, keepalive_age_s=age_s)
     stack = []
     try:
         for _ in range(workers):

@@ -154,7 +154,7 @@ def test_upstream_unreachable_is_502(make_gateway: Callable[..., Harness]) -> No
     key = gw.make_key()
     gw.connect(key)
     # Same provider for the OAuth part, but the API base now points at a closed port.
-    gw.app.state.gateway.settings.providers["cal-com"] = Provider(
+    gw.app.state.calgate.gateway.settings.providers["cal-com"] = Provider(
         app="cal-com",
         base_url=dead,
         authorize_url=f"{gw.fake.url}/oauth/authorize",
@@ -201,7 +201,7 @@ def test_bounded_request_body(make_gateway: Callable[..., Harness]) -> None:
 
 
 def test_timeout_config_is_explicit(gw: Harness) -> None:
-    client: httpx2.AsyncClient = gw.app.state.gateway.http
+    client: httpx2.AsyncClient = gw.app.state.calgate.gateway.http
     assert client.timeout.connect == 5.0
     assert client.timeout.read == 60.0
     assert not client.follow_redirects

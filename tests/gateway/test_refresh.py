@@ -119,12 +119,12 @@ def test_refresh_unavailable_is_502_and_keeps_connection(gw: Harness) -> None:
     key = gw.make_key()
     conn = gw.connect(key)
     gw.expire(conn, _past())
-    provider = gw.app.state.gateway.settings.providers["cal-com"]
+    provider = gw.app.state.calgate.gateway.settings.providers["cal-com"]
     from dataclasses import replace
 
     from tests.support.server import free_port
 
-    gw.app.state.gateway.settings.providers["cal-com"] = replace(
+    gw.app.state.calgate.gateway.settings.providers["cal-com"] = replace(
         provider, token_url=f"http://127.0.0.1:{free_port()}/token"
     )
     with gw.client(key) as http:
@@ -154,7 +154,7 @@ def test_nothing_per_connection_outlives_the_refresh(gw: Harness) -> None:
     with gw.client(key) as http:
         assert http.get("/cal-com/v2/me").status_code == 200
     assert gw.refreshes == 1
-    assert gw.app.state.gateway.refresher._flights == {}
+    assert gw.app.state.calgate.gateway.refresher._flights == {}
 
 
 @pytest.mark.pure

@@ -1,71 +1,27 @@
-"""Credentials as Cal.com reads them: `Authorization: Bearer cal_...`, or the raw key.
-
-OAuth access tokens are also held to their scopes here, per route (`api.scopes`), so routers
-only ask for a principal and never name a scope."""
+"""The `/v2` principal dependencies: authenticate (`web.auth`), then hold an OAuth access
+token to the scopes of the route it calls (`api.scopes`), so routers only ask for a principal
+and never name a scope."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import APIKeyHeader
 
-from calgate.api.deps import AppState, State
 from calgate.api.scopes import required_scopes
-from calgate.errors import Forbidden, Unauthorized
-from calgate.oauth.service import principal_for_access_token
-from calgate.security.keys import API_KEY_PREFIX, bearer_token
-from calgate.services.api_keys import user_for_api_key
-from calgate.store.models import User
+from calgate.errors import Forbidden
+from calgate.web.auth import Principal, authenticate, authorization_header, require_scopes
+from calgate.web.state import State
 
-_authorization = APIKeyHeader(
-    name="Authorization",
-    auto_error=False,
-    description=(
-        "`Bearer cal_...` API key or `Bearer <OAuth access token>` (the raw value without "
-        "`Bearer ` is accepted too)."
-    ),
-)
-
-
-@dataclass(frozen=True)
-class Principal:
-    user: User
-    # None means unrestricted (API keys); OAuth access tokens carry their granted scopes.
-    scopes: frozenset[str] | None = None
-
-
-async def authenticate(state: AppState, header: str | None) -> Principal:
-    token = bearer_token(header)
-    if token is None:
-        raise Unauthorized("No Authorization header provided")
-    if not token.startswith(API_KEY_PREFIX):
-        # As on Cal.com, anything that is not an API key is taken for an OAuth access token.
-        if len(token) > 512 or "\x00" in token:
-            raise Unauthorized("Invalid Access Token")
-        async with state.db.session() as session:
-            user, scopes = await principal_for_access_token(
-                session, state.settings.secret_key, token
-            )
-        return Principal(user=user, scopes=scopes)
-    async with state.db.session() as session:
-        user = await user_for_api_key(session, state.settings.secret_key, token)
-    return Principal(user=user)
-
-
-def require_scopes(principal: Principal, *needed: str) -> None:
-    """Refuse (403) an OAuth principal lacking any of ``needed``; API keys are unrestricted."""
-    if principal.scopes is None:
-        return
-    missing = [scope for scope in needed if scope not in principal.scopes]
-    if missing:
-        held = ", ".join(sorted(principal.scopes)) or "none"
-        # Cal.com's wording (ThirdPartyPermissionsGuard), so clients can match on it.
-        raise Forbidden(
-            "insufficient_scope: token does not have the required scopes. "
-            f"Required: {', '.join(missing)}. Token has: {held}"
-        )
+__all__ = [
+    "CurrentPrincipal",
+    "OptionalPrincipal",
+    "Principal",
+    "authenticate",
+    "check_route_scopes",
+    "optional_principal",
+    "require_principal",
+]
 
 
 def check_route_scopes(request: Request, principal: Principal) -> None:
@@ -86,7 +42,7 @@ def check_route_scopes(request: Request, principal: Principal) -> None:
 async def require_principal(
     request: Request,
     state: State,
-    authorization: Annotated[str | None, Depends(_authorization)],
+    authorization: Annotated[str | None, Depends(authorization_header)],
 ) -> Principal:
     principal = await authenticate(state, authorization)
     check_route_scopes(request, principal)
@@ -97,7 +53,7 @@ async def require_principal(
 async def optional_principal(
     request: Request,
     state: State,
-    authorization: Annotated[str | None, Depends(_authorization)],
+    authorization: Annotated[str | None, Depends(authorization_header)],
 ) -> Principal | None:
     """The caller, if credentials were sent; on these endpoints a guest is welcome, but a token
     that is sent must carry the route's scopes like anywhere else."""

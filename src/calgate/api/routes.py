@@ -1,4 +1,4 @@
-"""Which routers each server role mounts (see Settings.role)."""
+"""The scheduler's `/v2` API routers (Cal.com's resources), mounted by the composition root."""
 
 from __future__ import annotations
 
@@ -11,11 +11,8 @@ from calgate.api.schedules.router import router as schedules
 from calgate.api.slots.router import router as slots
 from calgate.api.webhooks.router import event_type_router as event_type_webhooks
 from calgate.api.webhooks.router import router as webhooks
-from calgate.gateway import router as gateway
-from calgate.oauth.web import router as oauth
 
-# The scheduler: Cal.com's /v2 API and its OAuth 2.0 authorization server.
-SCHEDULER_ROUTERS: list[APIRouter] = [
+ROUTERS: list[APIRouter] = [
     me.router,
     schedules,
     event_types,
@@ -24,15 +21,4 @@ SCHEDULER_ROUTERS: list[APIRouter] = [
     webhooks,
     event_type_webhooks,
     timezones.router,
-    oauth,
 ]
-# The managed-OAuth gateway: /connections, /connect and the /cal-com/... proxy.
-GATEWAY_ROUTERS: list[APIRouter] = [gateway]
-
-# Gateway first: routing tries routes in order, and a proxied call should not first be matched
-# against every /v2 route.
-ROUTERS: list[APIRouter] = [*GATEWAY_ROUTERS, *SCHEDULER_ROUTERS]
-
-
-def routers_for(role: str) -> list[APIRouter]:
-    return {"scheduler": SCHEDULER_ROUTERS, "gateway": GATEWAY_ROUTERS}.get(role, ROUTERS)

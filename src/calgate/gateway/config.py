@@ -7,13 +7,13 @@ The gateway reaches each provider only over HTTP at the URLs configured here, so
 from __future__ import annotations
 
 import json
-import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from calgate.config import Settings
+from calgate.config import Env, Settings, boolean, url
 
 CAL_COM = "cal-com"
 CONNECT_PATH = "/connect"
@@ -113,66 +113,91 @@ class GatewaySettings:
         )
 
     @classmethod
-    def from_env(cls, settings: Settings, environ: dict[str, str] | None = None) -> GatewaySettings:
-        env = dict(os.environ if environ is None else environ)
+    def from_env(
+        cls, settings: Settings, environ: Env | Mapping[str, str] | None = None
+    ) -> GatewaySettings:
+        """The gateway's settings; built once, by the composition root (or a CLI command)."""
+        env = Env.of(environ)
+        d = cls(public_url="", token_keys=(), pepper="")
         public = settings.public_url.rstrip("/")
         providers = {CAL_COM: _cal_com(public, env)}
-        if env.get("CALGATE_PROVIDERS_FILE"):
-            for provider in load_providers(Path(env["CALGATE_PROVIDERS_FILE"])):
+        providers_file = env.read("CALGATE_PROVIDERS_FILE", Path, None)
+        if providers_file is not None:
+            for provider in load_providers(providers_file):
                 providers[provider.app] = provider
-        rate = env.get("CALGATE_GATEWAY_RATE_LIMIT", "600/minute").strip()
         return cls(
             public_url=public,
-            token_keys=_token_keys(settings.secret_key, env.get("CALGATE_GATEWAY_TOKEN_KEYS", "")),
+            token_keys=_token_keys(
+                settings.secret_key, env.read("CALGATE_GATEWAY_TOKEN_KEYS", str, "")
+            ),
             pepper=settings.secret_key,
             providers=providers,
-            rate_limit=None if rate.lower() in ("", "off", "none") else RateLimit.parse(rate),
-            refresh_skew_s=float(env.get("CALGATE_GATEWAY_REFRESH_SKEW", "60")),
-            read_timeout_s=float(env.get("CALGATE_GATEWAY_READ_TIMEOUT", "60")),
-            allow_private=env.get("CALGATE_GATEWAY_ALLOW_PRIVATE", "").strip().lower()
-            in ("1", "true", "yes", "on"),
-            **_lifecycle_env(env),
+            rate_limit=env.read("CALGATE_GATEWAY_RATE_LIMIT", _rate_limit, d.rate_limit),
+            refresh_skew_s=env.read("CALGATE_GATEWAY_REFRESH_SKEW", float, d.refresh_skew_s),
+            read_timeout_s=env.read("CALGATE_GATEWAY_READ_TIMEOUT", float, d.read_timeout_s),
+            allow_private=env.read("CALGATE_GATEWAY_ALLOW_PRIVATE", boolean, d.allow_private),
+            refresh_backoff_s=env.read(
+                "CALGATE_GATEWAY_REFRESH_BACKOFF", _seconds, d.refresh_backoff_s
+            ),
+            refresh_backoff_max_s=env.read(
+                "CALGATE_GATEWAY_REFRESH_BACKOFF_MAX", _seconds, d.refresh_backoff_max_s
+            ),
+            refresh_max_attempts=env.read(
+                "CALGATE_GATEWAY_REFRESH_MAX_ATTEMPTS", _count, d.refresh_max_attempts
+            ),
+            refresh_window_s=env.read(
+                "CALGATE_GATEWAY_REFRESH_WINDOW", _seconds, d.refresh_window_s
+            ),
+            keepalive_age_s=env.read("CALGATE_GATEWAY_KEEPALIVE_AGE", _seconds, d.keepalive_age_s),
+            keepalive_interval_s=env.read(
+                "CALGATE_GATEWAY_KEEPALIVE_INTERVAL", _seconds, d.keepalive_interval_s
+            ),
         )
 
 
-def _lifecycle_env(env: dict[str, str]) -> dict[str, Any]:
-    """The refresh-storm and keep-alive variables that are set, as field values."""
-    names = {
-        "CALGATE_GATEWAY_REFRESH_BACKOFF": ("refresh_backoff_s", float),
-        "CALGATE_GATEWAY_REFRESH_BACKOFF_MAX": ("refresh_backoff_max_s", float),
-        "CALGATE_GATEWAY_REFRESH_MAX_ATTEMPTS": ("refresh_max_attempts", int),
-        "CALGATE_GATEWAY_REFRESH_WINDOW": ("refresh_window_s", float),
-        "CALGATE_GATEWAY_KEEPALIVE_AGE": ("keepalive_age_s", float),
-        "CALGATE_GATEWAY_KEEPALIVE_INTERVAL": ("keepalive_interval_s", float),
-    }
-    values: dict[str, Any] = {}
-    for var, (name, cast) in names.items():
-        raw = env.get(var, "").strip()
-        if raw:
-            value = cast(raw)
-            if value < 0 or (name == "refresh_max_attempts" and value < 1):
-                raise ValueError(f"{var} must be positive; got {raw!r}")
-            values[name] = value
-    return values
+def _rate_limit(text: str) -> RateLimit | None:
+    return None if text.lower() in ("off", "none") else RateLimit.parse(text)
 
 
-def _cal_com(public: str, env: dict[str, str]) -> Provider:
-    base = (env.get("CALGATE_CAL_COM_BASE_URL") or public).rstrip("/")
-    scopes = env.get("CALGATE_CAL_COM_SCOPES", "")
+def _seconds(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise ValueError(f"must be positive; got {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(f"must be positive; got {text!r}")
+    return value
+
+
+def _cal_com(public: str, env: Env) -> Provider:
+    token_url = env.read("CALGATE_CAL_COM_TOKEN_URL", str, "")
     return Provider(
         app=CAL_COM,
-        base_url=base,
-        authorize_url=env.get("CALGATE_CAL_COM_AUTHORIZE_URL") or public + "/auth/oauth2/authorize",
-        token_url=env.get("CALGATE_CAL_COM_TOKEN_URL") or public + "/v2/auth/oauth2/token",
-        client_id=env.get("CALGATE_CAL_COM_CLIENT_ID", ""),
-        client_secret=env.get("CALGATE_CAL_COM_CLIENT_SECRET", ""),
-        scopes=tuple(scopes.replace(",", " ").split()),
+        base_url=env.read("CALGATE_CAL_COM_BASE_URL", url, public),
+        authorize_url=env.read(
+            "CALGATE_CAL_COM_AUTHORIZE_URL", str, public + "/auth/oauth2/authorize"
+        ),
+        token_url=token_url or public + "/v2/auth/oauth2/token",
+        client_id=env.read("CALGATE_CAL_COM_CLIENT_ID", str, ""),
+        client_secret=env.read("CALGATE_CAL_COM_CLIENT_SECRET", str, ""),
+        scopes=env.read("CALGATE_CAL_COM_SCOPES", _scopes, ()),
         identity_path="/v2/me",
         identity_field="data.id",
         # The embedded server revokes; for another one, only if told where.
-        revoke_url=env.get("CALGATE_CAL_COM_REVOKE_URL")
-        or ("" if env.get("CALGATE_CAL_COM_TOKEN_URL") else public + "/v2/auth/oauth2/revoke"),
+        revoke_url=env.read(
+            "CALGATE_CAL_COM_REVOKE_URL",
+            str,
+            "" if token_url else public + "/v2/auth/oauth2/revoke",
+        ),
     )
+
+
+def _scopes(text: str) -> tuple[str, ...]:
+    return tuple(text.replace(",", " ").split())
 
 
 def load_providers(path: Path) -> list[Provider]:

@@ -1,8 +1,7 @@
-"""The gateway's per-app state: settings, database, keyring, pooled HTTP client, limiter.
+"""The gateway's running state: settings, database, keyring, pooled HTTP client, limiter.
 
-Built by the gateway router's lifespan, which runs after the main app's lifespan has opened the
-database (app.state.calgate.db). Tests and the all-in-one wiring may preset
-``app.state.gateway_settings`` before start-up to override what the environment says.
+Started and stopped by the composition root (`calgate.app`) with `running`; handlers reach it
+through `get_gateway`.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from typing import Any
 
 import httpx2
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 
 from calgate.config import Settings
 from calgate.errors import BadRequest
@@ -30,6 +29,7 @@ from calgate.gateway.ratelimit import RateLimiter
 from calgate.gateway.refresh import Refresher
 from calgate.net.transport import guarded_client
 from calgate.store.db import Database
+from calgate.web.state import get_runtime
 from calgate.webhooks.worker import new_client as new_webhook_client
 
 
@@ -111,27 +111,26 @@ def build(
 
 
 @asynccontextmanager
-async def lifespan(app: Any) -> AsyncIterator[None]:
-    core = app.state.calgate
-    main_settings: Settings = core.settings
-    settings = getattr(app.state, "gateway_settings", None) or GatewaySettings.from_env(
-        main_settings
-    )
-    # Transports by origin, e.g. the all-in-one server's own URL dispatched in-process.
-    mounts = getattr(app.state, "gateway_mounts", None)
-    gateway = build(settings, core.db, mounts, app if mounts else None)
-    app.state.gateway = gateway
+async def running(
+    settings: Settings,
+    gateway_settings: GatewaySettings,
+    db: Database,
+    mounts: dict[str, httpx2.AsyncBaseTransport] | None = None,
+    local_app: Any = None,
+) -> AsyncIterator[Gateway]:
+    """The gateway with its background work (events delivery, keep-alive) running."""
+    gateway = build(gateway_settings, db, mounts, local_app)
     # Events go to URLs key holders choose: the webhook client, not the provider one (no
     # in-process mount, no pool shared with provider calls, the webhooks' private switch).
-    events_http = new_webhook_client(main_settings)
-    events = EventDispatcher(core.db, main_settings, gateway.keyring, events_http)
+    events_http = new_webhook_client(settings)
+    events = EventDispatcher(db, settings, gateway.keyring, events_http)
     await events.start()
     keepalive = None
-    if settings.keepalive_interval_s > 0:
-        worker = KeepAlive(settings, core.db, gateway.refresher)
+    if gateway_settings.keepalive_interval_s > 0:
+        worker = KeepAlive(gateway_settings, db, gateway.refresher)
         keepalive = asyncio.create_task(worker.run(), name="gateway-keepalive")
     try:
-        yield
+        yield gateway
     finally:
         if keepalive is not None:
             keepalive.cancel()
@@ -144,6 +143,8 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
         await gateway.http.aclose()
 
 
-def get_gateway(request: Request) -> Gateway:
-    gateway: Gateway = request.app.state.gateway
+def get_gateway(connection: HTTPConnection) -> Gateway:
+    gateway = get_runtime(connection).gateway
+    if gateway is None:  # pragma: no cover - the routes are mounted only with the runtime
+        raise RuntimeError("the gateway is not running in this app")
     return gateway

@@ -4,5 +4,9 @@
 - ``service``: storage rules (clients, codes, tokens) and the API other code calls:
   ``ensure_client``, ``create_client``, ``issue_tokens``, ``principal_for_access_token``.
 - ``server``: Authlib ``AuthorizationServer`` subclass, run synchronously in a worker thread.
-- ``web``: FastAPI routers (authorize/login/consent pages, token and revocation endpoints).
+- ``runtime``: the sync engine and login throttle the HTTP side keeps, built by calgate.app.
+- ``params``: reading and bounding request parameters and bodies.
+- ``pages``, ``authorize``, ``login``: the browser pages (sign-in, consent).
+- ``endpoints`` (+ ``docs``): the token and revocation endpoints.
+- ``routes``: the router mounting all of it.
 """

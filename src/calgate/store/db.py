@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import os
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 # Execution option the SQLite "begin" hook reads to open the transaction as BEGIN IMMEDIATE.
@@ -42,6 +44,38 @@ def sync_url(url: str | URL) -> URL:
 
 def is_sqlite(url: str | URL) -> bool:
     return _normalise(url).get_backend_name() == "sqlite"
+
+
+def create_sqlite_file(url: str | URL) -> None:
+    """Create a new SQLite database file owner-only (0600) before SQLite opens it.
+
+    SQLite would create it with the process umask (often world-readable), and it holds password
+    hashes and encrypted tokens; its -wal and -shm files take the same mode. An empty file is a
+    valid empty database. An existing file is left as it is.
+    """
+    u = _normalise(url)
+    if u.get_backend_name() != "sqlite" or u.database in (None, "", ":memory:"):
+        return
+    with suppress(FileExistsError):
+        os.close(os.open(u.database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def sync_engine(url: str | URL) -> Engine:
+    """A synchronous engine (Authlib's worker threads), without a pool to dispose of."""
+    create_sqlite_file(url)
+    engine = create_engine(sync_url(url), poolclass=NullPool)
+    if is_sqlite(url):
+        install_sqlite_hooks(engine)
+    return engine
+
+
+@contextmanager
+def sync_transaction(engine: Engine, *, immediate: bool = False) -> Iterator[Session]:
+    """The synchronous twin of `Database.transaction`."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        if immediate and engine.dialect.name == "sqlite":
+            session.connection(execution_options={_IMMEDIATE: True})
+        yield session
 
 
 def install_sqlite_hooks(sync_engine: Any) -> None:
@@ -78,6 +112,7 @@ class Database:
         if self.is_sqlite:
             if self.url.database in (None, "", ":memory:"):
                 raise ValueError("in-memory SQLite is not supported; use a file path")
+            create_sqlite_file(self.url)
         else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
@@ -106,11 +141,3 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-
-
-def null_pool_engine(url: str) -> AsyncEngine:
-    """Engine without pooling, for short-lived CLI commands."""
-    engine = create_async_engine(async_url(url), poolclass=NullPool)
-    if is_sqlite(url):
-        install_sqlite_hooks(engine.sync_engine)
-    return engine

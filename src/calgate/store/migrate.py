@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from calgate.store.db import sync_url
+from calgate.store.db import create_sqlite_file, sync_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -22,6 +22,7 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "heads") -> None:
+    create_sqlite_file(database_url)
     command.upgrade(alembic_config(database_url), revision)
 
 
