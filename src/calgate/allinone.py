@@ -1,9 +1,9 @@
 """All-in-one wiring: the gateway as an OAuth client of the embedded scheduler, in one process.
 
-This is the composition root for `calgate serve` (role "all"): the only module that knows both
-sides. The gateway itself still talks to its provider purely through OAuth 2.0 and HTTP at
-configured URLs; here we only register it as a client of the embedded authorization server and,
-when the provider *is* this process, route its calls in-process instead of over loopback HTTP.
+What role "all" adds on top of the two sides, used by the composition root (calgate.app) and
+`serve --demo`. The gateway itself still talks to its provider purely through OAuth 2.0 and
+HTTP at configured URLs; here we only register it as a client of the embedded authorization
+server and, when the provider *is* this process, mount an in-process transport for it.
 """
 
 from __future__ import annotations
@@ -68,9 +68,10 @@ def in_process_mounts(app: Any, settings: Settings) -> dict[str, httpx2.AsyncBas
     """Send the gateway's calls to this server's own URL straight into the ASGI app.
 
     A request to ourselves over loopback pays for a client, a socket and a second HTTP parse to
-    reach code in the same process. The in-process transport buffers each response, which is
-    fine here: the embedded API's responses are JSON documents built in memory anyway. Remote
-    providers keep the streaming network client.
+    reach code in the same process. Every call to this origin takes it: proxied calls and the
+    token, identity and revocation calls, through the same client and the same code path as a
+    remote provider's. It buffers each response, which is fine here: the embedded API's
+    responses are JSON documents built in memory anyway.
     """
     origin = httpx2.URL(settings.public_url)
     port = f":{origin.port}" if origin.port else ""

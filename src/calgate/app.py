@@ -123,7 +123,7 @@ async def _start(
             if allinone.points_at_us(gateway, settings):
                 mounts = allinone.in_process_mounts(app, settings)
         runtime.gateway = await stack.enter_async_context(
-            gateway_runtime.running(settings, gateway, db, mounts, app if mounts else None)
+            gateway_runtime.running(settings, gateway, db, mounts)
         )
     return runtime
 

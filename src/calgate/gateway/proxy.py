@@ -1,13 +1,13 @@
 """Data plane: `ANY /{app}/{path}` forwarded to the provider with the access token injected.
 
 The request body is read (bounded) so the call can be replayed once after a refresh; the
-response streams back unchanged (status, headers minus hop-by-hop, raw body bytes).
+response streams back unchanged (status, headers minus hop-by-hop, raw body bytes). Calls to
+this very server take the same path through an in-process transport.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
 import httpx2
 from starlette.background import BackgroundTask
@@ -17,7 +17,6 @@ from starlette.responses import Response, StreamingResponse
 
 from calgate.errors import BadRequest
 from calgate.gateway import connections as conns
-from calgate.gateway import local
 from calgate.gateway.cache import Route
 from calgate.gateway.errors import BadGateway, GatewayTimeout, PayloadTooLarge
 from calgate.gateway.refresh import AccessToken, expiring
@@ -144,16 +143,13 @@ async def _connection_token(
 
 
 async def forward(gateway: Gateway, app: str, prefix: str, request: Request) -> Response:
+    """One path for every provider, this very server included (its origin is mounted on the
+    gateway's client in-process, see calgate.allinone): send; on 401 refresh once; resend."""
     provider = gateway.provider(app)
     connection_id, token = await _connection_token(gateway, app, request)
     body = await read_body(request, gateway.settings.max_body_bytes)
     url = upstream_url(provider.base_url, request, prefix)
     raw = list(request.headers.raw)
-
-    if gateway.local_app is not None and gateway.in_process(url):
-        return await _forward_local(
-            gateway, gateway.local_app, connection_id, token, request.method, url, raw, body
-        )
     upstream = await _send(gateway, request.method, url, request_headers(raw, token.token), body)
     if upstream.status_code == 401:
         await upstream.aclose()
@@ -168,32 +164,6 @@ async def forward(gateway: Gateway, app: str, prefix: str, request: Request) -> 
         headers=Headers(raw=kept),
         background=BackgroundTask(upstream.aclose),
     )
-
-
-async def _forward_local(
-    gateway: Gateway,
-    app: Any,
-    connection_id: str,
-    token: AccessToken,
-    method: str,
-    url: str,
-    raw: list[tuple[bytes, bytes]],
-    body: bytes,
-) -> Response:
-    """The provider is this process: call its ASGI app directly (see gateway.local).
-
-    The answer is whole in memory, so it goes back as one plain response: raw bytes and every
-    header line (repeated Set-Cookie too) unchanged, with the same refresh-once-on-401 rule.
-    """
-    answer = await local.call(app, method, url, request_headers(raw, token.token), body)
-    if answer.status == 401:
-        token = await gateway.refresher.refresh(connection_id, token.version, force=True)
-        answer = await local.call(app, method, url, request_headers(raw, token.token), body)
-    response = Response(answer.body, status_code=answer.status)
-    response.raw_headers = [
-        (k, v) for k, v in response_headers(answer.headers) if k != b"content-length"
-    ] + [(b"content-length", str(len(answer.body)).encode())]
-    return response
 
 
 async def _send(

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import Any
 
 import httpx2
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,10 +41,9 @@ class Gateway:
     limiter: RateLimiter | None
     refresher: Refresher
     cache: ProxyCache
-    # Origins ("http://127.0.0.1:8000") whose requests are dispatched in-process, and the
-    # ASGI app that answers them (the all-in-one server itself).
+    # Origins ("http://127.0.0.1:8000") whose requests the client dispatches in-process
+    # (the all-in-one server itself).
     in_process_origins: frozenset[str] = frozenset()
-    local_app: Any = None
 
     def in_process(self, url: str) -> bool:
         return bool(self.in_process_origins) and any(
@@ -93,7 +91,6 @@ def build(
     settings: GatewaySettings,
     db: Database,
     mounts: dict[str, httpx2.AsyncBaseTransport] | None = None,
-    local_app: Any = None,
 ) -> Gateway:
     keyring = Keyring(settings.token_keys)
     http = new_http_client(settings, mounts)
@@ -106,7 +103,6 @@ def build(
         refresher=Refresher(settings, db, keyring, http),
         cache=ProxyCache(settings.refresh_skew_s),
         in_process_origins=frozenset(mounts or ()),
-        local_app=local_app,
     )
 
 
@@ -116,10 +112,9 @@ async def running(
     gateway_settings: GatewaySettings,
     db: Database,
     mounts: dict[str, httpx2.AsyncBaseTransport] | None = None,
-    local_app: Any = None,
 ) -> AsyncIterator[Gateway]:
     """The gateway with its background work (events delivery, keep-alive) running."""
-    gateway = build(gateway_settings, db, mounts, local_app)
+    gateway = build(gateway_settings, db, mounts)
     # Events go to URLs key holders choose: the webhook client, not the provider one (no
     # in-process mount, no pool shared with provider calls, the webhooks' private switch).
     events_http = new_webhook_client(settings)
