@@ -7,7 +7,6 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -133,16 +132,16 @@ def _print_demo(settings: Settings, env: Env, base: str) -> None:
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     """uvicorn with the settings resolved here handed to every worker process.
 
-    The app factory travels as a picklable partial (worker processes are spawned), so each
-    worker builds its app from these settings; nothing is passed through the environment.
+    The app factory travels pickled (worker processes are spawned), so each worker builds its
+    app from these settings; nothing is passed through the environment.
     """
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
-    from calgate.app import create_app
+    from calgate.asgi import AppFactory
 
     config = uvicorn.Config(
-        partial(create_app, settings),
+        AppFactory(settings),
         factory=True,
         host=host,
         port=port,
