@@ -16,6 +16,8 @@ from calgate.config import Settings
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from calgate.gateway.config import GatewaySettings
+
 
 def make_app() -> FastAPI:
     from calgate.app import create_app
@@ -26,8 +28,9 @@ def make_app() -> FastAPI:
 @dataclass(frozen=True)
 class AppFactory:
     settings: Settings
+    gateway_settings: GatewaySettings | None = None
 
     def __call__(self) -> FastAPI:
         from calgate.app import create_app
 
-        return create_app(self.settings)
+        return create_app(self.settings, gateway_settings=self.gateway_settings)

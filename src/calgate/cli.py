@@ -13,12 +13,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from calgate.asgi import AppFactory
 from calgate.config import Env, Settings
 from calgate.errors import CalgateError
 from calgate.store import migrate
 from calgate.store.db import Database
 
 if TYPE_CHECKING:
+    from calgate.gateway.config import GatewaySettings
     from calgate.gateway.crypto import Keyring
 
 app = typer.Typer(
@@ -99,21 +101,24 @@ def serve(
         # Redirect URIs, connect links and the gateway's view of "itself" must name the port
         # actually served.
         settings = replace(settings, public_url=f"http://{host}:{port}")
+    gateway = None
+    if settings.serves_gateway:
+        from calgate.gateway.config import GatewaySettings
+
+        gateway = GatewaySettings.from_env(settings, env)
     migrate.upgrade(settings.database_url)
     if demo:
-        _print_demo(settings, env, f"http://{host}:{port}")
+        _print_demo(settings, gateway, f"http://{host}:{port}")
     logging.basicConfig(level=settings.log_level.upper())
-    _serve(settings, host, port, workers)
+    _serve(AppFactory(settings, gateway), settings, host, port, workers)
 
 
-def _print_demo(settings: Settings, env: Env, base: str) -> None:
+def _print_demo(settings: Settings, gateway: GatewaySettings | None, base: str) -> None:
     from calgate.allinone import ensure_demo_connection
     from calgate.demo import ensure_demo
-    from calgate.gateway.config import GatewaySettings
 
     info = _run(settings, ensure_demo)
-    if settings.serves_gateway:
-        gateway = GatewaySettings.from_env(settings, env)
+    if gateway is not None:
 
         async def connect(db: Database, s: Settings) -> dict[str, Any]:
             return await ensure_demo_connection(db, s, gateway, int(info["user_id"]))
@@ -129,7 +134,7 @@ def _print_demo(settings: Settings, env: Env, base: str) -> None:
         )
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+def _serve(factory: AppFactory, settings: Settings, host: str, port: int, workers: int) -> None:
     """uvicorn with the settings resolved here handed to every worker process.
 
     The app factory travels pickled (worker processes are spawned), so each worker builds its
@@ -138,10 +143,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
-    from calgate.asgi import AppFactory
-
     config = uvicorn.Config(
-        AppFactory(settings),
+        factory,
         factory=True,
         host=host,
         port=port,
