@@ -30,9 +30,10 @@ class Periodic:
         self.ticks += 1
 
     async def _loop(self) -> None:
+        # The first run waits one interval too: start-up has writes of its own to make.
         while True:
-            await self.tick()
             await asyncio.sleep(self.interval_s)
+            await self.tick()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name=self.name)
