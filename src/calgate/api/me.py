@@ -61,23 +61,12 @@ class UpdateMeInput(Input):
     bio: str | None = Field(None, max_length=10_000)
 
     def to_changes(self) -> ProfileChanges:
-        given = frozenset(
-            field
+        sent = {
+            field: getattr(self, field)
             for field in self.given()
             if getattr(self, field) is not None or field in _NULLABLE
-        )
-        return ProfileChanges(
-            given=given,
-            email=self.email,
-            name=self.name,
-            time_format=self.time_format,
-            default_schedule_id=self.default_schedule_id,
-            week_start=self.week_start,
-            time_zone=self.time_zone,
-            locale=self.locale,
-            avatar_url=self.avatar_url,
-            bio=self.bio,
-        )
+        }
+        return ProfileChanges(**sent)
 
 
 # Fields a client may clear with null; for the others null means "leave unchanged", as

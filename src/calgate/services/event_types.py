@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.errors import BadRequest, Conflict, NotFound
 from calgate.services import users
-from calgate.services.unset import UNSET, Unset
+from calgate.services.unset import UNSET, Unset, sent
 from calgate.store.db import Database
 from calgate.store.models import EventType, Host, Schedule, User
 
@@ -53,13 +53,6 @@ class EventTypeChanges:
     # Merged into the stored settings, so a PATCH of one presentation setting keeps the others.
     settings: dict[str, Any] | Unset = UNSET
 
-    def given(self) -> dict[str, Any]:
-        return {
-            f.name: getattr(self, f.name)
-            for f in fields(self)
-            if getattr(self, f.name) is not UNSET
-        }
-
 
 async def owned_event_type(session: AsyncSession, owner_id: int, event_type_id: int) -> EventType:
     """The event type if ``owner_id`` owns it; anyone else's is reported as not found."""
@@ -96,7 +89,7 @@ async def _check_slug_free(
 
 
 def _apply(event_type: EventType, changes: EventTypeChanges) -> None:
-    for key, value in changes.given().items():
+    for key, value in sent(changes).items():
         if key == "settings":
             event_type.settings = {**(event_type.settings or {}), **value}
         else:

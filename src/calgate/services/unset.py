@@ -1,9 +1,16 @@
-"""The "not sent" marker of typed PATCH changes, where None is a value that clears a field."""
+"""Typed PATCH changes: frozen dataclasses whose fields default to UNSET ("not sent").
+
+None is a value there: on a nullable field it clears the field.
+"""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from enum import Enum
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 class Unset(Enum):
@@ -11,3 +18,12 @@ class Unset(Enum):
 
 
 UNSET: Final = Unset.token
+
+
+def sent(changes: DataclassInstance) -> dict[str, Any]:
+    """The fields of a change that were sent, by name."""
+    return {
+        f.name: getattr(changes, f.name)
+        for f in fields(changes)
+        if getattr(changes, f.name) is not UNSET
+    }

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,36 +12,24 @@ from calgate.core.timezones import check_zone
 from calgate.errors import BadRequest, Conflict, NotFound
 from calgate.security.passwords import hash_password
 from calgate.services.schedules import ScheduleSpec, create_schedule_in
+from calgate.services.unset import UNSET, Unset, sent
 from calgate.store.db import Database
 from calgate.store.models import Schedule, User
 
 
 @dataclass(frozen=True)
 class ProfileChanges:
-    """A PATCH /v2/me: the fields a user may change about themselves.
+    """A PATCH /v2/me: the fields a user may change about themselves."""
 
-    ``given`` names the fields the client sent; for the nullable ones (name, locale, avatar_url,
-    bio) None clears the field, as Cal.com does.
-    """
-
-    given: frozenset[str]
-    email: str | None = None
-    name: str | None = None
-    time_format: int | None = None
-    default_schedule_id: int | None = None
-    week_start: str | None = None
-    time_zone: str | None = None
-    locale: str | None = None
-    avatar_url: str | None = None
-    bio: str | None = None
-
-    def __post_init__(self) -> None:
-        unknown = self.given - {f.name for f in fields(self)} - {"given"}
-        if unknown:
-            raise ValueError(f"not a profile field: {sorted(unknown)}")
-
-    def values(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.given}
+    email: str | Unset = UNSET
+    name: str | Unset | None = UNSET
+    time_format: int | Unset = UNSET
+    default_schedule_id: int | Unset = UNSET
+    week_start: str | Unset = UNSET
+    time_zone: str | Unset = UNSET
+    locale: str | Unset | None = UNSET
+    avatar_url: str | Unset | None = UNSET
+    bio: str | Unset | None = UNSET
 
 
 def normalise_email(email: str) -> str:
@@ -149,7 +136,7 @@ async def update_profile(db: Database, user_id: int, changes: ProfileChanges) ->
         user = (
             await session.execute(select(User).where(User.id == user_id).with_for_update())
         ).scalar_one()
-        values = changes.values()
+        values = sent(changes)
         if "time_zone" in values:
             check_zone(values["time_zone"])
         if "email" in values:

@@ -6,15 +6,14 @@ Each function opens its own transaction. Writes take SQLite's write lock up fron
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.errors import BadRequest
 from calgate.services.event_types import owned_event_type
-from calgate.services.unset import UNSET, Unset
+from calgate.services.unset import UNSET, Unset, sent
 from calgate.store.db import Database
 from calgate.store.models import Webhook, WebhookDelivery, utcnow
 from calgate.webhooks import outbox, subscriptions
@@ -39,13 +38,6 @@ class WebhookPatch:
     active: bool | Unset = UNSET
     payload_template: str | Unset | None = UNSET
     secret: str | Unset | None = UNSET
-
-    def given(self) -> dict[str, Any]:
-        return {
-            f.name: getattr(self, f.name)
-            for f in fields(self)
-            if getattr(self, f.name) is not UNSET
-        }
 
 
 async def _check_owner(session: AsyncSession, owner: Owner) -> None:
@@ -102,7 +94,7 @@ async def update_webhook(
         hook = await _owned(session, owner, webhook_id)
         if not isinstance(patch.subscriber_url, Unset):
             subscriptions.check_url(patch.subscriber_url)
-        for key, value in patch.given().items():
+        for key, value in sent(patch).items():
             setattr(hook, key, list(value) if key == "triggers" else value)
         await session.flush()
         return hook
