@@ -133,14 +133,14 @@ def make_account(client: TestClient, settings: Settings) -> Any:
         async def create() -> Account:
             db = client.app.state.calgate.db  # type: ignore[attr-defined]
             async with db.transaction() as session:
-                user = await users.create_user(
+                user = await users.create_user_in(
                     session,
                     email=email,
                     password="correct horse battery",
                     name=name or f"User {n}",
                     time_zone=time_zone,
                 )
-                issued = await api_keys.create_api_key(session, settings.secret_key, user)
+                issued = await api_keys.create_api_key_in(session, settings.secret_key, user)
                 assert user.default_schedule_id is not None
                 return Account(
                     user.id, user.email, user.username, issued.key, user.default_schedule_id

@@ -30,10 +30,10 @@ SECRET = "bench-secret"
 async def seed(url: str) -> str:
     db = Database(url)
     async with db.transaction() as session:
-        user = await users.create_user(
+        user = await users.create_user_in(
             session, email="race@example.com", password="race-pass", name="Race", time_zone="UTC"
         )
-        key = (await api_keys.create_api_key(session, SECRET, user)).key
+        key = (await api_keys.create_api_key_in(session, SECRET, user)).key
     await db.dispose()
     return key
 

@@ -41,10 +41,10 @@ async def seed(url: str, public: str) -> dict[str, str]:
     db = Database(url)
     try:
         async with db.transaction() as session:
-            user = await users.create_user(
+            user = await users.create_user_in(
                 session, email=EMAIL, password=PASSWORD, name="Bench", time_zone="UTC"
             )
-            api_key = (await api_keys.create_api_key(session, SECRET, user)).key
+            api_key = (await api_keys.create_api_key_in(session, SECRET, user)).key
             client, secret = await oauth_service.create_client(
                 session,
                 name="calgate gateway",

@@ -20,6 +20,7 @@ from bench.common import scratch_database, summary_ms, write_result
 from calgate.config import Settings
 from calgate.core.timezones import use_pinned_tzdata
 from calgate.services import event_types, users
+from calgate.services.event_types import EventTypeChanges
 from calgate.services.slots import SlotQuery, available_slots
 from calgate.store.db import Database
 from calgate.store.models import Attendee, Availability, Booking, BookingBlock, Schedule
@@ -30,7 +31,7 @@ DAYS = 30
 async def seed(db: Database, start: datetime) -> int:
     rng = random.Random(7)
     async with db.transaction() as session:
-        user = await users.create_user(
+        user = await users.create_user_in(
             session,
             email="bench@example.com",
             password="bench-pass",
@@ -52,17 +53,17 @@ async def seed(db: Database, start: datetime) -> int:
             schedule.availability.append(
                 Availability(days=[], date=d, start_minute=780, end_minute=960)
             )
-        et = await event_types.create_event_type(
+        et = await event_types.create_event_type_in(
             session,
             user,
-            {
-                "title": "Bench",
-                "slug": "bench",
-                "length": 30,
-                "minimum_booking_notice": 0,
-                "before_event_buffer": 5,
-                "after_event_buffer": 5,
-            },
+            EventTypeChanges(
+                title="Bench",
+                slug="bench",
+                length=30,
+                minimum_booking_notice=0,
+                before_event_buffer=5,
+                after_event_buffer=5,
+            ),
         )
         await session.flush()
         # 1,000 non-overlapping 15-minute bookings spread over the window (and a little beyond).

@@ -66,7 +66,7 @@ class Receiver:
 
 async def seed(db: Database, url: str) -> int:
     async with db.transaction(immediate=True) as session:
-        user = await users.create_user(
+        user = await users.create_user_in(
             session, email="hooks@example.com", password="hooks-pass", name="H", time_zone="UTC"
         )
         hook = Webhook(

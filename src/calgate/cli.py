@@ -177,12 +177,11 @@ def retry_webhook_delivery(
     as_json: JsonFlag = False,
 ) -> None:
     """Send a dead (or finished) webhook delivery again, with the same event id."""
-    from calgate.webhooks import subscriptions
+    from calgate.services import webhooks
 
     async def action(db: Database, _: Settings) -> dict[str, Any]:
-        async with db.transaction(immediate=True) as session:
-            d = await subscriptions.retry(session, None, webhook_id, delivery_id)
-            return {"id": d.id, "eventId": d.event_id, "status": d.status}
+        d = await webhooks.retry_delivery(db, None, webhook_id, delivery_id)
+        return {"id": d.id, "eventId": d.event_id, "status": d.status}
 
     payload = _run(_settings(database_url), action)
     _emit(as_json, payload, f"delivery {payload['id']} ({payload['eventId']}) queued again")
@@ -212,16 +211,10 @@ def create_user(
     from calgate.services import users
 
     async def action(db: Database, _: Settings) -> dict[str, Any]:
-        async with db.transaction() as session:
-            user = await users.create_user(
-                session,
-                email=email,
-                password=password,
-                name=name,
-                time_zone=time_zone,
-                username=username,
-            )
-            return _user_json(user)
+        user = await users.create_user(
+            db, email=email, password=password, name=name, time_zone=time_zone, username=username
+        )
+        return _user_json(user)
 
     payload = _run(_settings(database_url), action)
     _emit(
@@ -240,23 +233,19 @@ def create_api_key(
     as_json: JsonFlag = False,
 ) -> None:
     """Create an API key; it is printed once and only its hash is stored."""
-    from calgate.services import api_keys, users
+    from calgate.services import api_keys
 
     async def action(db: Database, settings: Settings) -> dict[str, Any]:
-        async with db.transaction() as session:
-            user = await users.get_by_email(session, email)
-            issued = await api_keys.create_api_key(
-                session, settings.secret_key, user, name=name, expires_in_days=expires_in_days
-            )
-            return {
-                "id": issued.record.id,
-                "key": issued.key,
-                "userId": user.id,
-                "name": name,
-                "expiresAt": issued.record.expires_at.isoformat()
-                if issued.record.expires_at
-                else None,
-            }
+        issued = await api_keys.create_api_key(
+            db, settings.secret_key, email, name=name, expires_in_days=expires_in_days
+        )
+        return {
+            "id": issued.record.id,
+            "key": issued.key,
+            "userId": issued.record.user_id,
+            "name": name,
+            "expiresAt": issued.record.expires_at.isoformat() if issued.record.expires_at else None,
+        }
 
     payload = _run(_settings(database_url), action)
     _emit(as_json, payload, f"API key (shown once, store it now):\n{payload['key']}")
@@ -367,8 +356,7 @@ def list_users(database_url: DatabaseUrl = None, as_json: JsonFlag = False) -> N
     from calgate.services import users
 
     async def action(db: Database, _: Settings) -> list[dict[str, Any]]:
-        async with db.session() as session:
-            return [_user_json(u) for u in await users.list_users(session)]
+        return [_user_json(u) for u in await users.list_users(db)]
 
     rows = _run(_settings(database_url), action)
     if as_json:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from calgate.config import Settings
 from calgate.security import keys
 from calgate.services import event_types, users
+from calgate.services.event_types import EventTypeChanges
 from calgate.store.db import Database
 from calgate.store.models import ApiKey, EventType, User, utcnow
 
@@ -28,7 +29,7 @@ async def ensure_demo(db: Database, settings: Settings) -> dict[str, Any]:
             await session.execute(select(User).where(User.email == DEMO_EMAIL))
         ).scalar_one_or_none()
         if user is None:
-            user = await users.create_user(
+            user = await users.create_user_in(
                 session,
                 email=DEMO_EMAIL,
                 password=DEMO_PASSWORD,
@@ -55,10 +56,10 @@ async def ensure_demo(db: Database, settings: Settings) -> dict[str, Any]:
             )
         ).scalar_one_or_none()
         if event_type is None:
-            event_type = await event_types.create_event_type(
+            event_type = await event_types.create_event_type_in(
                 session,
                 user,
-                {"title": "30 min meeting", "slug": "30min", "length": 30},
+                EventTypeChanges(title="30 min meeting", slug="30min", length=30),
             )
         return {
             "user_id": user.id,

@@ -46,11 +46,6 @@ class Conflict(CalgateError):
     code = "ConflictException"
 
 
-class Unprocessable(CalgateError):
-    status_code = 422
-    code = "UnprocessableEntityException"
-
-
 class TooManyRequests(CalgateError):
     status_code = 429
     code = "ThrottlerException"

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx2
 from starlette.testclient import TestClient
+
+from tests.support.parallel import assert_no_server_error, in_parallel
 
 V2 = {"cal-api-version": "2024-06-14"}
 
@@ -241,3 +244,49 @@ def test_tenant_isolation(client: TestClient, make_account: Any) -> None:
         client.get(f"/v2/event-types/{et['id']}", headers=alice.headers).json()["data"]["title"]
         == "M"
     )
+
+
+def test_parallel_creates_all_succeed(client: TestClient, make_account: Any, live_url: str) -> None:
+    """Concurrent writes wait for SQLite's write lock instead of failing with 500."""
+    acct = make_account()
+
+    def create(http: httpx2.Client, i: int) -> httpx2.Response:
+        body = {"title": f"Meeting {i}", "slug": f"meeting-{i}", "lengthInMinutes": 30}
+        return http.post("/v2/event-types", headers={**acct.headers, **V2}, json=body)
+
+    assert_no_server_error(in_parallel(live_url, 20, create), 201)
+    r = client.get("/v2/event-types", headers={**acct.headers, **V2})
+    assert len(r.json()["data"]) == 20
+
+
+def test_parallel_creates_of_one_slug_leave_one(
+    client: TestClient, make_account: Any, live_url: str
+) -> None:
+    acct = make_account()
+
+    def create(http: httpx2.Client, i: int) -> httpx2.Response:
+        body = {"title": f"Meeting {i}", "slug": "meeting", "lengthInMinutes": 30}
+        return http.post("/v2/event-types", headers={**acct.headers, **V2}, json=body)
+
+    responses = in_parallel(live_url, 20, create)
+    assert_no_server_error(responses, 201, 409)
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 19
+
+
+def test_parallel_updates_all_succeed(client: TestClient, make_account: Any, live_url: str) -> None:
+    acct = make_account()
+    r = client.post(
+        "/v2/event-types",
+        headers={**acct.headers, **V2},
+        json={"title": "Meeting", "slug": "meeting", "lengthInMinutes": 30},
+    )
+    event_type_id = r.json()["data"]["id"]
+
+    def update(http: httpx2.Client, i: int) -> httpx2.Response:
+        return http.patch(
+            f"/v2/event-types/{event_type_id}",
+            headers={**acct.headers, **V2},
+            json={"slug": f"meeting-{i}", "lengthInMinutes": 15 + i},
+        )
+
+    assert_no_server_error(in_parallel(live_url, 20, update), 200)

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx2
 from starlette.testclient import TestClient
+
+from tests.support.parallel import assert_no_server_error, in_parallel
 
 
 def test_health(client: TestClient) -> None:
@@ -80,3 +83,21 @@ def test_timezones_lists_iana_zones_publicly(client: TestClient) -> None:
     assert zones == sorted(zones)
     assert {"America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"} <= set(zones)
     assert "Mars/Olympus_Mons" not in zones
+
+
+def test_parallel_patches_all_succeed(client: TestClient, make_account: Any, live_url: str) -> None:
+    """Concurrent writes wait for SQLite's write lock instead of failing with 500."""
+    acct = make_account()
+    zones = ["Europe/Berlin", "Asia/Tokyo", "America/Chicago", "UTC"]
+
+    def patch(http: httpx2.Client, i: int) -> httpx2.Response:
+        return http.patch(
+            "/v2/me",
+            headers=acct.headers,
+            json={"name": f"Writer {i}", "timeZone": zones[i % len(zones)]},
+        )
+
+    responses = in_parallel(live_url, 20, patch)
+    assert_no_server_error(responses, 200)
+    final = client.get("/v2/me", headers=acct.headers).json()["data"]
+    assert final["name"] in {f"Writer {i}" for i in range(20)}

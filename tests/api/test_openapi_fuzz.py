@@ -34,7 +34,7 @@ def fuzz_target(settings: Settings, live_url: str) -> tuple[str, dict[str, str]]
         db = Database(settings.database_url)
         try:
             async with db.transaction() as session:
-                user = await users.create_user(
+                user = await users.create_user_in(
                     session,
                     email="fuzz@example.com",
                     password="pw-fuzz-123",
@@ -42,7 +42,7 @@ def fuzz_target(settings: Settings, live_url: str) -> tuple[str, dict[str, str]]
                     time_zone="Europe/Berlin",
                     username="fuzz",
                 )
-                key = (await api_keys.create_api_key(session, settings.secret_key, user)).key
+                key = (await api_keys.create_api_key_in(session, settings.secret_key, user)).key
         finally:
             await db.dispose()
         return key

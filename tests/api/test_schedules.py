@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx2
 from starlette.testclient import TestClient
+
+from tests.support.parallel import assert_no_server_error, in_parallel
 
 V2 = {"cal-api-version": "2024-06-11"}
 
@@ -284,3 +287,20 @@ def test_requires_auth(client: TestClient) -> None:
     ):
         r = client.request(method, path)
         assert r.status_code == 401
+
+
+def test_parallel_default_creates_all_succeed(
+    client: TestClient, make_account: Any, live_url: str
+) -> None:
+    """Concurrent writes wait for SQLite's write lock instead of failing with 500."""
+    acct = make_account()
+
+    def create(http: httpx2.Client, i: int) -> httpx2.Response:
+        body = {"name": f"Hours {i}", "timeZone": "Europe/Rome", "isDefault": True}
+        return http.post("/v2/schedules", headers={**acct.headers, **V2}, json=body)
+
+    responses = in_parallel(live_url, 20, create)
+    assert_no_server_error(responses, 201)
+    listed = client.get("/v2/schedules", headers={**acct.headers, **V2}).json()["data"]
+    assert len(listed) == 21
+    assert sum(1 for s in listed if s["isDefault"]) == 1

@@ -42,7 +42,7 @@ def all_in_one(db_url: str) -> Iterator[tuple[str, str]]:
         db = Database(db_url)
         try:
             async with db.transaction() as session:
-                await users.create_user(
+                await users.create_user_in(
                     session, email=EMAIL, password=PASSWORD, name="Browser User", time_zone="UTC"
                 )
                 return (await create_gateway_key(session, TEST_SECRET, "e2e")).key

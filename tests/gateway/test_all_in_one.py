@@ -38,7 +38,7 @@ def aio(db_url: str) -> Iterator[tuple[httpx2.Client, Settings, str, object]]:
         db = Database(db_url)
         try:
             async with db.transaction() as session:
-                user = await users.create_user(
+                user = await users.create_user_in(
                     session,
                     email="aio@example.com",
                     password="pw-aio-123",

@@ -110,7 +110,7 @@ def make_embedded(settings: Settings) -> Iterator[Callable[..., Embedded]]:
                 async with db.transaction() as session:
                     ids = {}
                     for email in (OWNER, OTHER):
-                        user = await users.create_user(
+                        user = await users.create_user_in(
                             session, email=email, password=PASSWORD, name=email, time_zone="UTC"
                         )
                         ids[email] = user.id

@@ -45,7 +45,7 @@ def embedded(settings: Settings) -> Iterator[Embedded]:
         db = Database(app_settings.database_url)
         try:
             async with db.transaction() as session:
-                await users.create_user(
+                await users.create_user_in(
                     session, email=EMAIL, password=PASSWORD, name="Owner", time_zone="UTC"
                 )
                 client, secret = await oauth_service.create_client(

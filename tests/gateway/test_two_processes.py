@@ -68,7 +68,7 @@ async def _seed(settings: Settings, gateway: GatewaySettings) -> tuple[str, str,
     keyring = Keyring(gateway.token_keys)
     try:
         async with db.transaction() as session:
-            user = await users.create_user(
+            user = await users.create_user_in(
                 session,
                 email="two@example.com",
                 password="pw-two-processes",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx2
 import pytest
 from starlette.testclient import TestClient
 
 from calgate.webhooks.triggers import ALL_TRIGGERS
+from tests.support.parallel import assert_no_server_error, in_parallel
 from tests.webhooks.conftest import event_type
 
 
@@ -207,3 +209,16 @@ def test_pagination(client: TestClient, make_account: Any) -> None:
     page = client.get("/v2/webhooks", headers=acct.headers, params={"take": 2, "skip": 1})
     assert [h["id"] for h in page.json()["data"]] == ids[1:]
     assert client.get("/v2/webhooks", headers=acct.headers, params={"take": 0}).status_code == 400
+
+
+def test_parallel_creates_all_succeed(client: TestClient, make_account: Any, live_url: str) -> None:
+    """Concurrent writes wait for SQLite's write lock instead of failing with 500."""
+    acct = make_account()
+    et_id = event_type(client, acct)
+
+    def create(http: httpx2.Client, i: int) -> httpx2.Response:
+        path = "/v2/webhooks" if i % 2 else f"/v2/event-types/{et_id}/webhooks"
+        body = {"subscriberUrl": f"https://example.com/hook/{i}", "triggers": ["BOOKING_CREATED"]}
+        return http.post(path, headers=acct.headers, json=body)
+
+    assert_no_server_error(in_parallel(live_url, 20, create), 201)

@@ -83,14 +83,14 @@ def _seed(db_url: str) -> str:
         db = Database(db_url)
         try:
             async with db.transaction() as session:
-                user = await users.create_user(
+                user = await users.create_user_in(
                     session,
                     email="crash@example.com",
                     password="pw-crash-123",
                     name="Crash",
                     time_zone="UTC",
                 )
-                return (await api_keys.create_api_key(session, TEST_SECRET, user)).key
+                return (await api_keys.create_api_key_in(session, TEST_SECRET, user)).key
         finally:
             await db.dispose()
 

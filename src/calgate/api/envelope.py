@@ -9,6 +9,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from calgate.timefmt import iso_z
+
 
 def ok(data: Any, status_code: int = 200, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {"status": "success", "data": _dump(data)}
@@ -30,7 +32,7 @@ def error_body(path: str, code: str, message: str, details: Any = None) -> dict[
         error["details"] = jsonable_encoder(details)
     return {
         "status": "error",
-        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "timestamp": iso_z(datetime.now(UTC)),
         "path": path,
         "error": error,
     }

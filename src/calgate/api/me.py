@@ -12,6 +12,7 @@ from calgate.api.envelope import ok
 from calgate.api.schema import BodyId, Input, Output
 from calgate.api.versions import body_schema, parse_body
 from calgate.services import users
+from calgate.services.users import ProfileChanges
 from calgate.store.models import User
 
 router = APIRouter(prefix="/v2/me", tags=["Me"])
@@ -59,6 +60,14 @@ class UpdateMeInput(Input):
     avatar_url: str | None = None
     bio: str | None = Field(None, max_length=10_000)
 
+    def to_changes(self) -> ProfileChanges:
+        sent = {
+            field: getattr(self, field)
+            for field in self.given()
+            if getattr(self, field) is not None or field in _NULLABLE
+        }
+        return ProfileChanges(**sent)
+
 
 # Fields a client may clear with null; for the others null means "leave unchanged", as
 # class-validator's @IsOptional treats it in Cal.com.
@@ -73,11 +82,5 @@ async def get_me(principal: CurrentPrincipal) -> JSONResponse:
 @router.patch("", summary="Update my profile", openapi_extra=body_schema(UpdateMeInput))
 async def update_me(request: Request, principal: CurrentPrincipal, db: Db) -> JSONResponse:
     body = await parse_body(request, UpdateMeInput)
-    changes: dict[str, object] = {
-        field: getattr(body, field)
-        for field in body.given()
-        if getattr(body, field) is not None or field in _NULLABLE
-    }
-    async with db.transaction() as session:
-        user = await users.update_profile(session, principal.user.id, changes)
+    user = await users.update_profile(db, principal.user.id, body.to_changes())
     return ok(MeOutput.of(user))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
+# Re-exported: the response shapes import it from here.
+from calgate.timefmt import iso_z as iso_z
 
 
 class Input(BaseModel):
@@ -26,18 +28,6 @@ class Output(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True
     )
-
-
-def iso_z(value: datetime) -> str:
-    """Cal.com's UTC timestamp form: 2026-02-13T17:00:00.000Z."""
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-class ValuesInput(Input):
-    """A request body that translates itself into model attribute values for a service."""
-
-    def to_values(self) -> dict[str, Any]:
-        raise NotImplementedError
 
 
 MAX_ID = 2_147_483_647

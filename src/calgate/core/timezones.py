@@ -9,6 +9,8 @@ from __future__ import annotations
 import zoneinfo
 from functools import cache
 
+from calgate.errors import BadRequest
+
 
 def use_pinned_tzdata() -> None:
     zoneinfo.reset_tzpath(to=())
@@ -23,6 +25,13 @@ def available_zones() -> frozenset[str]:
 
 def is_valid_zone(name: str) -> bool:
     return name in available_zones()
+
+
+def check_zone(name: str, field: str = "timeZone") -> str:
+    """``name`` if it is an IANA zone; otherwise the one refusal every endpoint gives."""
+    if not is_valid_zone(name):
+        raise BadRequest(f"{field}: '{name}' is not a valid IANA time zone", {"field": field})
+    return name
 
 
 @cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from calgate.gateway.crypto import DecryptionError, Keyring, context
 from calgate.gateway.tokens import TokenSet
 from calgate.security import keys
 from calgate.store.models import Connection, utcnow
+from calgate.timefmt import iso_z
 
 PENDING = "PENDING"
 ACTIVE = "ACTIVE"
@@ -33,7 +34,7 @@ def unseal(keyring: Keyring, conn: Connection, column: str, stored: str) -> str:
 
 
 def wire_time(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return iso_z(value, "microseconds")
 
 
 def connect_url(settings: GatewaySettings, session_token: str) -> str:

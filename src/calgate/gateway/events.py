@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
 from calgate.store.models import Connection, GatewayEvent, GatewayKey, utcnow
+from calgate.timefmt import iso_z
 from calgate.webhooks import outbox
 
 CREATED = "connection.created"
@@ -55,7 +56,7 @@ def emit(session: AsyncSession, conn: Connection, kind: str, reason: str | None 
 def render(conn: Connection, kind: str, reason: str | None, now: datetime) -> str:
     payload: dict[str, Any] = {
         "type": kind,
-        "timestamp": now.isoformat().replace("+00:00", "Z"),
+        "timestamp": iso_z(now, "auto"),
         "data": {
             "connection_id": conn.id,
             "app": conn.app,

@@ -1,3 +1,5 @@
+"""API keys: issued once (only a digest is stored), resolved on every request."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.errors import Unauthorized
 from calgate.security import keys
+from calgate.services.users import get_by_email
+from calgate.store.db import Database
 from calgate.store.models import ApiKey, User, utcnow
 
 
@@ -18,6 +22,23 @@ class IssuedKey:
 
 
 async def create_api_key(
+    db: Database,
+    pepper: str,
+    email: str,
+    *,
+    name: str | None = None,
+    expires_in_days: int | None = None,
+) -> IssuedKey:
+    """A new key for the user with this email (the admin command)."""
+    # Immediate: the owner is read before the key is written.
+    async with db.transaction(immediate=True) as session:
+        user = await get_by_email(session, email)
+        return await create_api_key_in(
+            session, pepper, user, name=name, expires_in_days=expires_in_days
+        )
+
+
+async def create_api_key_in(
     session: AsyncSession,
     pepper: str,
     user: User,
@@ -26,6 +47,7 @@ async def create_api_key(
     expires_in_days: int | None = None,
     now: datetime | None = None,
 ) -> IssuedKey:
+    """``create_api_key`` inside a caller's transaction (a user seeded with a key)."""
     now = now or utcnow()
     raw = keys.generate(keys.API_KEY_PREFIX)
     record = ApiKey(

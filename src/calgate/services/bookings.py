@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.core import check_booking
-from calgate.core.timezones import is_valid_zone
+from calgate.core.timezones import check_zone
 from calgate.errors import BadRequest, Forbidden, NotFound
 from calgate.services.availability import (
     HostContext,
@@ -108,8 +108,7 @@ async def _event_type(session: AsyncSession, event_type_id: int) -> EventType:
 
 
 def _check_attendee(spec: AttendeeSpec) -> None:
-    if not is_valid_zone(spec.time_zone):
-        raise BadRequest(f"timeZone: '{spec.time_zone}' is not a valid IANA time zone")
+    check_zone(spec.time_zone)
 
 
 async def create_booking(

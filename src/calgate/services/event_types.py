@@ -1,5 +1,9 @@
+"""Event types: each use case opens its own transaction."""
+
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -7,43 +11,59 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.errors import BadRequest, Conflict, NotFound
+from calgate.services import users
+from calgate.services.unset import UNSET, Unset, sent
+from calgate.store.db import Database
 from calgate.store.models import EventType, Host, Schedule, User
 
 DEFAULT_LOCATIONS: list[dict[str, Any]] = [{"type": "integrations:daily"}]
 
-# Attributes a client may set; the API layer translates its wire fields into these names.
-WRITABLE = frozenset(
-    {
-        "title",
-        "slug",
-        "description",
-        "length",
-        "hidden",
-        "position",
-        "locations",
-        "booking_fields",
-        "schedule_id",
-        "minimum_booking_notice",
-        "before_event_buffer",
-        "after_event_buffer",
-        "slot_interval",
-        "period_type",
-        "period_days",
-        "period_count_calendar_days",
-        "period_start_date",
-        "period_end_date",
-        "booking_limits",
-        "duration_limits",
-        "only_show_first_available_slot",
-        "requires_confirmation",
-        "seats_per_time_slot",
-        "seats_show_attendees",
-        "seats_show_availability_count",
-        "lock_time_zone_toggle",
-        "metadata_",
-        "settings",
-    }
-)
+
+@dataclass(frozen=True)
+class EventTypeChanges:
+    """The attributes a client may set; the API layer translates its wire fields into these."""
+
+    title: str | Unset = UNSET
+    slug: str | Unset = UNSET
+    description: str | Unset | None = UNSET
+    length: int | Unset = UNSET
+    hidden: bool | Unset = UNSET
+    position: int | Unset = UNSET
+    locations: list[dict[str, Any]] | Unset = UNSET
+    booking_fields: list[dict[str, Any]] | Unset = UNSET
+    schedule_id: int | Unset | None = UNSET
+    minimum_booking_notice: int | Unset = UNSET
+    before_event_buffer: int | Unset = UNSET
+    after_event_buffer: int | Unset = UNSET
+    slot_interval: int | Unset | None = UNSET
+    period_type: str | Unset = UNSET
+    period_days: int | Unset | None = UNSET
+    period_count_calendar_days: bool | Unset | None = UNSET
+    period_start_date: date | Unset | None = UNSET
+    period_end_date: date | Unset | None = UNSET
+    booking_limits: dict[str, int] | Unset | None = UNSET
+    duration_limits: dict[str, int] | Unset | None = UNSET
+    only_show_first_available_slot: bool | Unset = UNSET
+    requires_confirmation: bool | Unset = UNSET
+    seats_per_time_slot: int | Unset | None = UNSET
+    seats_show_attendees: bool | Unset = UNSET
+    seats_show_availability_count: bool | Unset = UNSET
+    lock_time_zone_toggle: bool | Unset = UNSET
+    metadata_: dict[str, Any] | Unset = UNSET
+    # Merged into the stored settings, so a PATCH of one presentation setting keeps the others.
+    settings: dict[str, Any] | Unset = UNSET
+
+
+async def owned_event_type(session: AsyncSession, owner_id: int, event_type_id: int) -> EventType:
+    """The event type if ``owner_id`` owns it; anyone else's is reported as not found."""
+    event_type = (
+        await session.execute(
+            select(EventType).where(EventType.id == event_type_id, EventType.owner_id == owner_id)
+        )
+    ).scalar_one_or_none()
+    if event_type is None:
+        raise NotFound(f"Event type with id={event_type_id} not found")
+    return event_type
 
 
 async def _check_schedule(session: AsyncSession, user_id: int, schedule_id: int | None) -> None:
@@ -68,13 +88,9 @@ async def _check_slug_free(
         raise Conflict(f"An event type with slug '{slug}' already exists for this user")
 
 
-def _apply(event_type: EventType, values: dict[str, Any]) -> None:
-    unknown = set(values) - WRITABLE
-    if unknown:
-        raise ValueError(f"not writable: {sorted(unknown)}")
-    for key, value in values.items():
+def _apply(event_type: EventType, changes: EventTypeChanges) -> None:
+    for key, value in sent(changes).items():
         if key == "settings":
-            # Merge, so a PATCH of one presentation setting keeps the others.
             event_type.settings = {**(event_type.settings or {}), **value}
         else:
             setattr(event_type, key, value)
@@ -84,11 +100,21 @@ def _apply(event_type: EventType, values: dict[str, Any]) -> None:
         raise BadRequest("seatsPerTimeSlot: must be at least 1")
 
 
-async def create_event_type(
-    session: AsyncSession, owner: User, values: dict[str, Any]
+async def create_event_type(db: Database, owner: User, changes: EventTypeChanges) -> EventType:
+    # Immediate: the slug check reads what the insert then relies on.
+    async with db.transaction(immediate=True) as session:
+        return await create_event_type_in(session, owner, changes)
+
+
+async def create_event_type_in(
+    session: AsyncSession, owner: User, changes: EventTypeChanges
 ) -> EventType:
-    await _check_schedule(session, owner.id, values.get("schedule_id"))
-    await _check_slug_free(session, owner.id, values["slug"])
+    """``create_event_type`` inside a caller's transaction (seeding a user with event types)."""
+    if isinstance(changes.slug, Unset):
+        raise BadRequest("slug: required")
+    if not isinstance(changes.schedule_id, Unset):
+        await _check_schedule(session, owner.id, changes.schedule_id)
+    await _check_slug_free(session, owner.id, changes.slug)
     event_type = EventType(
         owner_id=owner.id,
         locations=list(DEFAULT_LOCATIONS),
@@ -107,18 +133,18 @@ async def create_event_type(
         lock_time_zone_toggle=False,
         position=0,
     )
-    _apply(event_type, values)
+    _apply(event_type, changes)
     # A personal event type is a one-host event type: the owner hosts it.
     event_type.hosts = [Host(user_id=owner.id, is_fixed=True)]
     session.add(event_type)
     try:
         await session.flush()
-    except IntegrityError as exc:  # lost a race for the slug
-        raise Conflict(f"An event type with slug '{values['slug']}' already exists") from exc
+    except IntegrityError as exc:  # lost a race for the slug (PostgreSQL)
+        raise Conflict(f"An event type with slug '{changes.slug}' already exists") from exc
     return event_type
 
 
-async def list_event_types(session: AsyncSession, owner_id: int) -> list[EventType]:
+async def _list(session: AsyncSession, owner_id: int) -> list[EventType]:
     result = await session.execute(
         select(EventType)
         .where(EventType.owner_id == owner_id)
@@ -127,22 +153,26 @@ async def list_event_types(session: AsyncSession, owner_id: int) -> list[EventTy
     return list(result.scalars())
 
 
-async def get_event_type(session: AsyncSession, owner_id: int, event_type_id: int) -> EventType:
-    event_type = (
-        await session.execute(
-            select(EventType).where(EventType.id == event_type_id, EventType.owner_id == owner_id)
-        )
-    ).scalar_one_or_none()
-    if event_type is None:
-        raise NotFound(f"Event type with id={event_type_id} not found")
-    return event_type
+async def list_event_types(db: Database, owner: User, slug: str | None = None) -> list[EventType]:
+    async with db.session() as session:
+        return [e for e in await _list(session, owner.id) if slug is None or e.slug == slug]
 
 
-async def get_public_event_type(session: AsyncSession, event_type_id: int) -> EventType:
-    event_type = await session.get(EventType, event_type_id)
-    if event_type is None:
-        raise NotFound(f"Event type with id={event_type_id} not found")
-    return event_type
+async def list_public_event_types(
+    db: Database, username: str, slug: str | None = None
+) -> tuple[User, list[EventType]]:
+    """A user's event types as anyone may see them (hidden ones left out)."""
+    async with db.session() as session:
+        owner = await users.get_by_username(session, username)
+        if owner is None:
+            raise NotFound(f"User with username={username} not found")
+        shown = [e for e in await _list(session, owner.id) if not e.hidden]
+        return owner, [e for e in shown if slug is None or e.slug == slug]
+
+
+async def get_event_type(db: Database, owner_id: int, event_type_id: int) -> EventType:
+    async with db.session() as session:
+        return await owned_event_type(session, owner_id, event_type_id)
 
 
 async def find_by_slug(session: AsyncSession, username: str, slug: str) -> EventType:
@@ -159,23 +189,25 @@ async def find_by_slug(session: AsyncSession, username: str, slug: str) -> Event
 
 
 async def update_event_type(
-    session: AsyncSession, owner_id: int, event_type_id: int, values: dict[str, Any]
+    db: Database, owner_id: int, event_type_id: int, changes: EventTypeChanges
 ) -> EventType:
-    event_type = await get_event_type(session, owner_id, event_type_id)
-    if "schedule_id" in values:
-        await _check_schedule(session, owner_id, values["schedule_id"])
-    if "slug" in values and values["slug"] != event_type.slug:
-        await _check_slug_free(session, owner_id, values["slug"], exclude_id=event_type.id)
-    _apply(event_type, values)
-    try:
+    async with db.transaction(immediate=True) as session:
+        event_type = await owned_event_type(session, owner_id, event_type_id)
+        if not isinstance(changes.schedule_id, Unset):
+            await _check_schedule(session, owner_id, changes.schedule_id)
+        if not isinstance(changes.slug, Unset) and changes.slug != event_type.slug:
+            await _check_slug_free(session, owner_id, changes.slug, exclude_id=event_type.id)
+        _apply(event_type, changes)
+        try:
+            await session.flush()
+        except IntegrityError as exc:
+            raise Conflict("An event type with that slug already exists") from exc
+        return event_type
+
+
+async def delete_event_type(db: Database, owner_id: int, event_type_id: int) -> EventType:
+    async with db.transaction(immediate=True) as session:
+        event_type = await owned_event_type(session, owner_id, event_type_id)
+        await session.delete(event_type)
         await session.flush()
-    except IntegrityError as exc:
-        raise Conflict("An event type with that slug already exists") from exc
-    return event_type
-
-
-async def delete_event_type(session: AsyncSession, owner_id: int, event_type_id: int) -> EventType:
-    event_type = await get_event_type(session, owner_id, event_type_id)
-    await session.delete(event_type)
-    await session.flush()
-    return event_type
+        return event_type

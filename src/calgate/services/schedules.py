@@ -6,8 +6,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calgate.core.timezones import is_valid_zone
+from calgate.core.timezones import check_zone
 from calgate.errors import BadRequest, NotFound
+from calgate.store.db import Database
 from calgate.store.models import Availability, Schedule, User
 
 WEEKDAYS = (1, 2, 3, 4, 5)
@@ -67,14 +68,6 @@ class OwnedSchedule:
         return cls(schedule, user.default_schedule_id == schedule.id, weekly, overrides)
 
 
-def check_zone(name: str, field_name: str = "timeZone") -> str:
-    if not is_valid_zone(name):
-        raise BadRequest(
-            f"{field_name}: '{name}' is not a valid IANA time zone", {"field": field_name}
-        )
-    return name
-
-
 def _check_window(start: int, end: int, where: str, *, allow_empty: bool = False) -> None:
     if allow_empty and start == end == 0:
         return
@@ -118,7 +111,16 @@ async def _lock_user(session: AsyncSession, user_id: int) -> User:
     return user
 
 
-async def create_schedule(session: AsyncSession, user_id: int, spec: ScheduleSpec) -> OwnedSchedule:
+async def create_schedule(db: Database, user_id: int, spec: ScheduleSpec) -> OwnedSchedule:
+    # Immediate: whether it becomes the default depends on the user row read first.
+    async with db.transaction(immediate=True) as session:
+        return await create_schedule_in(session, user_id, spec)
+
+
+async def create_schedule_in(
+    session: AsyncSession, user_id: int, spec: ScheduleSpec
+) -> OwnedSchedule:
+    """``create_schedule`` inside a caller's transaction (a new user's first schedule)."""
     check_zone(spec.time_zone)
     user = await _lock_user(session, user_id)
     weekly = DEFAULT_WEEKLY if spec.weekly is None else spec.weekly
@@ -136,13 +138,17 @@ async def create_schedule(session: AsyncSession, user_id: int, spec: ScheduleSpe
     return OwnedSchedule.of(schedule, user)
 
 
-async def list_schedules(session: AsyncSession, user: User) -> list[OwnedSchedule]:
-    schedules = (
-        await session.execute(
-            select(Schedule).where(Schedule.user_id == user.id).order_by(Schedule.id)
-        )
-    ).scalars()
-    return [OwnedSchedule.of(s, user) for s in schedules]
+async def list_schedules(db: Database, user_id: int) -> list[OwnedSchedule]:
+    async with db.session() as session:
+        user = await session.get(User, user_id)
+        if user is None:
+            return []
+        schedules = (
+            await session.execute(
+                select(Schedule).where(Schedule.user_id == user_id).order_by(Schedule.id)
+            )
+        ).scalars()
+        return [OwnedSchedule.of(s, user) for s in schedules]
 
 
 async def _owned(session: AsyncSession, user_id: int, schedule_id: int) -> Schedule:
@@ -156,21 +162,30 @@ async def _owned(session: AsyncSession, user_id: int, schedule_id: int) -> Sched
     return schedule
 
 
-async def get_schedule(session: AsyncSession, user: User, schedule_id: int) -> OwnedSchedule:
-    fresh = await session.get(User, user.id)
-    if fresh is None:
-        raise NotFound(f"Schedule with id={schedule_id} not found")
-    return OwnedSchedule.of(await _owned(session, user.id, schedule_id), fresh)
+async def get_schedule(db: Database, user_id: int, schedule_id: int) -> OwnedSchedule:
+    async with db.session() as session:
+        user = await session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"Schedule with id={schedule_id} not found")
+        return OwnedSchedule.of(await _owned(session, user_id, schedule_id), user)
 
 
-async def get_default_schedule(session: AsyncSession, user: User) -> OwnedSchedule | None:
-    fresh = await session.get(User, user.id)
-    if fresh is None or fresh.default_schedule_id is None:
-        return None
-    return OwnedSchedule.of(await _owned(session, user.id, fresh.default_schedule_id), fresh)
+async def get_default_schedule(db: Database, user_id: int) -> OwnedSchedule | None:
+    async with db.session() as session:
+        user = await session.get(User, user_id)
+        if user is None or user.default_schedule_id is None:
+            return None
+        return OwnedSchedule.of(await _owned(session, user_id, user.default_schedule_id), user)
 
 
 async def update_schedule(
+    db: Database, user_id: int, schedule_id: int, patch: SchedulePatch
+) -> OwnedSchedule:
+    async with db.transaction(immediate=True) as session:
+        return await _update(session, user_id, schedule_id, patch)
+
+
+async def _update(
     session: AsyncSession, user_id: int, schedule_id: int, patch: SchedulePatch
 ) -> OwnedSchedule:
     user = await _lock_user(session, user_id)
@@ -205,7 +220,12 @@ async def update_schedule(
     return OwnedSchedule.of(schedule, user)
 
 
-async def delete_schedule(session: AsyncSession, user_id: int, schedule_id: int) -> None:
+async def delete_schedule(db: Database, user_id: int, schedule_id: int) -> None:
+    async with db.transaction(immediate=True) as session:
+        await _delete(session, user_id, schedule_id)
+
+
+async def _delete(session: AsyncSession, user_id: int, schedule_id: int) -> None:
     user = await _lock_user(session, user_id)
     schedule = await _owned(session, user_id, schedule_id)
     if user.default_schedule_id == schedule.id:

@@ -1,16 +1,35 @@
+"""Users and their profiles: each use case opens its own transaction."""
+
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calgate.core.timezones import check_zone
 from calgate.errors import BadRequest, Conflict, NotFound
 from calgate.security.passwords import hash_password
-from calgate.services.schedules import ScheduleSpec, check_zone, create_schedule
+from calgate.services.schedules import ScheduleSpec, create_schedule_in
+from calgate.services.unset import UNSET, Unset, sent
+from calgate.store.db import Database
 from calgate.store.models import Schedule, User
 
-WEEK_STARTS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+
+@dataclass(frozen=True)
+class ProfileChanges:
+    """A PATCH /v2/me: the fields a user may change about themselves."""
+
+    email: str | Unset = UNSET
+    name: str | Unset | None = UNSET
+    time_format: int | Unset = UNSET
+    default_schedule_id: int | Unset = UNSET
+    week_start: str | Unset = UNSET
+    time_zone: str | Unset = UNSET
+    locale: str | Unset | None = UNSET
+    avatar_url: str | Unset | None = UNSET
+    bio: str | Unset | None = UNSET
 
 
 def normalise_email(email: str) -> str:
@@ -32,6 +51,28 @@ async def _free_username(session: AsyncSession, wanted: str) -> str:
 
 
 async def create_user(
+    db: Database,
+    *,
+    email: str,
+    password: str | None,
+    name: str | None,
+    time_zone: str,
+    username: str | None = None,
+) -> User:
+    """Create a user with a default Mon-Fri 09:00-17:00 schedule in their zone, as Cal.com does."""
+    # Immediate: the email and username checks read what the insert relies on.
+    async with db.transaction(immediate=True) as session:
+        return await create_user_in(
+            session,
+            email=email,
+            password=password,
+            name=name,
+            time_zone=time_zone,
+            username=username,
+        )
+
+
+async def create_user_in(
     session: AsyncSession,
     *,
     email: str,
@@ -39,10 +80,8 @@ async def create_user(
     name: str | None,
     time_zone: str,
     username: str | None = None,
-    week_start: str = "Sunday",
-    time_format: int = 12,
 ) -> User:
-    """Create a user with a default Mon-Fri 09:00-17:00 schedule in their zone, as Cal.com does."""
+    """``create_user`` inside a caller's transaction (a user seeded with keys or clients)."""
     email = normalise_email(email)
     check_zone(time_zone)
     if (await session.execute(select(User.id).where(User.email == email))).first():
@@ -60,19 +99,20 @@ async def create_user(
         name=name,
         password_hash=hash_password(password) if password else None,
         time_zone=time_zone,
-        week_start=week_start,
-        time_format=time_format,
+        week_start="Sunday",
+        time_format=12,
     )
     session.add(user)
     await session.flush()
-    await create_schedule(
+    await create_schedule_in(
         session, user.id, ScheduleSpec(name="Working Hours", time_zone=time_zone, is_default=True)
     )
     return user
 
 
-async def list_users(session: AsyncSession) -> list[User]:
-    return list((await session.execute(select(User).order_by(User.id))).scalars())
+async def list_users(db: Database) -> list[User]:
+    async with db.session() as session:
+        return list((await session.execute(select(User).order_by(User.id))).scalars())
 
 
 async def get_by_email(session: AsyncSession, email: str) -> User:
@@ -90,31 +130,37 @@ async def get_by_username(session: AsyncSession, username: str) -> User | None:
     ).scalar_one_or_none()
 
 
-async def update_profile(session: AsyncSession, user_id: int, changes: dict[str, object]) -> User:
-    """Apply a validated profile change (keys are User attribute names)."""
-    user = (
-        await session.execute(select(User).where(User.id == user_id).with_for_update())
-    ).scalar_one()
-    if "time_zone" in changes:
-        check_zone(str(changes["time_zone"]), "timeZone")
-    if "email" in changes:
-        email = normalise_email(str(changes["email"]))
-        taken = (
-            await session.execute(select(User.id).where(User.email == email, User.id != user_id))
-        ).first()
-        if taken:
-            raise Conflict(f"A user with email {email} already exists")
-        changes["email"] = email
-    if "default_schedule_id" in changes:
-        schedule_id = changes["default_schedule_id"]
-        owned = (
-            await session.execute(
-                select(Schedule.id).where(Schedule.id == schedule_id, Schedule.user_id == user_id)
-            )
-        ).first()
-        if not owned:
-            raise BadRequest(f"defaultScheduleId: schedule {schedule_id} is not yours")
-    for key, value in changes.items():
-        setattr(user, key, value)
-    await session.flush()
-    return user
+async def update_profile(db: Database, user_id: int, changes: ProfileChanges) -> User:
+    # Immediate: the email and schedule checks read what the update relies on.
+    async with db.transaction(immediate=True) as session:
+        user = (
+            await session.execute(select(User).where(User.id == user_id).with_for_update())
+        ).scalar_one()
+        values = sent(changes)
+        if "time_zone" in values:
+            check_zone(values["time_zone"])
+        if "email" in values:
+            email = normalise_email(values["email"])
+            taken = (
+                await session.execute(
+                    select(User.id).where(User.email == email, User.id != user_id)
+                )
+            ).first()
+            if taken:
+                raise Conflict(f"A user with email {email} already exists")
+            values["email"] = email
+        if "default_schedule_id" in values:
+            schedule_id = values["default_schedule_id"]
+            owned = (
+                await session.execute(
+                    select(Schedule.id).where(
+                        Schedule.id == schedule_id, Schedule.user_id == user_id
+                    )
+                )
+            ).first()
+            if not owned:
+                raise BadRequest(f"defaultScheduleId: schedule {schedule_id} is not yours")
+        for key, value in values.items():
+            setattr(user, key, value)
+        await session.flush()
+        return user

@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from calgate.store.models import Booking, EventType, User
+from calgate.timefmt import iso_z
 
 JSON_CONTENT = "application/json"
 FORM_CONTENT = "application/x-www-form-urlencoded"
@@ -49,12 +50,12 @@ class BookingLike(Protocol):
 
 def cal_time(value: datetime) -> str:
     """dayjs().utc().format(): 2026-02-13T17:00:00Z."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_z(value, "seconds")
 
 
 def cal_created_at(value: datetime) -> str:
     """Date.toISOString(): 2026-02-13T17:00:00.000Z."""
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso_z(value)
 
 
 def utc_offset(time_zone: str | None, at: datetime) -> int | None:

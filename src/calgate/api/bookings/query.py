@@ -10,6 +10,7 @@ from datetime import datetime
 
 from calgate.api.bookings.common import to_utc
 from calgate.errors import BadRequest
+from calgate.timefmt import parse_iso_query
 
 
 def number(name: str, raw: str | None, *, minimum: int, maximum: int) -> int | None:
@@ -30,7 +31,7 @@ def moment(name: str, raw: str | None) -> datetime | None:
     if raw is None or raw == "":
         return None
     try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
+        value = parse_iso_query(raw)
     except ValueError:
         raise BadRequest(f"{name} must be an ISO 8601 date or date-time") from None
     try:

@@ -11,7 +11,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from calgate.api.schema import BodyId, Input, Output, ValuesInput
+from calgate.api.event_types.changes import ChangesInput
+from calgate.api.schema import BodyId, Input, Output
 from calgate.store.models import EventType, User
 
 LimitKey = Literal["PER_DAY", "PER_WEEK", "PER_MONTH", "PER_YEAR"]
@@ -22,7 +23,7 @@ class LegacyLocation(Input):
     type: str = Field(min_length=1)
 
 
-class _Fields(ValuesInput):
+class _Fields(ChangesInput):
     description: str | None = Field(None, max_length=10_000)
     hidden: bool | None = None
     locations: list[LegacyLocation] | None = None
@@ -50,7 +51,7 @@ class _Fields(ValuesInput):
     metadata: dict[str, Any] | None = None
     booking_fields: list[dict[str, Any]] | None = None
 
-    def to_values(self) -> dict[str, Any]:
+    def attribute_values(self) -> dict[str, Any]:
         renames = {
             "lock_time_zone_toggle_on_booking_page": "lock_time_zone_toggle",
             "metadata": "metadata_",

@@ -9,10 +9,11 @@ from calgate.api.auth import CurrentPrincipal, OptionalPrincipal
 from calgate.api.deps import State
 from calgate.api.envelope import ok
 from calgate.api.event_types import legacy, v2024_06_14
-from calgate.api.schema import PathId, ValuesInput
+from calgate.api.event_types.changes import ChangesInput
+from calgate.api.schema import PathId
 from calgate.api.versions import EVENT_TYPES, Versioned, body_schema, parse_body
-from calgate.errors import NotFound, Unauthorized
-from calgate.services import event_types, users
+from calgate.errors import Unauthorized
+from calgate.services import event_types
 from calgate.store.models import EventType, User
 
 router = APIRouter(prefix="/v2/event-types", tags=["Event Types"])
@@ -20,10 +21,10 @@ router = APIRouter(prefix="/v2/event-types", tags=["Event Types"])
 
 class EventTypeShapes(Protocol):
     @property
-    def Create(self) -> type[ValuesInput]: ...
+    def Create(self) -> type[ChangesInput]: ...
 
     @property
-    def Update(self) -> type[ValuesInput]: ...
+    def Update(self) -> type[ChangesInput]: ...
 
     @staticmethod
     def one(et: EventType, owner: User | None, booker_url: str) -> Any: ...
@@ -53,8 +54,7 @@ async def create_event_type(
     request: Request, principal: CurrentPrincipal, shapes: Shapes, state: State
 ) -> JSONResponse:
     body = await parse_body(request, shapes.Create)
-    async with state.db.transaction() as session:
-        et = await event_types.create_event_type(session, principal.user, body.to_values())
+    et = await event_types.create_event_type(state.db, principal.user, body.to_changes())
     return ok(shapes.one(et, principal.user, state.settings.booker_url), status_code=201)
 
 
@@ -68,19 +68,13 @@ async def list_event_types(
     ] = None,
     event_slug: Annotated[str | None, Query(alias="eventSlug")] = None,
 ) -> JSONResponse:
-    async with state.db.session() as session:
-        if username is not None:
-            owner = await users.get_by_username(session, username)
-            if owner is None:
-                raise NotFound(f"User with username={username} not found")
-            ets = [e for e in await event_types.list_event_types(session, owner.id) if not e.hidden]
-        elif principal is not None:
-            owner = principal.user
-            ets = await event_types.list_event_types(session, owner.id)
-        else:
-            raise Unauthorized("No Authorization header provided")
-        if event_slug is not None:
-            ets = [e for e in ets if e.slug == event_slug]
+    if username is not None:
+        owner, ets = await event_types.list_public_event_types(state.db, username, event_slug)
+    elif principal is not None:
+        owner = principal.user
+        ets = await event_types.list_event_types(state.db, owner, event_slug)
+    else:
+        raise Unauthorized("No Authorization header provided")
     return ok(shapes.many(ets, owner, state.settings.booker_url))
 
 
@@ -88,8 +82,7 @@ async def list_event_types(
 async def get_event_type(
     event_type_id: PathId, principal: CurrentPrincipal, shapes: Shapes, state: State
 ) -> JSONResponse:
-    async with state.db.session() as session:
-        et = await event_types.get_event_type(session, principal.user.id, event_type_id)
+    et = await event_types.get_event_type(state.db, principal.user.id, event_type_id)
     return ok(shapes.one(et, principal.user, state.settings.booker_url))
 
 
@@ -108,10 +101,9 @@ async def update_event_type(
     state: State,
 ) -> JSONResponse:
     body = await parse_body(request, shapes.Update)
-    async with state.db.transaction() as session:
-        et = await event_types.update_event_type(
-            session, principal.user.id, event_type_id, body.to_values()
-        )
+    et = await event_types.update_event_type(
+        state.db, principal.user.id, event_type_id, body.to_changes()
+    )
     return ok(shapes.one(et, principal.user, state.settings.booker_url))
 
 
@@ -119,6 +111,5 @@ async def update_event_type(
 async def delete_event_type(
     event_type_id: PathId, principal: CurrentPrincipal, shapes: Shapes, state: State
 ) -> JSONResponse:
-    async with state.db.transaction() as session:
-        et = await event_types.delete_event_type(session, principal.user.id, event_type_id)
+    et = await event_types.delete_event_type(state.db, principal.user.id, event_type_id)
     return ok(shapes.deleted(et))

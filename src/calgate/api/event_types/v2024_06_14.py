@@ -8,8 +8,9 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from calgate.api.event_types.booking_fields import default_booking_fields
+from calgate.api.event_types.changes import ChangesInput
 from calgate.api.event_types.locations import LocationInput, from_stored, to_stored
-from calgate.api.schema import BodyId, Input, Output, ValuesInput
+from calgate.api.schema import BodyId, Input, Output
 from calgate.store.models import EventType, User
 
 Minutes = int
@@ -126,7 +127,7 @@ _SETTINGS_FIELDS = (
 )
 
 
-class _EventTypeFields(ValuesInput):
+class _EventTypeFields(ChangesInput):
     length_in_minutes_options: list[int] | None = None
     description: str | None = Field(None, max_length=10_000)
     locations: list[LocationInput] | None = None
@@ -162,7 +163,7 @@ class _EventTypeFields(ValuesInput):
     allow_rescheduling_cancelled_bookings: bool | None = None
     show_optimized_slots: bool | None = None
 
-    def to_values(self) -> dict[str, Any]:
+    def attribute_values(self) -> dict[str, Any]:
         """Translate the fields the client sent into EventType attributes."""
         given = self.given()
         values: dict[str, Any] = {}

@@ -22,6 +22,7 @@ from calgate.services.schedules import (
     ScheduleSpec,
     WeeklyRule,
 )
+from calgate.timefmt import iso_z, parse_iso
 
 EPOCH = date(1970, 1, 1)
 
@@ -29,7 +30,7 @@ EPOCH = date(1970, 1, 1)
 def _minutes(value: datetime | time | str) -> int:
     """Minutes from midnight of a wall time sent as a time or an ISO timestamp."""
     if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        value = parse_iso(value)
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC)
@@ -39,7 +40,7 @@ def _minutes(value: datetime | time | str) -> int:
 
 def _wall(day: date, minutes: int) -> str:
     moment = datetime.combine(day, time(), tzinfo=UTC) + timedelta(minutes=minutes)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso_z(moment)
 
 
 class TimeRange(Input):

@@ -55,22 +55,19 @@ async def create_schedule(
     request: Request, principal: CurrentPrincipal, shapes: Shapes, db: Db
 ) -> JSONResponse:
     body = cast(CreateInput, await parse_body(request, shapes.Create))
-    async with db.transaction() as session:
-        owned = await schedules.create_schedule(session, principal.user.id, body.to_spec())
+    owned = await schedules.create_schedule(db, principal.user.id, body.to_spec())
     return ok(shapes.one(owned), status_code=201)
 
 
 @router.get("", summary="Get all schedules")
 async def list_schedules(principal: CurrentPrincipal, shapes: Shapes, db: Db) -> JSONResponse:
-    async with db.session() as session:
-        owned = await schedules.list_schedules(session, principal.user)
+    owned = await schedules.list_schedules(db, principal.user.id)
     return ok([shapes.one(o) for o in owned])
 
 
 @router.get("/default", summary="Get the default schedule")
 async def get_default_schedule(principal: CurrentPrincipal, shapes: Shapes, db: Db) -> JSONResponse:
-    async with db.session() as session:
-        owned = await schedules.get_default_schedule(session, principal.user)
+    owned = await schedules.get_default_schedule(db, principal.user.id)
     return ok(shapes.one(owned) if owned else None)
 
 
@@ -78,8 +75,7 @@ async def get_default_schedule(principal: CurrentPrincipal, shapes: Shapes, db: 
 async def get_schedule(
     schedule_id: PathId, principal: CurrentPrincipal, shapes: Shapes, db: Db
 ) -> JSONResponse:
-    async with db.session() as session:
-        owned = await schedules.get_schedule(session, principal.user, schedule_id)
+    owned = await schedules.get_schedule(db, principal.user.id, schedule_id)
     return ok(shapes.one(owned))
 
 
@@ -94,15 +90,11 @@ async def update_schedule(
     schedule_id: PathId, request: Request, principal: CurrentPrincipal, shapes: Shapes, db: Db
 ) -> JSONResponse:
     body = cast(UpdateInput, await parse_body(request, shapes.Update))
-    async with db.transaction() as session:
-        owned = await schedules.update_schedule(
-            session, principal.user.id, schedule_id, body.to_patch()
-        )
+    owned = await schedules.update_schedule(db, principal.user.id, schedule_id, body.to_patch())
     return ok(shapes.one(owned))
 
 
 @router.delete("/{schedule_id}", summary="Delete a schedule")
 async def delete_schedule(schedule_id: PathId, principal: CurrentPrincipal, db: Db) -> JSONResponse:
-    async with db.transaction() as session:
-        await schedules.delete_schedule(session, principal.user.id, schedule_id)
+    await schedules.delete_schedule(db, principal.user.id, schedule_id)
     return JSONResponse({"status": "success"})

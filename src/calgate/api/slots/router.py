@@ -18,19 +18,17 @@ from calgate.api.envelope import ok
 from calgate.api.schema import BodyId, Input, iso_z
 from calgate.api.versions import body_schema, parse_body
 from calgate.core import group_by_local_date
-from calgate.core.timezones import is_valid_zone, zone
+from calgate.core.timezones import check_zone, zone
 from calgate.errors import BadRequest
 from calgate.services import slots
 from calgate.services.slots import Reservation, SlotQuery
+from calgate.timefmt import parse_iso_query
 
 router = APIRouter(prefix="/v2/slots", tags=["Slots"])
 
 
 def _zone(name: str | None) -> str:
-    name = name or "UTC"
-    if not is_valid_zone(name):
-        raise BadRequest(f"timeZone: '{name}' is not a valid IANA time zone")
-    return name
+    return check_zone(name or "UTC")
 
 
 def _bound(name: str, raw: str, tz: str, *, end: bool) -> datetime:
@@ -42,7 +40,7 @@ def _bound(name: str, raw: str, tz: str, *, end: bool) -> datetime:
             local = datetime.combine(day + timedelta(days=1) if end else day, time(), zone(tz))
             value = local.astimezone(UTC)
         else:
-            value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
+            value = parse_iso_query(raw)
     except (ValueError, OverflowError):
         raise BadRequest(f"{name} must be an ISO 8601 date or date-time") from None
     try:

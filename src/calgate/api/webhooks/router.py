@@ -20,7 +20,7 @@ from calgate.api.webhooks.schemas import (
     UpdateWebhookInput,
     UserWebhookOutput,
 )
-from calgate.webhooks import subscriptions
+from calgate.services import webhooks
 from calgate.webhooks.subscriptions import Owner
 
 router = APIRouter(prefix="/v2/webhooks", tags=["Webhooks"])
@@ -43,8 +43,7 @@ async def create_webhook(
     request: Request, principal: CurrentPrincipal, state: State
 ) -> JSONResponse:
     body = await parse_body(request, CreateWebhookInput)
-    async with state.db.transaction(immediate=True) as session:
-        hook = await subscriptions.create(session, Owner(principal.user.id), body.to_values())
+    hook = await webhooks.create_webhook(state.db, Owner(principal.user.id), body.to_spec())
     return ok(UserWebhookOutput.of(hook), status_code=201)
 
 
@@ -52,10 +51,7 @@ async def create_webhook(
 async def list_webhooks(
     principal: CurrentPrincipal, state: State, take: Take = 250, skip: Skip = 0
 ) -> JSONResponse:
-    async with state.db.session() as session:
-        hooks = await subscriptions.list_for(
-            session, Owner(principal.user.id), take=take, skip=skip
-        )
+    hooks = await webhooks.list_webhooks(state.db, Owner(principal.user.id), take=take, skip=skip)
     return ok([UserWebhookOutput.of(h) for h in hooks])
 
 
@@ -63,8 +59,7 @@ async def list_webhooks(
 async def get_webhook(
     webhook_id: PathId, principal: CurrentPrincipal, state: State
 ) -> JSONResponse:
-    async with state.db.session() as session:
-        hook = await subscriptions.get(session, Owner(principal.user.id), webhook_id)
+    hook = await webhooks.get_webhook(state.db, Owner(principal.user.id), webhook_id)
     return ok(UserWebhookOutput.of(hook))
 
 
@@ -75,10 +70,9 @@ async def update_webhook(
     webhook_id: PathId, request: Request, principal: CurrentPrincipal, state: State
 ) -> JSONResponse:
     body = await parse_body(request, UpdateWebhookInput)
-    async with state.db.transaction(immediate=True) as session:
-        hook = await subscriptions.update(
-            session, Owner(principal.user.id), webhook_id, body.to_values()
-        )
+    hook = await webhooks.update_webhook(
+        state.db, Owner(principal.user.id), webhook_id, body.to_patch()
+    )
     return ok(UserWebhookOutput.of(hook))
 
 
@@ -86,8 +80,7 @@ async def update_webhook(
 async def delete_webhook(
     webhook_id: PathId, principal: CurrentPrincipal, state: State
 ) -> JSONResponse:
-    async with state.db.transaction(immediate=True) as session:
-        hook = await subscriptions.remove(session, Owner(principal.user.id), webhook_id)
+    hook = await webhooks.delete_webhook(state.db, Owner(principal.user.id), webhook_id)
     return ok(UserWebhookOutput.of(hook))
 
 
@@ -103,12 +96,10 @@ async def list_deliveries(
     skip: Skip = 0,
     status: Annotated[DeliveryStatus | None, Query(description="Only this status")] = None,
 ) -> JSONResponse:
-    async with state.db.session() as session:
-        rows = await subscriptions.deliveries(
-            session, principal.user.id, webhook_id, take=take, skip=skip, status=status
-        )
-        out = [DeliveryOutput.of(d) for d in rows]
-    return ok(out)
+    rows = await webhooks.list_deliveries(
+        state.db, principal.user.id, webhook_id, take=take, skip=skip, status=status
+    )
+    return ok([DeliveryOutput.of(d) for d in rows])
 
 
 @router.post(
@@ -118,10 +109,8 @@ async def list_deliveries(
 async def retry_delivery(
     webhook_id: PathId, delivery_id: PathId, principal: CurrentPrincipal, state: State
 ) -> JSONResponse:
-    async with state.db.transaction(immediate=True) as session:
-        delivery = await subscriptions.retry(session, principal.user.id, webhook_id, delivery_id)
-        out = DeliveryOutput.of(delivery)
-    return ok(out)
+    delivery = await webhooks.retry_delivery(state.db, principal.user.id, webhook_id, delivery_id)
+    return ok(DeliveryOutput.of(delivery))
 
 
 # --- event-type level -----------------------------------------------------------------------
@@ -138,10 +127,9 @@ async def create_event_type_webhook(
     event_type_id: PathId, request: Request, principal: CurrentPrincipal, state: State
 ) -> JSONResponse:
     body = await parse_body(request, CreateWebhookInput)
-    async with state.db.transaction(immediate=True) as session:
-        hook = await subscriptions.create(
-            session, _et_owner(principal, event_type_id), body.to_values()
-        )
+    hook = await webhooks.create_webhook(
+        state.db, _et_owner(principal, event_type_id), body.to_spec()
+    )
     return ok(EventTypeWebhookOutput.of(hook), status_code=201)
 
 
@@ -153,10 +141,9 @@ async def list_event_type_webhooks(
     take: Take = 250,
     skip: Skip = 0,
 ) -> JSONResponse:
-    async with state.db.session() as session:
-        hooks = await subscriptions.list_for(
-            session, _et_owner(principal, event_type_id), take=take, skip=skip
-        )
+    hooks = await webhooks.list_webhooks(
+        state.db, _et_owner(principal, event_type_id), take=take, skip=skip
+    )
     return ok([EventTypeWebhookOutput.of(h) for h in hooks])
 
 
@@ -164,8 +151,7 @@ async def list_event_type_webhooks(
 async def delete_event_type_webhooks(
     event_type_id: PathId, principal: CurrentPrincipal, state: State
 ) -> JSONResponse:
-    async with state.db.transaction(immediate=True) as session:
-        count = await subscriptions.remove_all(session, _et_owner(principal, event_type_id))
+    count = await webhooks.delete_webhooks(state.db, _et_owner(principal, event_type_id))
     return ok(f"{count} webhooks deleted")
 
 
@@ -173,8 +159,7 @@ async def delete_event_type_webhooks(
 async def get_event_type_webhook(
     event_type_id: PathId, webhook_id: PathId, principal: CurrentPrincipal, state: State
 ) -> JSONResponse:
-    async with state.db.session() as session:
-        hook = await subscriptions.get(session, _et_owner(principal, event_type_id), webhook_id)
+    hook = await webhooks.get_webhook(state.db, _et_owner(principal, event_type_id), webhook_id)
     return ok(EventTypeWebhookOutput.of(hook))
 
 
@@ -189,10 +174,9 @@ async def update_event_type_webhook(
     state: State,
 ) -> JSONResponse:
     body = await parse_body(request, UpdateWebhookInput)
-    async with state.db.transaction(immediate=True) as session:
-        hook = await subscriptions.update(
-            session, _et_owner(principal, event_type_id), webhook_id, body.to_values()
-        )
+    hook = await webhooks.update_webhook(
+        state.db, _et_owner(principal, event_type_id), webhook_id, body.to_patch()
+    )
     return ok(EventTypeWebhookOutput.of(hook))
 
 
@@ -200,6 +184,5 @@ async def update_event_type_webhook(
 async def delete_event_type_webhook(
     event_type_id: PathId, webhook_id: PathId, principal: CurrentPrincipal, state: State
 ) -> JSONResponse:
-    async with state.db.transaction(immediate=True) as session:
-        hook = await subscriptions.remove(session, _et_owner(principal, event_type_id), webhook_id)
+    hook = await webhooks.delete_webhook(state.db, _et_owner(principal, event_type_id), webhook_id)
     return ok(EventTypeWebhookOutput.of(hook))

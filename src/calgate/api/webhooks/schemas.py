@@ -7,6 +7,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from calgate.api.schema import Input, Output, iso_z
+from calgate.services.unset import UNSET
+from calgate.services.webhooks import WebhookPatch, WebhookSpec
 from calgate.store.models import Webhook, WebhookDelivery
 from calgate.webhooks.triggers import Trigger
 
@@ -32,14 +34,14 @@ class CreateWebhookInput(Input):
 
     _dedupe = field_validator("triggers")(_unique)
 
-    def to_values(self) -> dict[str, Any]:
-        return {
-            "subscriber_url": self.subscriber_url.strip(),
-            "triggers": list(self.triggers),
-            "active": self.active,
-            "payload_template": self.payload_template or None,
-            "secret": self.secret or None,
-        }
+    def to_spec(self) -> WebhookSpec:
+        return WebhookSpec(
+            subscriber_url=self.subscriber_url.strip(),
+            triggers=tuple(self.triggers),
+            active=self.active,
+            payload_template=self.payload_template or None,
+            secret=self.secret or None,
+        )
 
 
 class UpdateWebhookInput(Input):
@@ -55,20 +57,18 @@ class UpdateWebhookInput(Input):
     def _dedupe(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else _unique(value)
 
-    def to_values(self) -> dict[str, Any]:
+    def to_patch(self) -> WebhookPatch:
+        # null leaves the url, triggers and active flag as they are; it clears the other two.
         given = self.given()
-        values: dict[str, Any] = {}
-        if "subscriber_url" in given and self.subscriber_url is not None:
-            values["subscriber_url"] = self.subscriber_url.strip()
-        if "triggers" in given and self.triggers is not None:
-            values["triggers"] = list(self.triggers)
-        if "active" in given and self.active is not None:
-            values["active"] = self.active
-        if "payload_template" in given:
-            values["payload_template"] = self.payload_template or None
-        if "secret" in given:
-            values["secret"] = self.secret or None
-        return values
+        return WebhookPatch(
+            subscriber_url=UNSET if self.subscriber_url is None else self.subscriber_url.strip(),
+            triggers=UNSET if self.triggers is None else tuple(self.triggers),
+            active=UNSET if self.active is None else self.active,
+            payload_template=(self.payload_template or None)
+            if "payload_template" in given
+            else UNSET,
+            secret=(self.secret or None) if "secret" in given else UNSET,
+        )
 
 
 class _WebhookBase(Output):
