@@ -17,7 +17,7 @@ from calgate.api.routes import routers_for
 from calgate.config import Settings
 from calgate.core.timezones import use_pinned_tzdata
 from calgate.store.db import Database
-from calgate.webhooks.worker import Dispatcher
+from calgate.webhooks.worker import webhook_dispatcher
 
 log = logging.getLogger("calgate")
 
@@ -34,7 +34,7 @@ def create_app(settings: Settings) -> FastAPI:
         if settings.role == "all":
             await _wire_embedded_gateway(app, settings, db)
         webhooks_here = settings.webhook_worker and settings.serves_scheduler
-        dispatcher = Dispatcher(db, settings) if webhooks_here else None
+        dispatcher = webhook_dispatcher(db, settings) if webhooks_here else None
         if dispatcher is not None:
             await dispatcher.start()
         try:
