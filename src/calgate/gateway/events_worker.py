@@ -9,9 +9,8 @@ least once; `webhook-id` is stable across retries.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx2
 from sqlalchemy import select
@@ -24,9 +23,8 @@ from calgate.gateway.crypto import DecryptionError, Keyring
 from calgate.gateway.keys import events_secret
 from calgate.store.db import Database
 from calgate.store.models import GatewayEvent, GatewayKey, utcnow
-from calgate.webhooks import dispatcher
 from calgate.webhooks.delivery import DeliveryStatus, Outcome, next_state, post
-from calgate.webhooks.dispatcher import Dispatcher, Result
+from calgate.webhooks.dispatcher import Dispatcher, Lease, Result, settle
 
 CONTENT_TYPE = "application/json"
 
@@ -52,48 +50,41 @@ def signed_headers(secret: str, message_id: str, body: str, now: datetime) -> di
 
 
 class EventTable:
-    def __init__(
-        self, db: Database, settings: Settings, keyring: Keyring, http: httpx2.AsyncClient
-    ) -> None:
-        self.db = db
+    row = GatewayEvent
+
+    def __init__(self, settings: Settings, keyring: Keyring, http: httpx2.AsyncClient) -> None:
         self.settings = settings
         self.keyring = keyring
         self.http = http
 
-    async def claim(self, limit: int, worker: str, lease: timedelta) -> list[Event]:
-        now = utcnow()
-        if not await dispatcher.any_due(self.db, GatewayEvent, now):
-            return []
-        async with self.db.transaction(immediate=True) as session:
-            rows = (
-                await session.execute(
-                    select(GatewayEvent, GatewayKey)
-                    .join(GatewayKey, GatewayKey.id == GatewayEvent.gateway_key_id)
-                    .where(dispatcher.due(GatewayEvent, now))
-                    .order_by(GatewayEvent.not_before, GatewayEvent.id)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True, of=GatewayEvent)
+    async def claim(self, session: AsyncSession, ids: list[int], lease: Lease) -> list[Event]:
+        rows = (
+            await session.execute(
+                select(GatewayEvent, GatewayKey)
+                .join(GatewayKey, GatewayKey.id == GatewayEvent.gateway_key_id)
+                .where(GatewayEvent.id.in_(ids))
+                .order_by(GatewayEvent.not_before, GatewayEvent.id)
+            )
+        ).all()
+        claimed: list[Event] = []
+        for event, key in rows:
+            target = await self._target(session, event, key)
+            if target is None:
+                continue
+            event.locked_until = lease.until
+            event.locked_by = lease.worker
+            event.attempts += 1
+            claimed.append(
+                Event(
+                    id=event.id,
+                    message_id=event.message_id,
+                    body=event.body,
+                    attempt=event.attempts,
+                    url=target[0],
+                    secret=target[1],
                 )
-            ).all()
-            claimed: list[Event] = []
-            for event, key in rows:
-                target = await self._target(session, event, key)
-                if target is None:
-                    continue
-                event.locked_until = now + lease
-                event.locked_by = worker
-                event.attempts += 1
-                claimed.append(
-                    Event(
-                        id=event.id,
-                        message_id=event.message_id,
-                        body=event.body,
-                        attempt=event.attempts,
-                        url=target[0],
-                        secret=target[1],
-                    )
-                )
-            return claimed
+            )
+        return claimed
 
     async def _target(
         self, session: AsyncSession, event: GatewayEvent, key: GatewayKey
@@ -127,19 +118,15 @@ class EventTable:
         )
         return await post(self.http, request)
 
-    async def record(self, results: Sequence[Result[Event]], worker: str) -> None:
-        now = utcnow()
-        async with self.db.transaction(immediate=True) as session:
-            for r in results:
-                values = next_state(self.settings, r.outcome, r.item.attempt, now)
-                await dispatcher.settle(session, GatewayEvent, r.item.id, worker, values)
-
-    async def release(self, worker: str) -> None:
-        await dispatcher.release(self.db, GatewayEvent, worker)
+    async def record(
+        self, session: AsyncSession, result: Result[Event], worker: str, now: datetime
+    ) -> None:
+        values = next_state(self.settings, result.outcome, result.item.attempt, now)
+        await settle(session, GatewayEvent, result.item.id, worker, values)
 
 
 def event_dispatcher(
     db: Database, settings: Settings, keyring: Keyring, http: httpx2.AsyncClient
 ) -> Dispatcher[Event]:
     """Gateway events' dispatcher; `http` is the caller's subscriber client (not closed here)."""
-    return Dispatcher(EventTable(db, settings, keyring, http), settings, name="gateway-events")
+    return Dispatcher(db, EventTable(settings, keyring, http), settings, name="gateway-events")

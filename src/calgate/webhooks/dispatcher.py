@@ -17,7 +17,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, Protocol, TypeVar
@@ -46,23 +46,33 @@ class Result(Generic[T]):
 
 
 class Table(Protocol[T]):
-    """One outbox table, as the loop sees it."""
+    """One outbox table, as the loop sees it. The loop owns the transactions: it hands
+    `claim` and `record` a session in a write transaction (`BEGIN IMMEDIATE` on SQLite)."""
 
-    async def claim(self, limit: int, worker: str, lease: timedelta) -> list[T]:
-        """Lease up to `limit` due rows to `worker` until now + `lease`."""
+    @property
+    def row(self) -> Row:
+        """The outbox model: its status, not_before, locked_until and locked_by columns."""
+        ...
+
+    async def claim(self, session: AsyncSession, ids: list[int], lease: Lease) -> list[T]:
+        """Lease these due rows, already locked (the oldest first, skipping others' rows)."""
         ...
 
     async def send(self, item: T) -> Outcome:
         """One attempt; never raises for a failed delivery, the outcome says it."""
         ...
 
-    async def record(self, results: Sequence[Result[T]], worker: str) -> None:
-        """Settle the attempts in one transaction, only rows `worker` still holds."""
+    async def record(
+        self, session: AsyncSession, result: Result[T], worker: str, now: datetime
+    ) -> None:
+        """Settle one attempt (see `settle`): only a row `worker` still holds."""
         ...
 
-    async def release(self, worker: str) -> None:
-        """Hand `worker`'s unsettled rows back at once instead of at lease expiry."""
-        ...
+
+@dataclass(frozen=True)
+class Lease:
+    worker: str
+    until: datetime
 
 
 def due(row: Row, now: datetime) -> ColumnElement[bool]:
@@ -71,14 +81,6 @@ def due(row: Row, now: datetime) -> ColumnElement[bool]:
         row.not_before <= now,
         or_(row.locked_until.is_(None), row.locked_until < now),
     )
-
-
-async def any_due(db: Database, row: Row, now: datetime) -> bool:
-    # A cheap read before claiming, so idle polling never takes SQLite's write lock.
-    async with db.session() as session:
-        return (
-            await session.execute(select(row.id).where(due(row, now)).limit(1))
-        ).first() is not None
 
 
 async def settle(
@@ -90,15 +92,6 @@ async def settle(
         .where(row.id == row_id, row.locked_by == worker, row.status == DeliveryStatus.PENDING)
         .values(**values)
     )
-
-
-async def release(db: Database, row: Row, worker: str) -> None:
-    async with db.transaction(immediate=True) as session:
-        await session.execute(
-            update(row)
-            .where(row.locked_by == worker, row.status == DeliveryStatus.PENDING)
-            .values(locked_until=None, locked_by=None)
-        )
 
 
 @dataclass(frozen=True)
@@ -116,12 +109,14 @@ class Dispatcher(Generic[T]):
 
     def __init__(
         self,
+        db: Database,
         table: Table[T],
         settings: Settings,
         *,
         name: str,
         aclose: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
+        self.db = db
         self.table = table
         self.settings = settings
         self.name = name
@@ -169,7 +164,7 @@ class Dispatcher(Generic[T]):
                 await task
         self._inflight.clear()
         with contextlib.suppress(Exception):
-            await self.table.release(self.worker_id)
+            await self._release()
         if self._aclose is not None:
             aclose, self._aclose = self._aclose, None
             await aclose()
@@ -191,7 +186,7 @@ class Dispatcher(Generic[T]):
             batch = max(1, concurrency // 2)
             if free > 0 and (not self._inflight or free >= batch):
                 try:
-                    claimed = await self.table.claim(free, self.worker_id, self.lease)
+                    claimed = await self._claim(free)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -206,6 +201,42 @@ class Dispatcher(Generic[T]):
                     continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.webhook_poll_interval)
+
+    async def _claim(self, limit: int) -> list[T]:
+        row = self.table.row
+        now = utcnow()
+        async with self.db.session() as session:
+            # A cheap read first, so idle polling never takes SQLite's write lock.
+            found = await session.execute(select(row.id).where(due(row, now)).limit(1))
+            if found.first() is None:
+                return []
+        lease = Lease(self.worker_id, now + self.lease)
+        query = (
+            select(row.id)
+            .where(due(row, now))
+            .order_by(row.not_before, row.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=row)
+        )
+        async with self.db.transaction(immediate=True) as session:
+            ids = list((await session.execute(query)).scalars())
+            return await self.table.claim(session, ids, lease) if ids else []
+
+    async def _record(self, results: list[Result[T]]) -> None:
+        now = utcnow()
+        async with self.db.transaction(immediate=True) as session:
+            for result in results:
+                await self.table.record(session, result, self.worker_id, now)
+
+    async def _release(self) -> None:
+        """On a clean stop, hand our unsettled rows back at once instead of at lease expiry."""
+        row = self.table.row
+        async with self.db.transaction(immediate=True) as session:
+            await session.execute(
+                update(row)
+                .where(row.locked_by == self.worker_id, row.status == DeliveryStatus.PENDING)
+                .values(locked_until=None, locked_by=None)
+            )
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
@@ -228,7 +259,7 @@ class Dispatcher(Generic[T]):
             while not self._results.empty() and len(batch) < 500:
                 batch.append(self._results.get_nowait())
             try:
-                await self.table.record([r.result for r in batch], self.worker_id)
+                await self._record([r.result for r in batch])
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -7,21 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import httpx2
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate import __version__
 from calgate.config import Settings
 from calgate.net.transport import guarded_client
 from calgate.store.db import Database
-from calgate.store.models import Webhook, WebhookAttempt, WebhookDelivery, utcnow
-from calgate.webhooks import dispatcher, signing
+from calgate.store.models import Webhook, WebhookAttempt, WebhookDelivery
+from calgate.webhooks import signing
 from calgate.webhooks.delivery import DeliveryStatus, Outcome, next_state, post
-from calgate.webhooks.dispatcher import Dispatcher, Result
+from calgate.webhooks.dispatcher import Dispatcher, Lease, Result, settle
 
 WEBHOOK_ALLOW_PRIVATE = "CALGATE_WEBHOOK_ALLOW_PRIVATE"
 EVENT_ID_HEADER = "X-Calgate-Event-Id"
@@ -36,7 +36,6 @@ class Claimed:
     content_type: str
     attempt: int
     round_attempt: int
-    created_at: datetime
     url: str
     secret: str | None
     active: bool
@@ -54,63 +53,46 @@ def new_client(settings: Settings) -> httpx2.AsyncClient:
 
 
 class WebhookTable:
-    def __init__(self, db: Database, settings: Settings, client: httpx2.AsyncClient) -> None:
-        self.db = db
+    row = WebhookDelivery
+
+    def __init__(self, settings: Settings, client: httpx2.AsyncClient) -> None:
         self.settings = settings
         self.client = client
 
-    async def claim(self, limit: int, worker: str, lease: timedelta) -> list[Claimed]:
-        now = utcnow()
-        if not await dispatcher.any_due(self.db, WebhookDelivery, now):
-            return []
-        async with self.db.transaction(immediate=True) as session:
-            ids = list(
-                (
-                    await session.execute(
-                        select(WebhookDelivery.id)
-                        .where(dispatcher.due(WebhookDelivery, now))
-                        .order_by(WebhookDelivery.not_before, WebhookDelivery.id)
-                        .limit(limit)
-                        .with_for_update(skip_locked=True)
-                    )
-                ).scalars()
+    async def claim(self, session: AsyncSession, ids: list[int], lease: Lease) -> list[Claimed]:
+        await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(ids))
+            .values(
+                locked_until=lease.until,
+                locked_by=lease.worker,
+                attempts=WebhookDelivery.attempts + 1,
+                round_attempts=WebhookDelivery.round_attempts + 1,
             )
-            if not ids:
-                return []
+        )
+        rows = (
             await session.execute(
-                update(WebhookDelivery)
+                select(WebhookDelivery, Webhook)
+                .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
                 .where(WebhookDelivery.id.in_(ids))
-                .values(
-                    locked_until=now + lease,
-                    locked_by=worker,
-                    attempts=WebhookDelivery.attempts + 1,
-                    round_attempts=WebhookDelivery.round_attempts + 1,
-                )
+                .execution_options(populate_existing=True)
             )
-            rows = (
-                await session.execute(
-                    select(WebhookDelivery, Webhook)
-                    .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-                    .where(WebhookDelivery.id.in_(ids))
-                    .execution_options(populate_existing=True)
-                )
-            ).all()
-            return [
-                Claimed(
-                    id=d.id,
-                    event_id=d.event_id,
-                    trigger=d.trigger,
-                    body=d.body,
-                    content_type=d.content_type,
-                    attempt=d.attempts,
-                    round_attempt=d.round_attempts,
-                    created_at=d.created_at,
-                    url=w.subscriber_url,
-                    secret=w.secret,
-                    active=w.active,
-                )
-                for d, w in rows
-            ]
+        ).all()
+        return [
+            Claimed(
+                id=d.id,
+                event_id=d.event_id,
+                trigger=d.trigger,
+                body=d.body,
+                content_type=d.content_type,
+                attempt=d.attempts,
+                round_attempt=d.round_attempts,
+                url=w.subscriber_url,
+                secret=w.secret,
+                active=w.active,
+            )
+            for d, w in rows
+        ]
 
     async def send(self, item: Claimed) -> Outcome:
         if not item.active:
@@ -129,29 +111,25 @@ class WebhookTable:
         )
         return await post(self.client, request)
 
-    async def record(self, results: Sequence[Result[Claimed]], worker: str) -> None:
-        now = utcnow()
-        async with self.db.transaction(immediate=True) as session:
-            for r in results:
-                item, outcome = r.item, r.outcome
-                values = next_state(self.settings, outcome, item.round_attempt, now)
-                if not outcome.ok and not item.active:
-                    values["status"] = DeliveryStatus.CANCELLED
-                session.add(
-                    WebhookAttempt(
-                        delivery_id=item.id,
-                        attempt=item.attempt,
-                        started_at=r.started,
-                        duration_ms=r.duration_ms,
-                        status_code=outcome.status_code,
-                        error=outcome.error,
-                        response_excerpt=outcome.excerpt,
-                    )
-                )
-                await dispatcher.settle(session, WebhookDelivery, item.id, worker, values)
-
-    async def release(self, worker: str) -> None:
-        await dispatcher.release(self.db, WebhookDelivery, worker)
+    async def record(
+        self, session: AsyncSession, result: Result[Claimed], worker: str, now: datetime
+    ) -> None:
+        item, outcome = result.item, result.outcome
+        values = next_state(self.settings, outcome, item.round_attempt, now)
+        if not outcome.ok and not item.active:
+            values["status"] = DeliveryStatus.CANCELLED
+        session.add(
+            WebhookAttempt(
+                delivery_id=item.id,
+                attempt=item.attempt,
+                started_at=result.started,
+                duration_ms=result.duration_ms,
+                status_code=outcome.status_code,
+                error=outcome.error,
+                response_excerpt=outcome.excerpt,
+            )
+        )
+        await settle(session, WebhookDelivery, item.id, worker, values)
 
 
 def webhook_dispatcher(
@@ -161,7 +139,8 @@ def webhook_dispatcher(
     own = client is None
     http = client if client is not None else new_client(settings)
     return Dispatcher(
-        WebhookTable(db, settings, http),
+        db,
+        WebhookTable(settings, http),
         settings,
         name="webhook",
         aclose=http.aclose if own else None,
