@@ -132,18 +132,11 @@ class WebhookTable:
         await settle(session, WebhookDelivery, item.id, worker, values)
 
 
-def webhook_dispatcher(
-    db: Database, settings: Settings, *, client: httpx2.AsyncClient | None = None
-) -> Dispatcher[Claimed]:
-    """The dispatcher for user webhooks; without `client` it opens one and closes it on stop."""
-    own = client is None
-    http = client if client is not None else new_client(settings)
+def webhook_dispatcher(db: Database, settings: Settings) -> Dispatcher[Claimed]:
+    """The dispatcher for user webhooks, with its own subscriber client (closed on stop)."""
+    http = new_client(settings)
     return Dispatcher(
-        db,
-        WebhookTable(settings, http),
-        settings,
-        name="webhook",
-        aclose=http.aclose if own else None,
+        db, WebhookTable(settings, http), settings, name="webhook", aclose=http.aclose
     )
 
 
