@@ -28,7 +28,7 @@ from calgate.services import users
 from calgate.store.db import Database
 from calgate.store.models import Webhook, utcnow
 from calgate.webhooks import outbox
-from calgate.webhooks.worker import Dispatcher
+from calgate.webhooks.worker import webhook_dispatcher
 
 SECRET = "bench-secret"
 
@@ -110,7 +110,7 @@ async def bench(url: str, settings: Settings, events: int, live: int) -> dict[st
             user_id = await seed(db, f"{base}/hook")
             # Phase 1: backlog.
             await enqueue(db, user_id, 0, events)
-            dispatcher = Dispatcher(db, settings)
+            dispatcher = webhook_dispatcher(db, settings)
             t0 = time.perf_counter()
             await dispatcher.start()
             try:

@@ -115,7 +115,7 @@ async def ensure_demo_connection(
             .where(
                 Connection.gateway_key_id == key.id,
                 Connection.app == CAL_COM,
-                Connection.status == conns.ACTIVE,
+                Connection.status == conns.ConnectionStatus.ACTIVE,
             )
             .order_by(Connection.created_at)
             .limit(1)
@@ -133,7 +133,7 @@ async def ensure_demo_connection(
                 scope=body.get("scope"),
             )
             conns.store_tokens(keyring, conn, tokens, now)
-            conn.status = conns.ACTIVE
+            conn.status = conns.ConnectionStatus.ACTIVE
             # The browser link is never needed for a connection born ACTIVE.
             conn.session_token_hash = None
             conn.session_token_enc = None

@@ -35,7 +35,7 @@ from calgate.tasks import Periodic
 from calgate.web.credentials import Credentials
 from calgate.web.key_use import KeyUse
 from calgate.web.state import Runtime
-from calgate.webhooks.worker import Dispatcher
+from calgate.webhooks.worker import webhook_dispatcher
 
 log = logging.getLogger("calgate")
 
@@ -107,7 +107,7 @@ async def _start(
         runtime.oauth = OAuthRuntime.open(settings, db)
         stack.callback(runtime.oauth.close)
         if settings.webhook_worker:
-            dispatcher = Dispatcher(db, settings)
+            dispatcher = webhook_dispatcher(db, settings)
             await dispatcher.start()
             stack.push_async_callback(dispatcher.stop)
         if settings.reservation_purge_interval > 0:

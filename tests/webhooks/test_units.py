@@ -13,7 +13,7 @@ import pytest
 from calgate.config import Settings
 from calgate.net import ssrf
 from calgate.webhooks import payloads, signing
-from calgate.webhooks.worker import backoff, parse_retry_after
+from calgate.webhooks.delivery import backoff, parse_retry_after
 
 
 def test_signature_is_hex_hmac_sha256_of_raw_body() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -18,10 +19,15 @@ from calgate.security import keys
 from calgate.store.models import Connection, utcnow
 from calgate.timefmt import iso_z
 
-PENDING = "PENDING"
-ACTIVE = "ACTIVE"
-FAILED = "FAILED"
-STATUSES = (PENDING, ACTIVE, FAILED)
+
+class ConnectionStatus(StrEnum):
+    """A connection's state; the stored and wire values are these strings."""
+
+    PENDING = "PENDING"
+    ACTIVE = "ACTIVE"
+    FAILED = "FAILED"
+
+
 TABLE = "gateway_connections"
 
 
@@ -58,7 +64,7 @@ def to_json(conn: Connection, settings: GatewaySettings, keyring: Keyring) -> di
         "app": conn.app,
         "metadata": dict(conn.meta or {}),
     }
-    if conn.status_reason or conn.status == FAILED:
+    if conn.status_reason or conn.status == ConnectionStatus.FAILED:
         body["status_reason"] = conn.status_reason or "unknown"
     return body
 
@@ -71,7 +77,7 @@ async def create(
         id=str(uuid.uuid4()),
         gateway_key_id=key_id,
         app=app,
-        status=PENDING,
+        status=ConnectionStatus.PENDING,
         meta={},
         token_version=0,
         refresh_failures=0,
@@ -111,9 +117,9 @@ def link_dead(conn: Connection, now: datetime) -> bool:
 def reconnect(conn: Connection, settings: GatewaySettings, keyring: Keyring, now: datetime) -> None:
     """A new link for a FAILED connection (or a PENDING one whose link is dead); the status
     stays as it is until that link's flow completes. Conflict otherwise."""
-    if conn.status == ACTIVE:
+    if conn.status == ConnectionStatus.ACTIVE:
         raise Conflict(f"Connection {conn.id} is ACTIVE; there is nothing to reconnect")
-    if conn.status == PENDING and not link_dead(conn, now):
+    if conn.status == ConnectionStatus.PENDING and not link_dead(conn, now):
         raise Conflict(
             f"Connection {conn.id} is PENDING and its link is still valid; "
             "open its url to complete it"
@@ -122,23 +128,23 @@ def reconnect(conn: Connection, settings: GatewaySettings, keyring: Keyring, now
     mark_changed()
 
 
-def parse_status(status: str | None) -> str | None:
+def parse_status(status: str | None) -> ConnectionStatus | None:
     if not status:
         return None
-    normalised = status.upper()
-    if normalised not in STATUSES:
-        raise BadRequest(f"status must be one of {', '.join(STATUSES)}")
-    return normalised
+    try:
+        return ConnectionStatus(status.upper())
+    except ValueError:
+        raise BadRequest(f"status must be one of {', '.join(ConnectionStatus)}") from None
 
 
 async def list_for(
-    session: AsyncSession, key_id: int, app: str | None, status: str | None
+    session: AsyncSession, key_id: int, app: str | None, status: ConnectionStatus | None
 ) -> list[Connection]:
     query = select(Connection).where(Connection.gateway_key_id == key_id)
     if app:
         query = query.where(Connection.app == app)
     if status:
-        query = query.where(Connection.status == parse_status(status))
+        query = query.where(Connection.status == status)
     query = query.order_by(Connection.created_at, Connection.id)
     return list((await session.scalars(query)).all())
 
@@ -175,7 +181,7 @@ async def select_for_proxy(
             raise BadRequest(
                 f"Maton-Connection {wanted!r} is not a {app} connection of this gateway key"
             )
-        if conn.status != ACTIVE:
+        if conn.status != ConnectionStatus.ACTIVE:
             reason = f" ({conn.status_reason})" if conn.status_reason else ""
             raise BadRequest(f"Connection {conn.id} is {conn.status}{reason}, not ACTIVE")
         return conn
@@ -184,7 +190,7 @@ async def select_for_proxy(
         .where(
             Connection.gateway_key_id == key_id,
             Connection.app == app,
-            Connection.status == ACTIVE,
+            Connection.status == ConnectionStatus.ACTIVE,
         )
         .order_by(Connection.created_at, Connection.id)
         .limit(1)
@@ -248,7 +254,7 @@ def tokens_of(keyring: Keyring, conn: Connection) -> tuple[str | None, str | Non
 
 def fail(conn: Connection, reason: str, now: datetime, **meta: str) -> None:
     mark_changed()
-    conn.status = FAILED
+    conn.status = ConnectionStatus.FAILED
     conn.status_reason = reason[:1000]
     conn.meta = {**(conn.meta or {}), **meta}
     conn.updated_at = now
@@ -267,7 +273,7 @@ def drop_tokens(conn: Connection) -> None:
 def activate(conn: Connection, now: datetime) -> None:
     """ACTIVE again (after a connect or reconnect): forget the last failure."""
     mark_changed()
-    conn.status = ACTIVE
+    conn.status = ConnectionStatus.ACTIVE
     conn.status_reason = None
     meta = dict(conn.meta or {})
     meta.pop("error", None)
@@ -291,7 +297,7 @@ async def same_account(session: AsyncSession, conn: Connection) -> list[Connecti
             Connection.app == conn.app,
             Connection.account == conn.account,
             Connection.id != conn.id,
-            Connection.status == ACTIVE,
+            Connection.status == ConnectionStatus.ACTIVE,
         )
         .order_by(Connection.created_at, Connection.id)
         .with_for_update()

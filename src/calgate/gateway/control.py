@@ -10,11 +10,9 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field
 
+from calgate.gateway import connection_service as service
 from calgate.gateway import connections as conns
-from calgate.gateway import events
 from calgate.gateway.runtime import Gateway, get_gateway
-from calgate.gateway.tokens import revoke_quietly
-from calgate.store.models import utcnow
 
 router = APIRouter(tags=["Gateway connections"])
 
@@ -51,32 +49,22 @@ async def list_connections(
     status: Annotated[str | None, Query(description="PENDING, ACTIVE or FAILED")] = None,
 ) -> JSONResponse:
     wanted = conns.parse_status(status)
-    if app is not None and app not in gateway.settings.providers:
-        return JSONResponse({"connections": []})
-    async with gateway.db.session() as session:
-        rows = await conns.list_for(session, key_id, app, wanted)
-        body = [conns.to_json(c, gateway.settings, gateway.keyring) for c in rows]
-    return JSONResponse({"connections": body})
+    found = await service.list_connections(gateway, key_id, app, wanted)
+    return JSONResponse({"connections": found})
 
 
 @router.post("/connections", summary="Create a connection and get its browser link")
 async def create_connection(
     key_id: Caller, gateway: GatewayDep, body: CreateConnection
 ) -> JSONResponse:
-    gateway.provider(body.app)
-    async with gateway.db.transaction() as session:
-        conn = await conns.create(session, gateway.settings, gateway.keyring, key_id, body.app)
-        events.emit(session, conn, events.CREATED)
-        payload = conns.to_json(conn, gateway.settings, gateway.keyring)
-    return JSONResponse({"connection": payload})
+    conn = await service.create_connection(gateway, key_id, body.app)
+    return JSONResponse({"connection": conn})
 
 
 @router.get("/connections/{connection_id}", summary="Get one connection")
 async def get_connection(key_id: Caller, gateway: GatewayDep, connection_id: str) -> JSONResponse:
-    async with gateway.db.session() as session:
-        conn = await conns.get_for(session, key_id, connection_id)
-        payload = conns.to_json(conn, gateway.settings, gateway.keyring)
-    return JSONResponse({"connection": payload})
+    conn = await service.get_connection(gateway, key_id, connection_id)
+    return JSONResponse({"connection": conn})
 
 
 @router.post(
@@ -89,12 +77,8 @@ async def get_connection(key_id: Caller, gateway: GatewayDep, connection_id: str
 async def reconnect_connection(
     key_id: Caller, gateway: GatewayDep, connection_id: str
 ) -> JSONResponse:
-    async with gateway.db.transaction(immediate=True) as session:
-        conn = await conns.get_for(session, key_id, connection_id, lock=True)
-        gateway.provider(conn.app)
-        conns.reconnect(conn, gateway.settings, gateway.keyring, utcnow())
-        payload = conns.to_json(conn, gateway.settings, gateway.keyring)
-    return JSONResponse({"connection": payload})
+    conn = await service.reconnect_connection(gateway, key_id, connection_id)
+    return JSONResponse({"connection": conn})
 
 
 @router.delete(
@@ -106,23 +90,5 @@ async def reconnect_connection(
 async def delete_connection(
     key_id: Caller, gateway: GatewayDep, connection_id: str
 ) -> JSONResponse:
-    async with gateway.db.transaction(immediate=True) as session:
-        conn = await conns.get_for(session, key_id, connection_id, lock=True)
-        payload = conns.to_json(conn, gateway.settings, gateway.keyring)
-        refresh_token, access_token = conns.tokens_of(gateway.keyring, conn)
-        provider = gateway.settings.providers.get(conn.app)
-        events.emit(session, conn, events.DELETED)
-        await session.delete(conn)
-    # After commit: a concurrent call that re-read the row before it was gone can't have
-    # cached it under the new generation.
-    conns.mark_changed()
-    # Only now, so a failing provider can't keep a connection the caller asked to delete. A
-    # refresh that was in flight revokes the pair it obtained itself (see refresh._persist).
-    await revoke_quietly(
-        gateway.http,
-        provider,
-        refresh_token,
-        access_token,
-        timeout=gateway.settings.token_timeout_s,
-    )
-    return JSONResponse({"connection": payload})
+    conn = await service.delete_connection(gateway, key_id, connection_id)
+    return JSONResponse({"connection": conn})

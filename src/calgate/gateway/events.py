@@ -19,6 +19,7 @@ from sqlalchemy.orm.util import identity_key
 from calgate.store.models import Connection, GatewayEvent, GatewayKey, utcnow
 from calgate.timefmt import iso_z
 from calgate.webhooks import outbox
+from calgate.webhooks.delivery import DeliveryStatus
 
 CREATED = "connection.created"
 ACTIVE = "connection.active"
@@ -44,7 +45,7 @@ def emit(session: AsyncSession, conn: Connection, kind: str, reason: str | None 
             connection_id=conn.id,
             kind=kind,
             body=render(conn, kind, reason, now),
-            status="pending",
+            status=DeliveryStatus.PENDING,
             not_before=now,
             attempts=0,
             created_at=now,

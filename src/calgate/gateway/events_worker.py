@@ -1,19 +1,19 @@
 """Delivery of gateway events (calgate.gateway.events) as Standard Webhooks.
 
-The webhook Dispatcher (calgate.webhooks.worker) runs it: its claim loop, concurrency, lease,
-group-commit recorder and clean stop, and its retry schedule and settings
-(CALGATE_WEBHOOK_MAX_ATTEMPTS, _BACKOFF_*, _TIMEOUT). Only the table (gateway_events), the
-signature (Standard Webhooks) and the client differ: requests go through the gateway's guarded
-client, so the events URL passes the same SSRF check as every other outbound call. Delivery is
-at least once; `webhook-id` is stable across retries.
+The shared outbox loop (calgate.webhooks.dispatcher) runs the gateway_events table with the
+webhooks' retry schedule and settings (CALGATE_WEBHOOK_MAX_ATTEMPTS, _BACKOFF_*, _TIMEOUT). The
+signature is Standard Webhooks, and requests go through the subscriber client the caller hands
+in, so the events URL passes the same SSRF check as every other outbound call. Delivery is at
+least once; `webhook-id` is stable across retries.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx2
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook
 
@@ -23,16 +23,20 @@ from calgate.gateway.crypto import DecryptionError, Keyring
 from calgate.gateway.keys import events_secret
 from calgate.store.db import Database
 from calgate.store.models import GatewayEvent, GatewayKey, utcnow
-from calgate.webhooks.worker import (
-    Claimed,
-    Dispatcher,
-    Outcome,
-    Result,
-    next_state,
-    post,
-)
+from calgate.webhooks.delivery import DeliveryStatus, Outcome, next_state, post
+from calgate.webhooks.dispatcher import Dispatcher, Lease, Result, settle
 
 CONTENT_TYPE = "application/json"
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    message_id: str
+    body: str
+    attempt: int
+    url: str
+    secret: str
 
 
 def signed_headers(secret: str, message_id: str, body: str, now: datetime) -> dict[str, str]:
@@ -45,65 +49,42 @@ def signed_headers(secret: str, message_id: str, body: str, now: datetime) -> di
     }
 
 
-class EventDispatcher(Dispatcher):
-    def __init__(
-        self, db: Database, settings: Settings, keyring: Keyring, http: httpx2.AsyncClient
-    ) -> None:
-        super().__init__(db, settings, client=http)
+class EventTable:
+    row = GatewayEvent
+
+    def __init__(self, settings: Settings, keyring: Keyring, http: httpx2.AsyncClient) -> None:
+        self.settings = settings
         self.keyring = keyring
         self.http = http
 
-    def _due(self, now: datetime) -> ColumnElement[bool]:
-        return and_(
-            GatewayEvent.status == "pending",
-            GatewayEvent.not_before <= now,
-            or_(GatewayEvent.locked_until.is_(None), GatewayEvent.locked_until < now),
-        )
-
-    async def claim(self, limit: int) -> list[Claimed]:
-        now = utcnow()
-        async with self.db.session() as session:
-            # A cheap read first, so idle polling never takes SQLite's write lock.
-            due = (
-                await session.execute(select(GatewayEvent.id).where(self._due(now)).limit(1))
-            ).first()
-        if due is None:
-            return []
-        async with self.db.transaction(immediate=True) as session:
-            rows = (
-                await session.execute(
-                    select(GatewayEvent, GatewayKey)
-                    .join(GatewayKey, GatewayKey.id == GatewayEvent.gateway_key_id)
-                    .where(self._due(now))
-                    .order_by(GatewayEvent.not_before, GatewayEvent.id)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True, of=GatewayEvent)
+    async def claim(self, session: AsyncSession, ids: list[int], lease: Lease) -> list[Event]:
+        rows = (
+            await session.execute(
+                select(GatewayEvent, GatewayKey)
+                .join(GatewayKey, GatewayKey.id == GatewayEvent.gateway_key_id)
+                .where(GatewayEvent.id.in_(ids))
+                .order_by(GatewayEvent.not_before, GatewayEvent.id)
+            )
+        ).all()
+        claimed: list[Event] = []
+        for event, key in rows:
+            target = await self._target(session, event, key)
+            if target is None:
+                continue
+            event.locked_until = lease.until
+            event.locked_by = lease.worker
+            event.attempts += 1
+            claimed.append(
+                Event(
+                    id=event.id,
+                    message_id=event.message_id,
+                    body=event.body,
+                    attempt=event.attempts,
+                    url=target[0],
+                    secret=target[1],
                 )
-            ).all()
-            claimed: list[Claimed] = []
-            for event, key in rows:
-                target = await self._target(session, event, key)
-                if target is None:
-                    continue
-                event.locked_until = now + self.lease
-                event.locked_by = self.worker_id
-                event.attempts += 1
-                claimed.append(
-                    Claimed(
-                        id=event.id,
-                        event_id=event.message_id,
-                        trigger=event.kind,
-                        body=event.body,
-                        content_type=CONTENT_TYPE,
-                        attempt=event.attempts,
-                        round_attempt=event.attempts,
-                        created_at=event.created_at,
-                        url=target[0],
-                        secret=target[1],
-                        active=True,
-                    )
-                )
-            return claimed
+            )
+        return claimed
 
     async def _target(
         self, session: AsyncSession, event: GatewayEvent, key: GatewayKey
@@ -118,16 +99,15 @@ class EventDispatcher(Dispatcher):
         try:
             return url, events_secret(self.keyring, key.id, stored)
         except DecryptionError as exc:
-            event.status, event.last_error = "dead", f"events secret unreadable: {exc}"
+            event.status = DeliveryStatus.DEAD
+            event.last_error = f"events secret unreadable: {exc}"
             return None
 
-    async def send(self, item: Claimed) -> Outcome:
-        if item.secret is None:  # claim hands out only events with a secret
-            return Outcome(error="no signing secret")
+    async def send(self, item: Event) -> Outcome:
         headers = {
             "Content-Type": CONTENT_TYPE,
             "User-Agent": f"calgate-gateway-events/{__version__}",
-            **signed_headers(item.secret, item.event_id, item.body, utcnow()),
+            **signed_headers(item.secret, item.message_id, item.body, utcnow()),
         }
         request = self.http.build_request(
             "POST",
@@ -138,26 +118,15 @@ class EventDispatcher(Dispatcher):
         )
         return await post(self.http, request)
 
-    async def record_many(self, batch: list[Result]) -> None:
-        now = utcnow()
-        async with self.db.transaction(immediate=True) as session:
-            for result in batch:
-                item = result.item
-                values = next_state(self.settings, result.outcome, item.attempt, now)
-                await session.execute(
-                    update(GatewayEvent)
-                    .where(
-                        GatewayEvent.id == item.id,
-                        GatewayEvent.locked_by == self.worker_id,
-                        GatewayEvent.status == "pending",
-                    )
-                    .values(**values)
-                )
+    async def record(
+        self, session: AsyncSession, result: Result[Event], worker: str, now: datetime
+    ) -> None:
+        values = next_state(self.settings, result.outcome, result.item.attempt, now)
+        await settle(session, GatewayEvent, result.item.id, worker, values)
 
-    async def _release_leases(self) -> None:
-        async with self.db.transaction(immediate=True) as session:
-            await session.execute(
-                update(GatewayEvent)
-                .where(GatewayEvent.locked_by == self.worker_id, GatewayEvent.status == "pending")
-                .values(locked_until=None, locked_by=None)
-            )
+
+def event_dispatcher(
+    db: Database, settings: Settings, keyring: Keyring, http: httpx2.AsyncClient
+) -> Dispatcher[Event]:
+    """Gateway events' dispatcher; `http` is the caller's subscriber client (not closed here)."""
+    return Dispatcher(db, EventTable(settings, keyring, http), settings, name="gateway-events")

@@ -41,7 +41,7 @@ class KeepAlive:
         query = (
             select(Connection.id, Connection.token_version)
             .where(
-                Connection.status == conns.ACTIVE,
+                Connection.status == conns.ConnectionStatus.ACTIVE,
                 Connection.refresh_token_enc.is_not(None),
                 or_(
                     changed < cutoff,

@@ -223,7 +223,7 @@ class Refresher:
             conn = await session.get(Connection, connection_id, with_for_update=True)
             if conn is None:
                 raise BadRequest(f"Connection {connection_id} was deleted")
-            if conn.status != conns.ACTIVE:
+            if conn.status != conns.ConnectionStatus.ACTIVE:
                 reason = f" ({conn.status_reason})" if conn.status_reason else ""
                 raise ConnectionFailed(
                     f"Connection {connection_id} is {conn.status}{reason}, not ACTIVE"
@@ -295,7 +295,7 @@ class Refresher:
             now = utcnow()
             if conn is None:
                 failure = BadRequest(f"Connection {connection_id} was deleted during its refresh")
-            elif conn.status != conns.ACTIVE:
+            elif conn.status != conns.ConnectionStatus.ACTIVE:
                 conn.refresh_lease_until = None
                 failure = ConnectionFailed(
                     f"Connection {connection_id} is {conn.status} ({conn.status_reason}), "

@@ -21,7 +21,7 @@ from calgate.errors import BadRequest
 from calgate.gateway.cache import ProxyCache
 from calgate.gateway.config import GatewaySettings, Provider
 from calgate.gateway.crypto import Keyring
-from calgate.gateway.events_worker import EventDispatcher
+from calgate.gateway.events_worker import event_dispatcher
 from calgate.gateway.keepalive import KeepAlive
 from calgate.gateway.keys import key_id_for
 from calgate.gateway.ratelimit import RateLimiter
@@ -118,7 +118,7 @@ async def running(
     # Events go to URLs key holders choose: the webhook client, not the provider one (no
     # in-process mount, no pool shared with provider calls, the webhooks' private switch).
     events_http = new_webhook_client(settings)
-    events = EventDispatcher(db, settings, gateway.keyring, events_http)
+    events = event_dispatcher(db, settings, gateway.keyring, events_http)
     await events.start()
     keepalive = None
     if gateway_settings.keepalive_interval_s > 0:

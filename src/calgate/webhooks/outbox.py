@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from calgate.store.models import Booking, Webhook, WebhookDelivery, utcnow
 from calgate.webhooks import payloads
+from calgate.webhooks.delivery import DeliveryStatus
 from calgate.webhooks.payloads import BookingLike
 from calgate.webhooks.triggers import MEETING_TRIGGERS
 
@@ -91,7 +92,7 @@ def _add(
                 booking_uid=booking_uid,
                 body=body.text,
                 content_type=body.content_type,
-                status="pending",
+                status=DeliveryStatus.PENDING,
                 not_before=not_before or now,
                 attempts=0,
                 round_attempts=0,
@@ -184,7 +185,7 @@ async def schedule_meetings(
                 select(WebhookDelivery.trigger).where(
                     WebhookDelivery.booking_uid == b.uid,
                     WebhookDelivery.trigger.in_(MEETING_TRIGGERS),
-                    WebhookDelivery.status == "pending",
+                    WebhookDelivery.status == DeliveryStatus.PENDING,
                 )
             )
         ).scalars()
@@ -207,8 +208,8 @@ async def cancel_meetings(session: AsyncSession, booking_uid: str) -> None:
         .where(
             WebhookDelivery.booking_uid == booking_uid,
             WebhookDelivery.trigger.in_(MEETING_TRIGGERS),
-            WebhookDelivery.status == "pending",
+            WebhookDelivery.status == DeliveryStatus.PENDING,
             WebhookDelivery.attempts == 0,
         )
-        .values(status="cancelled", last_error="booking cancelled or moved")
+        .values(status=DeliveryStatus.CANCELLED, last_error="booking cancelled or moved")
     )

@@ -1,0 +1,270 @@
+"""The outbox delivery loop, shared by user webhooks and gateway events.
+
+A `Dispatcher` runs one outbox `Table` in the current event loop: it claims due rows with a
+lease, sends them with bounded concurrency, and hands the outcomes to one recorder that writes
+them in batches. Claiming is safe across processes: PostgreSQL takes rows with
+`FOR UPDATE SKIP LOCKED`, SQLite serialises claims with `BEGIN IMMEDIATE`; either way a claimed
+row gets a lease (`locked_until`), and a row whose worker died comes back once the lease
+expires. Delivery is at least once: a row is settled only by the worker holding its lease.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Generic, Protocol, TypeVar
+
+from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calgate.config import Settings
+from calgate.store.db import Database
+from calgate.store.models import GatewayEvent, WebhookDelivery, utcnow
+from calgate.webhooks import outbox
+from calgate.webhooks.delivery import DeliveryStatus, Outcome
+
+log = logging.getLogger("calgate.webhooks")
+
+T = TypeVar("T")
+Row = type[WebhookDelivery] | type[GatewayEvent]
+
+
+@dataclass(frozen=True)
+class Result(Generic[T]):
+    item: T
+    outcome: Outcome
+    started: datetime
+    duration_ms: int
+
+
+class Table(Protocol[T]):
+    """One outbox table, as the loop sees it. The loop owns the transactions: it hands
+    `claim` and `record` a session in a write transaction (`BEGIN IMMEDIATE` on SQLite)."""
+
+    @property
+    def row(self) -> Row:
+        """The outbox model: its status, not_before, locked_until and locked_by columns."""
+        ...
+
+    async def claim(self, session: AsyncSession, ids: list[int], lease: Lease) -> list[T]:
+        """Lease these due rows, already locked (the oldest first, skipping others' rows)."""
+        ...
+
+    async def send(self, item: T) -> Outcome:
+        """One attempt; never raises for a failed delivery, the outcome says it."""
+        ...
+
+    async def record(
+        self, session: AsyncSession, result: Result[T], worker: str, now: datetime
+    ) -> None:
+        """Settle one attempt (see `settle`): only a row `worker` still holds."""
+        ...
+
+
+@dataclass(frozen=True)
+class Lease:
+    worker: str
+    until: datetime
+
+
+def due(row: Row, now: datetime) -> ColumnElement[bool]:
+    return and_(
+        row.status == DeliveryStatus.PENDING,
+        row.not_before <= now,
+        or_(row.locked_until.is_(None), row.locked_until < now),
+    )
+
+
+async def settle(
+    session: AsyncSession, row: Row, row_id: int, worker: str, values: dict[str, object]
+) -> None:
+    """Write an attempt's outcome, unless the lease was lost (the row is someone else's now)."""
+    await session.execute(
+        update(row)
+        .where(row.id == row_id, row.locked_by == worker, row.status == DeliveryStatus.PENDING)
+        .values(**values)
+    )
+
+
+@dataclass(frozen=True)
+class _Recorded(Generic[T]):
+    result: Result[T]
+    done: asyncio.Future[None]
+
+
+class Dispatcher(Generic[T]):
+    """Runs delivery of one table in the current event loop until stopped.
+
+    Concurrency, poll interval and lease come from the webhook settings
+    (CALGATE_WEBHOOK_CONCURRENCY, _POLL_INTERVAL, _TIMEOUT).
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        table: Table[T],
+        settings: Settings,
+        *,
+        name: str,
+        aclose: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.db = db
+        self.table = table
+        self.settings = settings
+        self.name = name
+        # Run once stopped, after the leases went back: closes what the table was built with.
+        self._aclose = aclose
+        self.worker_id = f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        # Outcomes are written by one recorder in batches (group commit): on SQLite one write
+        # transaction per delivery would make the write lock the bottleneck.
+        self._results: asyncio.Queue[_Recorded[T]] = asyncio.Queue()
+        self._recorder: asyncio.Task[None] | None = None
+
+    @property
+    def lease(self) -> timedelta:
+        # Longer than any one attempt can take; a crashed worker's rows return after it.
+        t = self.settings.webhook_timeout
+        return timedelta(seconds=max(2 * t, t + 5))
+
+    def _waker(self) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._wake.set)
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        outbox.add_waker(self._waker)
+        self._task = asyncio.create_task(self._run(), name=f"calgate-{self.name}-dispatcher")
+        self._recorder = asyncio.create_task(
+            self._record_loop(), name=f"calgate-{self.name}-recorder"
+        )
+
+    async def stop(self) -> None:
+        self._stopping = True
+        outbox.remove_waker(self._waker)
+        self._wake.set()
+        tasks = [t for t in (self._task, *self._inflight, self._recorder) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._inflight.clear()
+        with contextlib.suppress(Exception):
+            await self._release()
+        if self._aclose is not None:
+            aclose, self._aclose = self._aclose, None
+            await aclose()
+
+    async def run_until(self, stop: asyncio.Event) -> None:
+        await self.start()
+        try:
+            await stop.wait()
+        finally:
+            await self.stop()
+
+    async def _run(self) -> None:
+        concurrency = self.settings.webhook_concurrency
+        while not self._stopping:
+            self._wake.clear()
+            free = concurrency - len(self._inflight)
+            claimed: list[T] = []
+            # Claim in batches: while deliveries are in flight, wait for half the slots to free.
+            batch = max(1, concurrency // 2)
+            if free > 0 and (not self._inflight or free >= batch):
+                try:
+                    claimed = await self._claim(free)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("%s claim failed", self.name)
+            for item in claimed:
+                task = asyncio.create_task(self._deliver(item))
+                self._inflight.add(task)
+                task.add_done_callback(self._done)
+            if claimed and len(claimed) == free:
+                await asyncio.sleep(0)
+                if len(self._inflight) < concurrency:
+                    continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.webhook_poll_interval)
+
+    async def _claim(self, limit: int) -> list[T]:
+        row = self.table.row
+        now = utcnow()
+        async with self.db.session() as session:
+            # A cheap read first, so idle polling never takes SQLite's write lock.
+            found = await session.execute(select(row.id).where(due(row, now)).limit(1))
+            if found.first() is None:
+                return []
+        lease = Lease(self.worker_id, now + self.lease)
+        query = (
+            select(row.id)
+            .where(due(row, now))
+            .order_by(row.not_before, row.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=row)
+        )
+        async with self.db.transaction(immediate=True) as session:
+            ids = list((await session.execute(query)).scalars())
+            return await self.table.claim(session, ids, lease) if ids else []
+
+    async def _record(self, results: list[Result[T]]) -> None:
+        now = utcnow()
+        async with self.db.transaction(immediate=True) as session:
+            for result in results:
+                await self.table.record(session, result, self.worker_id, now)
+
+    async def _release(self) -> None:
+        """On a clean stop, hand our unsettled rows back at once instead of at lease expiry."""
+        row = self.table.row
+        async with self.db.transaction(immediate=True) as session:
+            await session.execute(
+                update(row)
+                .where(row.locked_by == self.worker_id, row.status == DeliveryStatus.PENDING)
+                .values(locked_until=None, locked_by=None)
+            )
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        if not self._stopping:
+            self._wake.set()
+
+    async def _deliver(self, item: T) -> None:
+        started = utcnow()
+        t0 = time.monotonic()
+        outcome = await self.table.send(item)
+        duration_ms = int((time.monotonic() - t0) * 1000)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        await self._results.put(_Recorded(Result(item, outcome, started, duration_ms), done))
+        # The slot stays taken until the outcome is written, so claims never outrun records.
+        await done
+
+    async def _record_loop(self) -> None:
+        while True:
+            batch = [await self._results.get()]
+            while not self._results.empty() and len(batch) < 500:
+                batch.append(self._results.get_nowait())
+            try:
+                await self._record([r.result for r in batch])
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The leases run out and the rows are tried again: at least once, never lost.
+                log.exception("recording %d %s deliveries failed", len(batch), self.name)
+            for r in batch:
+                if not r.done.done():
+                    r.done.set_result(None)
