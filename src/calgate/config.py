@@ -41,6 +41,11 @@ class Settings:
     webhook_backoff_max: float = 3600.0
     webhook_poll_interval: float = 1.0
     webhook_concurrency: int = 16
+    # --- Limits (issue 12; README "Limits"). Request bodies: CALGATE_MAX_BODY_BYTES,
+    # CALGATE_MAX_JSON_DEPTH.
+    max_body_bytes: int = 1024 * 1024
+    max_json_depth: int = 64
+    # --- end of limits
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -58,6 +63,7 @@ class Settings:
             oauth_code_ttl=int(env.get("CALGATE_OAUTH_CODE_TTL") or 600),
         )
         settings = replace(settings, **_webhook_env(env))
+        settings = replace(settings, **_limits_env(env))
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings  # type: ignore[arg-type]
 
@@ -98,6 +104,20 @@ def _webhook_env(env: dict[str, str]) -> dict[str, Any]:
         "webhook_backoff_max": float,
         "webhook_poll_interval": float,
         "webhook_concurrency": int,
+    }
+    values: dict[str, Any] = {}
+    for name, cast in casts.items():
+        raw = env.get(f"CALGATE_{name.upper()}", "")
+        if raw.strip():
+            values[name] = cast(raw)
+    return values
+
+
+def _limits_env(env: dict[str, str]) -> dict[str, Any]:
+    """The limit variables that are set (see the Limits block of Settings)."""
+    casts: dict[str, Any] = {
+        "max_body_bytes": int,
+        "max_json_depth": int,
     }
     values: dict[str, Any] = {}
     for name, cast in casts.items():
