@@ -17,7 +17,7 @@ from calgate.api.routes import routers_for
 from calgate.config import Settings
 from calgate.core.timezones import use_pinned_tzdata
 from calgate.store.db import Database
-from calgate.web import bodies
+from calgate.web import bodies, throttle
 from calgate.webhooks.worker import Dispatcher
 
 log = logging.getLogger("calgate")
@@ -52,8 +52,9 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    # Limits (issue 12): the body guard, before any parsing.
+    # Limits (issue 12): the rate limiter outermost, then the body guard, before any parsing.
     bodies.install(app, settings.max_body_bytes, settings.max_json_depth)
+    throttle.install(app, settings)
     for router in routers_for(settings.role):
         app.include_router(router)
 

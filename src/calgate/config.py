@@ -42,9 +42,20 @@ class Settings:
     webhook_poll_interval: float = 1.0
     webhook_concurrency: int = 16
     # --- Limits (issue 12; README "Limits"). Request bodies: CALGATE_MAX_BODY_BYTES,
-    # CALGATE_MAX_JSON_DEPTH.
+    # CALGATE_MAX_JSON_DEPTH. Rate limits: CALGATE_RATE_LIMIT (off switches every limit off,
+    # the gateway's per-key one included), CALGATE_RATE_LIMIT_STORAGE (memory:// or
+    # redis://...), CALGATE_RATE_LIMIT_PREFIX, and per caller kind
+    # CALGATE_RATE_LIMIT_API_KEY / _ACCESS_TOKEN / _ANONYMOUS ("N/minute", "N per 30 seconds",
+    # a bare N per 60 s, or off).
     max_body_bytes: int = 1024 * 1024
     max_json_depth: int = 64
+    rate_limit: bool = True
+    rate_limit_storage: str = "memory://"
+    # Key prefix in the storage: processes with the same one share their counts.
+    rate_limit_prefix: str = "calgate"
+    rate_limit_api_key: str = "120/minute"
+    rate_limit_access_token: str = "500/minute"  # noqa: S105 - a rate, not a secret
+    rate_limit_anonymous: str = "120/minute"
     # --- end of limits
 
     @classmethod
@@ -118,6 +129,12 @@ def _limits_env(env: dict[str, str]) -> dict[str, Any]:
     casts: dict[str, Any] = {
         "max_body_bytes": int,
         "max_json_depth": int,
+        "rate_limit": lambda v: v.strip().lower() not in ("0", "false", "no", "off"),
+        "rate_limit_storage": str.strip,
+        "rate_limit_prefix": str.strip,
+        "rate_limit_api_key": str.strip,
+        "rate_limit_access_token": str.strip,
+        "rate_limit_anonymous": str.strip,
     }
     values: dict[str, Any] = {}
     for name, cast in casts.items():

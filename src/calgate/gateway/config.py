@@ -126,7 +126,9 @@ class GatewaySettings:
             token_keys=_token_keys(settings.secret_key, env.get("CALGATE_GATEWAY_TOKEN_KEYS", "")),
             pepper=settings.secret_key,
             providers=providers,
-            rate_limit=None if rate.lower() in ("", "off", "none") else RateLimit.parse(rate),
+            rate_limit=None
+            if rate.lower() in ("", "off", "none") or not settings.rate_limit
+            else RateLimit.parse(rate),
             refresh_skew_s=float(env.get("CALGATE_GATEWAY_REFRESH_SKEW", "60")),
             read_timeout_s=float(env.get("CALGATE_GATEWAY_READ_TIMEOUT", "60")),
             allow_private=env.get("CALGATE_GATEWAY_ALLOW_PRIVATE", "").strip().lower()

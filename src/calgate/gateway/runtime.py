@@ -30,6 +30,7 @@ from calgate.gateway.ratelimit import RateLimiter
 from calgate.gateway.refresh import Refresher
 from calgate.net.transport import guarded_client
 from calgate.store.db import Database
+from calgate.web.ratelimit import RateLimitStore
 from calgate.webhooks.worker import new_client as new_webhook_client
 
 
@@ -68,7 +69,7 @@ class Gateway:
         else:
             key_id = await key_id_for(session, self.settings.pepper, header)
         if self.limiter is not None:
-            self.limiter.hit(key_id)
+            await self.limiter.hit(key_id)
         return key_id
 
 
@@ -94,6 +95,7 @@ def build(
     db: Database,
     mounts: dict[str, httpx2.AsyncBaseTransport] | None = None,
     local_app: Any = None,
+    rate_limits: RateLimitStore | None = None,
 ) -> Gateway:
     keyring = Keyring(settings.token_keys)
     http = new_http_client(settings, mounts)
@@ -102,7 +104,7 @@ def build(
         db=db,
         keyring=keyring,
         http=http,
-        limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
+        limiter=RateLimiter(settings.rate_limit, rate_limits) if settings.rate_limit else None,
         refresher=Refresher(settings, db, keyring, http),
         cache=ProxyCache(settings.refresh_skew_s),
         in_process_origins=frozenset(mounts or ()),
@@ -119,7 +121,9 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
     )
     # Transports by origin, e.g. the all-in-one server's own URL dispatched in-process.
     mounts = getattr(app.state, "gateway_mounts", None)
-    gateway = build(settings, core.db, mounts, app if mounts else None)
+    # The app's rate-limit store (web.throttle.install), so per-key counts live beside the rest.
+    rate_limits = getattr(app.state, "rate_limits", None)
+    gateway = build(settings, core.db, mounts, app if mounts else None, rate_limits)
     app.state.gateway = gateway
     # Events go to URLs key holders choose: the webhook client, not the provider one (no
     # in-process mount, no pool shared with provider calls, the webhooks' private switch).
