@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -271,6 +272,6 @@ def _proxied(scope: Scope) -> bool:
     return bool(first) and first[0] in gateway.settings.providers
 
 
-def install(app: Any, max_bytes: int, max_depth: int) -> None:
+def install(app: Starlette, max_bytes: int, max_depth: int) -> None:
     """Guard every route of ``app`` except the gateway's proxy."""
     app.add_middleware(BodyGuard, max_bytes=max_bytes, max_depth=max_depth, exempt=_proxied)

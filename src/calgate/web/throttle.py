@@ -11,9 +11,9 @@ a 429 is `ThrottlerException` in the usual envelope, with `Retry-After`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from limits import RateLimitItem
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,10 +21,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from calgate.api.envelope import error_body
 from calgate.config import Settings
 from calgate.security.keys import API_KEY_PREFIX, bearer_token
+from calgate.web.bodies import OAUTH_CLIENT_PATHS
 from calgate.web.ratelimit import RateLimitStore, Verdict, parse_rate
 
-# Client-authenticated OAuth endpoints: their Authorization header (HTTP Basic) is no bearer.
-_OAUTH_CLIENT_PATHS = frozenset({"/v2/auth/oauth2/token", "/v2/auth/oauth2/revoke"})
 LOGIN_PATH = "/auth/oauth2/login"
 
 
@@ -72,7 +71,8 @@ class Throttle:
         """(limit, kind, caller) this request counts against, or None if it is not limited."""
         path: str = scope.get("path", "")
         method: str = scope.get("method", "GET")
-        if path.startswith("/v2/") and path not in _OAUTH_CLIENT_PATHS:
+        # At the OAuth client endpoints Authorization is the client's HTTP Basic, not a bearer.
+        if path.startswith("/v2/") and path not in OAUTH_CLIENT_PATHS:
             token = bearer_token(_header(scope, b"authorization"))
             if token is not None:
                 if token.startswith(API_KEY_PREFIX):
@@ -132,7 +132,7 @@ def _with_headers(send: Send, verdict: Verdict) -> Send:
     return sending
 
 
-def install(app: Any, settings: Settings) -> RateLimitStore:
+def install(app: Starlette, settings: Settings) -> RateLimitStore:
     """Limit ``app``'s /v2 calls and keep the store on ``app.state.rate_limits``, where the
     gateway's per-key limit finds it (so both count in the same place)."""
     store = RateLimitStore(
