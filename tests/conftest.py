@@ -95,7 +95,8 @@ def db_url(database_url: str) -> Iterator[str]:
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, secret_key=TEST_SECRET)
+    # The suite loads the server hard: rate limits stay off unless a test turns them on.
+    return Settings(database_url=db_url, secret_key=TEST_SECRET, rate_limit=False)
 
 
 @pytest.fixture

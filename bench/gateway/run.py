@@ -189,6 +189,7 @@ def serve(
         "CALGATE_SECRET_KEY": SECRET,
         "CALGATE_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "CALGATE_GATEWAY_RATE_LIMIT": "off",
+        "CALGATE_RATE_LIMIT": "off",
         "CALGATE_LOG_LEVEL": "warning",
         "PYTHONTZPATH": "",
         **env_extra,

@@ -146,7 +146,7 @@ def http_round_trips(
 
     from calgate.app import create_app
 
-    app = create_app(Settings(database_url=url, secret_key="bench"))
+    app = create_app(Settings(database_url=url, secret_key="bench", rate_limit=False))
     with live_server(app) as base, httpx2.Client(base_url=base) as http:
         params = {"eventTypeId": et_id, "start": start, "end": end}
         headers = {"cal-api-version": "2024-09-04"}

@@ -32,8 +32,10 @@ from calgate.services.api_keys import user_for_api_key
 from calgate.services.slots import purge_expired
 from calgate.store.db import Database
 from calgate.tasks import Periodic
+from calgate.web import bodies, throttle
 from calgate.web.credentials import Credentials
 from calgate.web.key_use import KeyUse
+from calgate.web.ratelimit import RateLimitStore
 from calgate.web.state import Runtime
 from calgate.webhooks.worker import webhook_dispatcher
 
@@ -48,6 +50,11 @@ def create_app(settings: Settings, *, gateway_settings: GatewaySettings | None =
     """
     settings = settings.with_secret()
     use_pinned_tzdata()
+    # Built with the app: the throttle middleware needs it, and the gateway's per-key limit
+    # counts in the same store. Its Redis pool, if any, is closed with the lifespan.
+    rate_limits = RateLimitStore(
+        settings.rate_limit_storage, settings.rate_limit_prefix, settings.secret_key
+    )
     gateway = None
     if settings.serves_gateway:
         gateway = gateway_settings or GatewaySettings.from_env(settings)
@@ -55,7 +62,7 @@ def create_app(settings: Settings, *, gateway_settings: GatewaySettings | None =
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            app.state.calgate = await _start(stack, app, settings, gateway)
+            app.state.calgate = await _start(stack, app, settings, gateway, rate_limits)
             yield
 
     app = FastAPI(
@@ -75,6 +82,15 @@ def create_app(settings: Settings, *, gateway_settings: GatewaySettings | None =
         app.include_router(oauth_router)
     if gateway is not None:
         app.include_router(gateway_routes.extra_providers(gateway))
+    # Limits (README "Limits"): the rate limiter outermost, then the body guard, both before
+    # any parsing.
+    bodies.install(
+        app,
+        settings.max_body_bytes,
+        settings.max_json_depth,
+        proxied=gateway.providers if gateway is not None else (),
+    )
+    throttle.install(app, settings, rate_limits)
 
     @app.get("/health", tags=["Health"], summary="Readiness check")
     async def health() -> JSONResponse:
@@ -92,12 +108,17 @@ def get_runtime_of(app: FastAPI) -> Runtime:
 
 
 async def _start(
-    stack: AsyncExitStack, app: FastAPI, settings: Settings, gateway: GatewaySettings | None
+    stack: AsyncExitStack,
+    app: FastAPI,
+    settings: Settings,
+    gateway: GatewaySettings | None,
+    rate_limits: RateLimitStore,
 ) -> Runtime:
     """Open everything the role needs; `stack` closes it in reverse order."""
+    stack.push_async_callback(rate_limits.aclose)
     db = Database(settings.database_url, pool_size=settings.pool_size)
     stack.push_async_callback(db.dispose)
-    runtime = Runtime(settings=settings, db=db)
+    runtime = Runtime(settings=settings, db=db, rate_limits=rate_limits)
     if settings.serves_scheduler:
         runtime.credentials = Credentials(
             api_key=user_for_api_key,
@@ -123,7 +144,7 @@ async def _start(
             if allinone.points_at_us(gateway, settings):
                 mounts = allinone.in_process_mounts(app, settings)
         runtime.gateway = await stack.enter_async_context(
-            gateway_runtime.running(settings, gateway, db, mounts)
+            gateway_runtime.running(settings, gateway, db, mounts, rate_limits)
         )
     return runtime
 

@@ -98,6 +98,18 @@ class Settings:
     webhook_concurrency: int = 16
     # Seconds between sweeps that delete expired slot reservations; 0 turns the sweep off.
     reservation_purge_interval: float = 300.0
+    # Limits (README "Limits"): request bodies, then rate limits per caller kind ("N/minute",
+    # "N per 30 seconds", a bare N per 60 s, or off); rate_limit False switches every limit
+    # off, the gateway's per-key one included.
+    max_body_bytes: int = 1024 * 1024
+    max_json_depth: int = 64
+    rate_limit: bool = True
+    rate_limit_storage: str = "memory://"
+    # Key prefix in the storage: processes with the same one share their counts.
+    rate_limit_prefix: str = "calgate"
+    rate_limit_api_key: str = "120/minute"
+    rate_limit_access_token: str = "500/minute"  # noqa: S105 - a rate, not a secret
+    rate_limit_anonymous: str = "120/minute"
 
     @classmethod
     def from_env(
@@ -142,6 +154,22 @@ class Settings:
             webhook_concurrency=env.read("CALGATE_WEBHOOK_CONCURRENCY", int, d.webhook_concurrency),
             reservation_purge_interval=env.read(
                 "CALGATE_RESERVATION_PURGE_INTERVAL", float, d.reservation_purge_interval
+            ),
+            max_body_bytes=env.read("CALGATE_MAX_BODY_BYTES", int, d.max_body_bytes),
+            max_json_depth=env.read("CALGATE_MAX_JSON_DEPTH", int, d.max_json_depth),
+            rate_limit=env.read("CALGATE_RATE_LIMIT", boolean, d.rate_limit),
+            rate_limit_storage=env.read(
+                "CALGATE_RATE_LIMIT_STORAGE", str.strip, d.rate_limit_storage
+            ),
+            rate_limit_prefix=env.read("CALGATE_RATE_LIMIT_PREFIX", str.strip, d.rate_limit_prefix),
+            rate_limit_api_key=env.read(
+                "CALGATE_RATE_LIMIT_API_KEY", str.strip, d.rate_limit_api_key
+            ),
+            rate_limit_access_token=env.read(
+                "CALGATE_RATE_LIMIT_ACCESS_TOKEN", str.strip, d.rate_limit_access_token
+            ),
+            rate_limit_anonymous=env.read(
+                "CALGATE_RATE_LIMIT_ANONYMOUS", str.strip, d.rate_limit_anonymous
             ),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}

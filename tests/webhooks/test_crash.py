@@ -53,6 +53,7 @@ def _start_once(db_url: str, logs: list[IO[bytes]]) -> tuple[subprocess.Popen[by
         "CALGATE_WEBHOOK_MAX_ATTEMPTS": "1000",
         "CALGATE_WEBHOOK_TIMEOUT": "1",
         "CALGATE_LOG_LEVEL": "warning",
+        "CALGATE_RATE_LIMIT": "off",
     }
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the test)
     logs.append(log)

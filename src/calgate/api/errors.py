@@ -12,8 +12,8 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from calgate.api.envelope import error_body
 from calgate.errors import CalgateError
+from calgate.web.envelope import error_body
 
 log = logging.getLogger("calgate.api")
 

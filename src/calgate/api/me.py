@@ -8,12 +8,12 @@ from pydantic import EmailStr, Field
 
 from calgate.api.auth import CurrentPrincipal
 from calgate.api.deps import Db
-from calgate.api.envelope import ok
 from calgate.api.schema import BodyId, Input, Output
 from calgate.api.versions import body_schema, parse_body
 from calgate.services import users
 from calgate.services.users import ProfileChanges
 from calgate.store.models import User
+from calgate.web.envelope import ok
 
 router = APIRouter(prefix="/v2/me", tags=["Me"])
 

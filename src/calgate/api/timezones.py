@@ -3,8 +3,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from calgate.api.envelope import ok
 from calgate.core.timezones import available_zones
+from calgate.web.envelope import ok
 
 router = APIRouter(prefix="/v2/timezones", tags=["Timezones"])
 

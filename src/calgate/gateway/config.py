@@ -132,7 +132,10 @@ class GatewaySettings:
             ),
             pepper=settings.secret_key,
             providers=providers,
-            rate_limit=env.read("CALGATE_GATEWAY_RATE_LIMIT", _rate_limit, d.rate_limit),
+            # CALGATE_RATE_LIMIT=off switches this limit off too.
+            rate_limit=env.read("CALGATE_GATEWAY_RATE_LIMIT", _rate_limit, d.rate_limit)
+            if settings.rate_limit
+            else None,
             refresh_skew_s=env.read("CALGATE_GATEWAY_REFRESH_SKEW", float, d.refresh_skew_s),
             read_timeout_s=env.read("CALGATE_GATEWAY_READ_TIMEOUT", float, d.read_timeout_s),
             allow_private=env.read("CALGATE_GATEWAY_ALLOW_PRIVATE", boolean, d.allow_private),

@@ -125,7 +125,7 @@ async def _connection_token(
     cached = gateway.cache.route(digest, app, selector, now) if digest else None
     if cached is not None:
         if gateway.limiter is not None:
-            gateway.limiter.hit(cached.key_id)
+            await gateway.limiter.hit(cached.key_id)
         return cached.connection_id, cached.token
     async with gateway.db.session() as session:
         key_id = await gateway.authenticate(request, session)

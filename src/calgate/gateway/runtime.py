@@ -28,6 +28,7 @@ from calgate.gateway.ratelimit import RateLimiter
 from calgate.gateway.refresh import Refresher
 from calgate.net.transport import guarded_client
 from calgate.store.db import Database
+from calgate.web.ratelimit import RateLimitStore
 from calgate.web.state import get_runtime
 from calgate.webhooks.worker import new_client as new_webhook_client
 
@@ -66,7 +67,7 @@ class Gateway:
         else:
             key_id = await key_id_for(session, self.settings.pepper, header)
         if self.limiter is not None:
-            self.limiter.hit(key_id)
+            await self.limiter.hit(key_id)
         return key_id
 
 
@@ -91,6 +92,7 @@ def build(
     settings: GatewaySettings,
     db: Database,
     mounts: dict[str, httpx2.AsyncBaseTransport] | None = None,
+    rate_limits: RateLimitStore | None = None,
 ) -> Gateway:
     keyring = Keyring(settings.token_keys)
     http = new_http_client(settings, mounts)
@@ -99,7 +101,7 @@ def build(
         db=db,
         keyring=keyring,
         http=http,
-        limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
+        limiter=RateLimiter(settings.rate_limit, rate_limits) if settings.rate_limit else None,
         refresher=Refresher(settings, db, keyring, http),
         cache=ProxyCache(settings.refresh_skew_s),
         in_process_origins=frozenset(mounts or ()),
@@ -112,9 +114,10 @@ async def running(
     gateway_settings: GatewaySettings,
     db: Database,
     mounts: dict[str, httpx2.AsyncBaseTransport] | None = None,
+    rate_limits: RateLimitStore | None = None,
 ) -> AsyncIterator[Gateway]:
     """The gateway with its background work (events delivery, keep-alive) running."""
-    gateway = build(gateway_settings, db, mounts)
+    gateway = build(gateway_settings, db, mounts, rate_limits)
     # Events go to URLs key holders choose: the webhook client, not the provider one (no
     # in-process mount, no pool shared with provider calls, the webhooks' private switch).
     events_http = new_webhook_client(settings)

@@ -15,6 +15,7 @@ from starlette.requests import HTTPConnection
 from calgate.config import Settings
 from calgate.store.db import Database
 from calgate.web.credentials import Credentials
+from calgate.web.ratelimit import RateLimitStore
 
 if TYPE_CHECKING:
     # Type-only: the runtime holds what the role serves, built and wired by calgate.app.
@@ -32,6 +33,8 @@ class Runtime:
     # The authorization server's pages and the gateway, when the role serves them.
     oauth: OAuthRuntime | None = None
     gateway: Gateway | None = None
+    # Rate-limit counters (web.throttle and the gateway's per-key limit count here).
+    rate_limits: RateLimitStore | None = None
 
 
 def get_runtime(connection: HTTPConnection) -> Runtime:

@@ -8,11 +8,11 @@ from fastapi.responses import JSONResponse
 from calgate.api.auth import CurrentPrincipal, OptionalPrincipal
 from calgate.api.bookings import legacy, query, v2024_08_13
 from calgate.api.deps import State
-from calgate.api.envelope import ok
 from calgate.api.versions import BOOKINGS, Versioned, body_schema, parse_body
 from calgate.services import bookings, event_types
 from calgate.services.booking_queries import STATUS_FILTERS, BookingFilter, list_bookings
 from calgate.services.bookings import BookingView, NewBooking
+from calgate.web.envelope import ok
 
 router = APIRouter(prefix="/v2/bookings", tags=["Bookings"])
 

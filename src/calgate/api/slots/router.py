@@ -14,7 +14,6 @@ from calgate.api.auth import OptionalPrincipal
 from calgate.api.bookings.common import UtcDateTime, to_utc
 from calgate.api.bookings.query import number
 from calgate.api.deps import State
-from calgate.api.envelope import ok
 from calgate.api.schema import BodyId, Input, iso_z
 from calgate.api.versions import body_schema, parse_body
 from calgate.core import group_by_local_date
@@ -23,6 +22,7 @@ from calgate.errors import BadRequest
 from calgate.services import slots
 from calgate.services.slots import Reservation, SlotQuery
 from calgate.timefmt import parse_iso_query
+from calgate.web.envelope import ok
 
 router = APIRouter(prefix="/v2/slots", tags=["Slots"])
 

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 
 from calgate.api.auth import CurrentPrincipal
 from calgate.api.deps import State
-from calgate.api.envelope import ok
 from calgate.api.schema import PathId
 from calgate.api.versions import body_schema, parse_body
 from calgate.api.webhooks.schemas import (
@@ -21,6 +20,7 @@ from calgate.api.webhooks.schemas import (
     UserWebhookOutput,
 )
 from calgate.services import webhooks
+from calgate.web.envelope import ok
 from calgate.webhooks.subscriptions import Owner
 
 router = APIRouter(prefix="/v2/webhooks", tags=["Webhooks"])
