@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -437,3 +438,29 @@ def test_collective_slot_may_span_a_hosts_midnight() -> None:
     assert utc(2026, 3, 8, 2, 50) in starts(got)
     for s in got:
         assert check_booking(rules, [h1, h2], "collective", s.start, now).ok
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    scenarios(),
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 1380), st.integers(0, 720)), max_size=3),
+    st.sampled_from([None, *ZONES]),
+)
+def test_a_slot_shown_from_now_can_be_booked_in_the_same_zone(
+    case: tuple[EventRules, HostAvailability, datetime, datetime],
+    overrides: list[tuple[int, int, int]],
+    booker: str | None,
+) -> None:
+    """Overrides, hours joined across midnight and the booker's clock: a query from now shows
+    only slots the booking check accepts for the same booker."""
+    rules, h, start, end = case
+    tz = h.schedule.time_zone
+    first = start.astimezone(ZoneInfo(tz)).date()
+    extra = tuple(
+        DateOverride(first + timedelta(days=d), s, min(1440, s + n)) for d, s, n in overrides
+    )
+    h = HostAvailability(h.host_id, Schedule(tz, h.schedule.weekly, extra), h.bookings, h.busy)
+    now = start
+    slots = compute_slots(rules, [h], "single", start, end, now, booker_time_zone=booker)
+    for s in slots:
+        assert check_booking(rules, [h], "single", s.start, now, booker_time_zone=booker).ok
