@@ -1,8 +1,8 @@
 """Bookable slots and the booking check, per host and combined across an event type's hosts.
 
 Everything here is pure: callers pass the hosts' schedules and busy time, the event type's rules
-and ``now``. Slot listing and booking creation share ``_HostView``, so a slot that is shown can be
-booked and a booking that is refused was never shown.
+and ``now``. Slot listing and booking creation share ``_HostView``, so a slot that a query from now
+shows can be booked and a booking that is refused was never shown by one.
 
 Semantics follow Cal.com's own slot code (``getSlots`` over ``buildDateRanges``, composed as
 ``_getAvailableSlots`` does), checked case by case against its answers:
@@ -337,9 +337,10 @@ def check_booking(
 
     Like Cal.com's booking handler, a start need not be on the slot grid: it must respect the
     notice and booking window, fit inside the hosts' hours, keep clear of busy time and limits.
-    Every slot ``compute_slots`` offers for the same ``booker_time_zone`` passes. The zone only
-    moves the grid, which a booking need not be on, so it changes no verdict; it is taken (and
-    an unknown one refused) so both entry points are called alike.
+    Every slot a ``compute_slots`` query from now offers passes, for the same
+    ``booker_time_zone``: the zone only moves the grid, which a booking need not be on, so it
+    changes no verdict; it is taken (and an unknown one refused) so both entry points are called
+    alike.
     """
     if mode not in MODES:
         raise ValueError(f"unknown scheduling mode {mode!r}")
