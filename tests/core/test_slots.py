@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -338,10 +339,14 @@ def test_caller_zone_only_changes_grouping(
 def test_slots_do_not_depend_on_the_range_asked(
     case: tuple[EventRules, HostAvailability, datetime, datetime], split_day: int
 ) -> None:
-    """Asking for two halves gives the same slots as asking for the whole."""
+    """Asking for two halves split outside the hours gives the same slots as asking for the
+    whole. (A split inside a window restarts the grid there, as Cal.com's does.)"""
     rules, h, start, end = case
     now = _now(start)
     mid = min(end, start + timedelta(days=split_day, hours=7, minutes=13))
+    inside = [w for w in WorkingHours(h.schedule).windows(start, end) if w.start < mid < w.end]
+    if inside:
+        mid = min(end, inside[0].end)
     whole = compute_slots(rules, [h], "single", start, end, now)
     parts = compute_slots(rules, [h], "single", start, mid, now) + compute_slots(
         rules, [h], "single", mid, end, now
@@ -415,10 +420,11 @@ def test_dst_week_moves_utc_starts_but_not_local_hours(
     assert {len(v) for v in by_day.values()} == {8}
 
 
-def test_collective_slot_never_spans_a_hosts_midnight() -> None:
-    """Hypothesis found this: host 1 (São Paulo, UTC-3) works Saturday 12:00-24:00 and Sunday
-    00:00-00:15; host 2 (UTC) Sunday 00:00-03:05. A 15-minute slot at 02:50Z would run from
-    23:50 to 00:05 on host 1's clock, across two of its days, which its own check refuses."""
+def test_collective_slot_may_span_a_hosts_midnight() -> None:
+    """Hypothesis found this pair: host 1 (São Paulo, UTC-3) works Saturday 12:00-24:00 and
+    Sunday 00:00-00:15; host 2 (UTC) Sunday 00:00-03:05. Host 1's hours touch at midnight, so
+    they are one window: a 15-minute slot at 02:50Z (23:50-00:05 on host 1's clock) is offered,
+    and each host's own check accepts it."""
     h1 = host(
         "America/Sao_Paulo",
         (WeeklyWindow(frozenset({0}), 0, 15), WeeklyWindow(frozenset(range(7)), 720, 1440)),
@@ -429,6 +435,32 @@ def test_collective_slot_never_spans_a_hosts_midnight() -> None:
     now = utc(2026, 3, 5)
     got = compute_slots(rules, [h1, h2], "collective", utc(2026, 3, 6), utc(2026, 3, 9), now)
     assert got
-    assert utc(2026, 3, 8, 2, 50) not in starts(got)
+    assert utc(2026, 3, 8, 2, 50) in starts(got)
     for s in got:
         assert check_booking(rules, [h1, h2], "collective", s.start, now).ok
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    scenarios(),
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 1380), st.integers(0, 720)), max_size=3),
+    st.sampled_from([None, *ZONES]),
+)
+def test_a_slot_shown_from_now_can_be_booked_in_the_same_zone(
+    case: tuple[EventRules, HostAvailability, datetime, datetime],
+    overrides: list[tuple[int, int, int]],
+    booker: str | None,
+) -> None:
+    """Overrides, hours joined across midnight and the booker's clock: a query from now shows
+    only slots the booking check accepts for the same booker."""
+    rules, h, start, end = case
+    tz = h.schedule.time_zone
+    first = start.astimezone(ZoneInfo(tz)).date()
+    extra = tuple(
+        DateOverride(first + timedelta(days=d), s, min(1440, s + n)) for d, s, n in overrides
+    )
+    h = HostAvailability(h.host_id, Schedule(tz, h.schedule.weekly, extra), h.bookings, h.busy)
+    now = start
+    slots = compute_slots(rules, [h], "single", start, end, now, booker_time_zone=booker)
+    for s in slots:
+        assert check_booking(rules, [h], "single", s.start, now, booker_time_zone=booker).ok

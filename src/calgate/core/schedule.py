@@ -9,6 +9,7 @@ which is where clocks land after it; an ambiguous one (fall back) takes its firs
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -20,7 +21,8 @@ DAY_MINUTES = 1440
 
 @dataclass(frozen=True, slots=True)
 class WeeklyWindow:
-    """Hours on the given weekdays (0 = Sunday, Cal.com's numbering); end 1440 is midnight."""
+    """Hours on the given weekdays (0 = Sunday, Cal.com's numbering); an end of 1440, or of
+    1439 (23:59, the latest Cal.com lets people pick), is midnight."""
 
     days: frozenset[int]
     start_minute: int
@@ -29,7 +31,8 @@ class WeeklyWindow:
 
 @dataclass(frozen=True, slots=True)
 class DateOverride:
-    """Replaces a date's weekly hours; start == end marks the whole date unavailable."""
+    """Replaces a date's weekly hours; start == end marks the whole date unavailable; an end of
+    23:59 is midnight."""
 
     date: date
     start_minute: int
@@ -59,6 +62,11 @@ def local_date(moment: datetime, time_zone: str) -> date:
     return moment.astimezone(zone(time_zone)).date()
 
 
+def _end(minute: int) -> int:
+    """Cal.com lets people set hours up to 23:59 only and reads that as midnight."""
+    return DAY_MINUTES if minute == DAY_MINUTES - 1 else minute
+
+
 class WorkingHours:
     """A schedule's windows, computed per local day on demand and cached for one request."""
 
@@ -72,49 +80,87 @@ class WorkingHours:
         for w in schedule.weekly:
             for d in w.days:
                 self._by_weekday.setdefault(d, []).append(w)
-        self._cache: dict[date, list[Interval]] = {}
+        self._weekly: dict[date, list[Interval]] = {}
+        self._override_windows: dict[date, list[Interval]] = {}
 
-    def day(self, day: date) -> list[Interval]:
-        """That local day's windows, merged (09-12 and 12-17 are one window 09-17)."""
-        cached = self._cache.get(day)
+    def _spans(self, day: date, spans: Iterable[tuple[int, int]]) -> list[Interval]:
+        tz = self.time_zone
+        return merge(
+            Interval(local_instant(day, s, tz), local_instant(day, _end(e), tz))
+            for s, e in spans
+            if s < _end(e)
+        )
+
+    def weekly(self, day: date) -> list[Interval]:
+        """That local day's windows from the weekly pattern alone, merged."""
+        cached = self._weekly.get(day)
         if cached is None:
-            tz = self.time_zone
-            spans: list[tuple[int, int]]
-            if day in self._overrides:
-                spans = [(o.start_minute, o.end_minute) for o in self._overrides[day]]
-            else:
-                spans = [
-                    (w.start_minute, w.end_minute)
-                    for w in self._by_weekday.get(cal_weekday(day), [])
-                ]
-            cached = merge(
-                Interval(local_instant(day, s, tz), local_instant(day, e, tz))
-                for s, e in spans
-                if s < e
-            )
-            self._cache[day] = cached
+            spans = [
+                (w.start_minute, w.end_minute) for w in self._by_weekday.get(cal_weekday(day), [])
+            ]
+            cached = self._weekly[day] = self._spans(day, spans)
         return cached
 
+    def override(self, day: date) -> list[Interval] | None:
+        """That date's override windows ([] for a day off), or None if it has no override."""
+        if day not in self._overrides:
+            return None
+        cached = self._override_windows.get(day)
+        if cached is None:
+            spans = [(o.start_minute, o.end_minute) for o in self._overrides[day]]
+            cached = self._override_windows[day] = self._spans(day, spans)
+        return cached
+
+    def day(self, day: date) -> list[Interval]:
+        """That local day's own windows: its override if it has one, else the weekly pattern's."""
+        own = self.override(day)
+        return self.weekly(day) if own is None else own
+
     def windows(self, start: datetime, end: datetime) -> list[Interval]:
-        """Every window of the local days that [start, end) touches, day by day.
+        """The hours inside [start, end), as Cal.com's ``buildDateRanges`` builds them.
 
-        Windows are not joined across midnight: each day's grid starts at that day's first hour,
-        as Cal.com's does, so the slots a day offers don't depend on the range asked for.
+        Weekly hours are cut at ``start`` and ``end`` first, then hours that touch at midnight
+        join into one window (Fri 22:00-24:00 and Sat 00:00-02:00 are one window, so the slot
+        grid runs on across midnight). A joined window belongs to the local date it starts on,
+        after the cut, and a date override replaces the windows that belong to its date: an
+        override on Saturday doesn't cut the Friday-night window short, and a week of 24-hour
+        days is one window that only an override on its first date replaces.
         """
-        out: list[Interval] = []
-        day = local_date(start, self.time_zone) - timedelta(days=1)
-        last = local_date(end, self.time_zone) + timedelta(days=1)
+        tz = self.time_zone
+        first, last = local_date(start, tz), local_date(end, tz)
+        cut: list[Interval] = []
+        day = first
         while day <= last:
-            out.extend(w for w in self.day(day) if w.start < end and w.end > start)
+            cut.extend(
+                Interval(max(w.start, start), min(w.end, end))
+                for w in self.weekly(day)
+                if w.start < end and w.end > start
+            )
             day += timedelta(days=1)
-        return out
+        kept: list[Interval] = []
+        if self._overrides:
+            kept = [w for w in merge(cut) if local_date(w.start, tz) not in self._overrides]
+            day = first
+            while day <= last:
+                kept.extend(
+                    Interval(max(w.start, start), min(w.end, end))
+                    for w in self.override(day) or ()
+                    if w.start < end and w.end > start
+                )
+                day += timedelta(days=1)
+        else:
+            kept = cut
+        return merge(kept)
 
-    def window_containing(self, candidate: Interval) -> Interval | None:
-        day = local_date(candidate.start, self.time_zone)
-        for d in (day - timedelta(days=1), day, day + timedelta(days=1)):
-            for w in self.day(d):
-                if w.contains(candidate):
-                    return w
+    def window_containing(
+        self, candidate: Interval, since: datetime | None = None
+    ) -> Interval | None:
+        """The window holding all of ``candidate``, with the hours cut at ``since`` (default: the
+        candidate's start), as a slot query from ``since`` would see them."""
+        lo = candidate.start if since is None else min(since, candidate.start)
+        for w in self.windows(lo, candidate.end):
+            if w.contains(candidate):
+                return w
         return None
 
     def has_hours(self, day: date) -> bool:

@@ -1,17 +1,21 @@
 """Bookable slots and the booking check, per host and combined across an event type's hosts.
 
 Everything here is pure: callers pass the hosts' schedules and busy time, the event type's rules
-and ``now``. Slot listing and booking creation share ``_HostView``, so a slot that is shown can be
-booked and a booking that is refused was never shown.
+and ``now``. Slot listing and booking creation share ``_HostView``, so a slot that a query from now
+shows can be booked and a booking that is refused was never shown by one.
 
-Semantics follow Cal.com (``packages/lib/slots.ts`` and ``getUserAvailability``):
-- a slot grid starts at each availability window's start (or now + minimum notice, if later),
-  rounded up to the largest of 60/30/20/15/10/5 minutes that divides the frequency, and steps by
-  the slot interval (default: the event length); a slot must fit entirely inside the window;
+Semantics follow Cal.com's own slot code (``getSlots`` over ``buildDateRanges``, composed as
+``_getAvailableSlots`` does), checked case by case against its answers:
+- the hours are cut at the range asked, starting no earlier than now + the minimum notice (zero
+  notice counts as one minute), and hours that touch at midnight are one window (see
+  ``WorkingHours.windows``);
 - busy time is each existing booking widened by its own event type's buffers, plus reservations
-  and other busy intervals; a candidate widened by this event type's buffers must not touch it;
-- collective event types need every host free inside the intersection of their hours; round
-  robin offers a slot when any host is free.
+  and other busy intervals, widened again by this event type's buffers and taken out of the
+  hours; each free piece left starts its own grid: its start rounded up, on the booker's clock,
+  to the largest of 60/30/20/15/10/5 minutes that divides the frequency, then steps of the slot
+  interval (default: the event length) while a slot fits entirely inside the piece;
+- collective event types need every host free inside the intersection of their free pieces;
+  round robin offers a slot when any host's own grid offers it.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
-from calgate.core.intervals import Interval, IntervalIndex, intersect
+from calgate.core.intervals import Interval, IntervalIndex, intersect, merge, subtract
 from calgate.core.limits import LimitTracker
 from calgate.core.period import Bounds, Period, bounds
 from calgate.core.schedule import Schedule, WorkingHours, local_date
@@ -129,14 +134,44 @@ class _HostView:
             ((b.start, _minutes(b.end - b.start)) for b in ours),
         )
 
-    def verdict(self, start: datetime, end: datetime, *, check_hours: bool) -> _Verdict:
+    def free(self, start: datetime, end: datetime) -> list[Interval]:
+        """The hours in [start, end) less busy time widened by this event type's buffers, so a
+        slot that fits a piece keeps its buffers clear of every booking."""
+        hours = self.hours.windows(start, end)
+        if not self.busy:
+            return hours
+        before, after = self._before, self._after
+        widened = [Interval(b.start - after, b.end + before) for b in self.busy.intervals]
+        return subtract(hours, merge(widened) if before or after else widened)
+
+    def in_hours(self, start: datetime, end: datetime, earliest: datetime) -> bool:
+        """Inside the hours as a slot query from the booking's own start sees them, or from the
+        earliest bookable moment: the two differ only where an override falls on a day that a
+        window joined across midnight runs into, and a slot either query shows stays bookable."""
+        candidate = Interval(start, end)
+        if self.hours.window_containing(candidate) is not None:
+            return True
+        return bool(self.hours.schedule.overrides) and (
+            self.hours.window_containing(candidate, earliest) is not None
+        )
+
+    def verdict(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        earliest: datetime | None = None,
+        check_busy: bool = True,
+    ) -> _Verdict:
+        """``earliest`` set: check the hours too (a booking); unset: the candidate comes from
+        this host's hours (a slot), and from its free pieces unless ``check_busy``."""
         if not self.bounds.admits(start):
             return _Verdict(
                 False,
                 "outside_booking_window",
                 "The requested time is outside this event type's booking window",
             )
-        if check_hours and self.hours.window_containing(Interval(start, end)) is None:
+        if earliest is not None and not self.in_hours(start, end, earliest):
             return _Verdict(
                 False,
                 "outside_availability",
@@ -146,7 +181,7 @@ class _HostView:
         seat = self.open_seats.get(start)
         if seat is not None and seat.end != end:
             seat = None
-        if self.busy.overlaps(padded) or any(
+        if (check_busy and self.busy.overlaps(padded)) or any(
             padded.overlaps(iv)
             for iv, b in zip(self.seat_busy, self.open_seats.values(), strict=True)
             if b is not seat
@@ -182,38 +217,30 @@ def _nice_step(frequency: int) -> int:
     return next((m for m in NICE_MINUTES if frequency % m == 0), 1)
 
 
-def _grid_origin(window_start: datetime, earliest: datetime, step: int, time_zone: str) -> datetime:
-    """First slot start of a window: not before ``earliest``, on a whole ``step`` of the hour
-    as the host's clock shows it."""
-    t = max(window_start, earliest)
-    if t.second or t.microsecond:
-        t = t.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    minute = t.astimezone(zone(time_zone)).minute
-    if minute % step:
-        t += timedelta(minutes=step - minute % step)
-    return t
-
-
-def _candidates(
-    windows: Iterable[Interval],
-    lo: datetime,
-    hi: datetime,
-    earliest: datetime,
-    length: int,
-    frequency: int,
-    time_zone: str,
+def _grid(
+    pieces: Iterable[Interval], length: int, frequency: int, booker_zone: ZoneInfo
 ) -> Iterable[tuple[datetime, datetime]]:
+    """Each piece's own grid: its start rounded up to a whole minute, then to a whole ``step``
+    of the hour on the booker's clock, stepping by ``frequency`` while a slot fits."""
     step = _nice_step(frequency)
     duration = timedelta(minutes=length)
     every = timedelta(minutes=frequency)
-    for w in windows:
-        t = _grid_origin(w.start, earliest, step, time_zone)
-        if t < lo:
-            # Skip the part of the grid before the range without changing its phase.
-            t += every * -((t - lo) // every)
-        while t + duration <= w.end and t < hi:
+    for piece in pieces:
+        t = piece.start
+        if t.second or t.microsecond:
+            t = t.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        minute = t.astimezone(booker_zone).minute
+        if minute % step:
+            t += timedelta(minutes=step - minute % step)
+        last = piece.end - duration
+        while t <= last:
             yield t, t + duration
             t += every
+
+
+def _earliest(rules: EventRules, now: datetime) -> datetime:
+    # Cal.com reads a notice of 0 as 1 minute, so a slot starting exactly now is never offered.
+    return now + timedelta(minutes=max(rules.minimum_booking_notice, 1))
 
 
 def _views(rules: EventRules, hosts: Sequence[HostAvailability], now: datetime) -> list[_HostView]:
@@ -229,38 +256,42 @@ def compute_slots(
     now: datetime,
     *,
     length: int | None = None,
+    booker_time_zone: str | None = None,
 ) -> list[Slot]:
-    """Bookable slots starting in [start, end), sorted by start."""
+    """Bookable slots in [start, end), sorted by start: each starts no earlier than ``start``
+    and ends by ``end``.
+
+    ``booker_time_zone`` is the zone the booker asked in (Cal.com's ``timeZone`` of the slots
+    request): grid starts are rounded on its clock, and ``only_show_first_available_slot`` keeps
+    the first slot of each of its days. None means the host's own zone (the first host's for a
+    collective event type): Cal.com's answers for requests without a zone match that, not UTC.
+    """
     if mode not in MODES:
         raise ValueError(f"unknown scheduling mode {mode!r}")
     if not hosts or end <= start:
         return []
     length = length or rules.length
     frequency = rules.slot_interval or length
-    earliest = now + timedelta(minutes=rules.minimum_booking_notice)
     views = _views(rules, hosts, now)
+    lo = max(start, _earliest(rules, now))
+    if end <= lo:
+        return []
     found: dict[datetime, Slot] = {}
 
     if mode == "collective":
-        # Each host's windows are per local day, sorted and disjoint (touching at midnight is
-        # allowed): intersect them as they are. Joining them first would let a collective slot
-        # span a host's midnight, which that host's own booking check refuses.
-        common = views[0].hours.windows(start, end)
+        common = views[0].free(lo, end)
         for v in views[1:]:
-            common = intersect(common, v.hours.windows(start, end))
-        # Intersected windows are still within one day of the first host, whose clock sets
-        # the grid.
-        tz = views[0].hours.time_zone
-        for s, e in _candidates(common, start, end, earliest, length, frequency, tz):
-            verdicts = [v.verdict(s, e, check_hours=False) for v in views]
+            common = intersect(common, v.free(lo, end))
+        clock = zone(booker_time_zone or views[0].hours.time_zone)
+        for s, e in _grid(common, length, frequency, clock):
+            verdicts = [v.verdict(s, e, check_busy=False) for v in views]
             if all(x.ok for x in verdicts):
                 found[s] = _slot(s, e, [v.host_id for v in views], verdicts)
     else:
         for v in views if mode == "round_robin" else views[:1]:
-            windows = v.hours.windows(start, end)
-            tz = v.hours.time_zone
-            for s, e in _candidates(windows, start, end, earliest, length, frequency, tz):
-                verdict = v.verdict(s, e, check_hours=False)
+            clock = zone(booker_time_zone or v.hours.time_zone)
+            for s, e in _grid(v.free(lo, end), length, frequency, clock):
+                verdict = v.verdict(s, e, check_busy=False)
                 if not verdict.ok:
                     continue
                 prior = found.get(s)
@@ -273,7 +304,7 @@ def compute_slots(
 
     slots = [found[k] for k in sorted(found)]
     if rules.only_show_first_available_slot:
-        tz = views[0].hours.time_zone
+        tz = booker_time_zone or views[0].hours.time_zone
         seen: set[object] = set()
         firsts = []
         for slot in slots:
@@ -300,30 +331,35 @@ def check_booking(
     now: datetime,
     *,
     length: int | None = None,
+    booker_time_zone: str | None = None,
 ) -> Decision:
     """May a booking of ``length`` minutes start at ``start``? Which hosts could take it?
 
     Like Cal.com's booking handler, a start need not be on the slot grid: it must respect the
     notice and booking window, fit inside the hosts' hours, keep clear of busy time and limits.
+    Every slot a ``compute_slots`` query from now offers passes, for the same
+    ``booker_time_zone``: the zone only moves the grid, which a booking need not be on, so it
+    changes no verdict; it is taken (and an unknown one refused) so both entry points are called
+    alike.
     """
     if mode not in MODES:
         raise ValueError(f"unknown scheduling mode {mode!r}")
+    if booker_time_zone is not None:
+        zone(booker_time_zone)
     if not hosts:
         return Decision(False, "no_hosts", "This event type has no hosts")
     length = length or rules.length
     end = start + timedelta(minutes=length)
-    notice = rules.minimum_booking_notice
-    if start < now + timedelta(minutes=notice):
+    earliest = _earliest(rules, now)
+    if start < earliest:
         if start < now:
             return Decision(False, "in_the_past", "The requested time is in the past")
-        return Decision(
-            False,
-            "minimum_booking_notice",
-            f"Bookings need at least {notice} minutes' notice",
-        )
+        notice = max(rules.minimum_booking_notice, 1)
+        amount = "1 minute's" if notice == 1 else f"{notice} minutes'"
+        return Decision(False, "minimum_booking_notice", f"Bookings need at least {amount} notice")
     views = _views(rules, hosts, now)
     candidates = views if mode != "single" else views[:1]
-    verdicts = [(v, v.verdict(start, end, check_hours=True)) for v in candidates]
+    verdicts = [(v, v.verdict(start, end, earliest=earliest)) for v in candidates]
     free = [(v, x) for v, x in verdicts if x.ok]
     if not free or (mode == "collective" and len(free) != len(verdicts)):
         failed = next(x for _, x in verdicts if not x.ok)
