@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -66,6 +67,9 @@ class AsyncClient:
 
     async def data(self, call: Call[Any]) -> Any:
         return await self.transport.data(call)
+
+    def pages(self, call: Call[list[T]]) -> AsyncIterator[T]:
+        return self.transport.pages(call)
 
     async def aclose(self) -> None:
         await self.transport.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -71,6 +72,10 @@ class Client:
     def data(self, call: Call[Any]) -> Any:
         """The API's `data` for a call, as sent (for callers that print it verbatim)."""
         return self.transport.data(call)
+
+    def pages(self, call: Call[list[T]]) -> Iterator[T]:
+        """Every item of a listing, following its pages."""
+        return self.transport.pages(call)
 
     def close(self) -> None:
         self.transport.close()

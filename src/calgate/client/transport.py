@@ -31,9 +31,10 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
 def envelope_data(body: Any) -> Any:
-    """`data` of Cal.com's success envelope (bodies without one are returned whole)."""
-    if isinstance(body, dict) and "data" in body and body.get("status") in ("success", None):
-        return body["data"]
+    """`data` of Cal.com's success envelope (None when it has none, e.g. some deletes);
+    bodies without an envelope (the control API) are returned whole."""
+    if isinstance(body, dict) and body.get("status") == "success":
+        return body.get("data")
     return body
 
 
