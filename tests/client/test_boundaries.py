@@ -29,7 +29,7 @@ SERVER_PACKAGES = (
 
 PROBE = """
 import sys
-import calgate.client
+import calgate.client, calgate.client.cli, calgate.client.mcp
 server = set(sys.argv[1].split(","))
 leaked = sorted(m for m in sys.modules if m.split(".")[0] == "calgate"
                 and len(m.split(".")) > 1 and m.split(".")[1] in server)
