@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.pure  # no database
+
 SRC = Path(__file__).resolve().parents[2] / "src" / "calgate"
 SERVER_PACKAGES = (
     "api",

@@ -21,6 +21,8 @@ from calgate.client import (
 )
 from tests.support.server import free_port, live_server
 
+pytestmark = pytest.mark.pure  # no database
+
 FAST = RetryPolicy(retries=3, budget=5.0, backoff=0.01)
 ME = {"status": "success", "data": {"id": 7, "email": "me@example.com"}}
 
