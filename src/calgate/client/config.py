@@ -77,10 +77,8 @@ class ClientConfig:
         if env.get("CALGATE_URL"):
             values["base_url"] = env["CALGATE_URL"]
         if api_key or gateway_key:
-            values.update(api_key=api_key if not gateway_key else None, gateway_key=gateway_key)
-            if api_key and gateway_key:
-                # Both set: the gateway key is the one the skill document asks for.
-                values["api_key"] = None
+            # Both set: the gateway key wins, as the skill document works through the gateway.
+            values.update(api_key=None if gateway_key else api_key, gateway_key=gateway_key)
         if env.get("CALGATE_CONNECTION"):
             values["connection"] = env["CALGATE_CONNECTION"]
         if env.get("CALGATE_CONTROL_URL"):

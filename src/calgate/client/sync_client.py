@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -113,4 +114,4 @@ def resolve_config(
         values["connection"] = connection
     if control_url:
         values["control_url"] = control_url
-    return ClientConfig(**{**config.__dict__, **values})
+    return replace(config, **values)
