@@ -210,3 +210,8 @@ def test_connections(gateway_target: Target, tmp_path: Path) -> None:
     gone = run(gateway_target, tmp_path, "connections", "delete", pending[0]["connection_id"])
     assert gone.returncode == 0
     assert run(gateway_target, tmp_path, "connections", "get", "nope").returncode == 3
+    # Nobody opens the link: --wait gives up after its timeout, link printed, exit 6.
+    waited = run(gateway_target, tmp_path, "connections", "create", "--wait", "--timeout", "1")
+    assert waited.returncode == 6
+    assert "/connect?" in waited.stdout
+    assert "still PENDING" in waited.stderr
