@@ -7,6 +7,7 @@ gateway. API failures come back as tool errors carrying the API's message and re
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -53,7 +54,7 @@ def tool_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
         except NotSupported as exc:
             raise ToolError(f"{exc.message}. This calgate server does not have it yet.") from exc
         except ApiError as exc:
-            detail = f" reasons: {exc.reasons}" if exc.reasons else ""
+            detail = f" reasons: {json.dumps(exc.reasons)}" if exc.reasons else ""
             raise ToolError(f"{exc.status_code} {exc.code or ''}: {exc.message}.{detail}") from exc
         except CalgateClientError as exc:
             raise ToolError(exc.message) from exc
