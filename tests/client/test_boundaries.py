@@ -71,3 +71,12 @@ def test_server_packages_never_import_the_client() -> None:
             if any(m.split(".")[:2] == ["calgate", "client"] for m in _imports(path)):
                 offenders.append(str(path.relative_to(SRC)))
     assert offenders == []
+
+
+def test_public_surface() -> None:
+    import calgate.client as sdk
+
+    assert sorted(sdk.__all__) == sdk.__all__
+    assert {"Client", "AsyncClient", "ApiError", "NotSupported", "ClientConfig"} <= set(sdk.__all__)
+    for name in sdk.__all__:
+        assert getattr(sdk, name).__module__.startswith("calgate.client"), name

@@ -9,12 +9,16 @@ import pytest
 from calgate.client import (
     AuthenticationError,
     BadRequest,
+    Call,
     Client,
     ClientConfig,
     Conflict,
     NotFound,
     NotSupported,
 )
+from calgate.client.models import Booking
+from calgate.client.resources._base import many
+from calgate.client.transport import page_by_cursor
 from tests.client.conftest import HOST_ZONE, Target, at, next_workday
 
 
@@ -89,6 +93,15 @@ def test_listing_follows_pages(target: Target) -> None:
         }
         seen = [b.uid for b in client.bookings.list(page_size=1)]
         assert sorted(seen) == sorted(made)
+        # Cal.com's legacy listing pages by `nextCursor`; a prepared call can follow it too.
+        legacy = Call(
+            "GET",
+            "/v2/bookings",
+            many(Booking, "bookings"),
+            params={"take": 2},
+            next_page=page_by_cursor,
+        )
+        assert sorted(b.uid for b in client.pages(legacy)) == sorted(made)
 
 
 def test_event_types_and_their_webhooks(target: Target) -> None:

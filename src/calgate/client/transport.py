@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Generic, TypeVar
@@ -100,11 +100,9 @@ class _Attempts:
     call: Call[Any]
     count: int = 0
     waited: float = 0.0
-    last: Exception | None = field(default=None)
 
     def delay_after(self, error: Exception) -> float | None:
         """Seconds to wait before trying again, or None to give up with `error`."""
-        self.last = error
         if self.count >= self.policy.retries:
             return None
         if isinstance(error, RateLimited):
