@@ -381,5 +381,12 @@ def _user_json(user: Any) -> dict[str, Any]:
     }
 
 
+# --- client commands (login, me, slots, book, bookings, ..., mcp): owned by calgate.client ---
+from calgate.client.cli import register as _register_client_commands  # noqa: E402
+
+_register_client_commands(app)
+# --- end of client commands ---
+
+
 def main() -> None:
     app()

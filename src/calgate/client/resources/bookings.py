@@ -1,0 +1,265 @@
+"""`/v2/bookings`: create, list, get, cancel, reschedule, confirm, decline, mark absent,
+attendees and guests."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from typing import Any
+
+from calgate.client.models import Attendee, Booking
+from calgate.client.resources._base import (
+    BOOKINGS,
+    AsyncResource,
+    SyncResource,
+    drop_none,
+    instant,
+    many,
+    one,
+)
+from calgate.client.transport import AsyncTransport, Call, SyncTransport, page_by_skip
+
+
+def list_bookings(
+    status: str | builtins.list[str] | None = None,
+    *,
+    take: int | None = None,
+    skip: int | None = None,
+    filters: dict[str, Any] | None = None,
+) -> Call[builtins.list[Booking]]:
+    """One page of bookings; `status` is upcoming, recurring, past, cancelled or unconfirmed."""
+    params = drop_none(status=status, take=take, skip=skip, **(filters or {}))
+    return Call(
+        "GET",
+        "/v2/bookings",
+        many(Booking),
+        params=params,
+        version=BOOKINGS,
+        next_page=page_by_skip,
+    )
+
+
+def get_booking(uid: str) -> Call[Booking]:
+    return Call("GET", f"/v2/bookings/{uid}", one(Booking), version=BOOKINGS)
+
+
+def create_booking(
+    *,
+    event_type_id: int,
+    start: datetime | str,
+    name: str,
+    email: str,
+    time_zone: str,
+    language: str | None = None,
+    guests: builtins.list[str] | None = None,
+    length_in_minutes: int | None = None,
+    reservation_uid: str | None = None,
+    fields: dict[str, Any] | None = None,
+) -> Call[Booking]:
+    attendee = drop_none(name=name, email=email, timeZone=time_zone, language=language)
+    body = drop_none(
+        eventTypeId=event_type_id,
+        start=instant(start),
+        attendee=attendee,
+        guests=guests,
+        lengthInMinutes=length_in_minutes,
+        reservationUid=reservation_uid,
+    )
+    body.update(fields or {})
+    return Call("POST", "/v2/bookings", one(Booking), json=body, version=BOOKINGS)
+
+
+def _action(uid: str, action: str, body: dict[str, Any]) -> Call[Booking]:
+    return Call("POST", f"/v2/bookings/{uid}/{action}", one(Booking), json=body, version=BOOKINGS)
+
+
+def cancel_booking(uid: str, reason: str | None = None) -> Call[Booking]:
+    return _action(uid, "cancel", drop_none(cancellationReason=reason))
+
+
+def reschedule_booking(uid: str, start: datetime | str, reason: str | None = None) -> Call[Booking]:
+    return _action(uid, "reschedule", drop_none(start=instant(start), reschedulingReason=reason))
+
+
+def confirm_booking(uid: str) -> Call[Booking]:
+    return _action(uid, "confirm", {})
+
+
+def decline_booking(uid: str, reason: str | None = None) -> Call[Booking]:
+    return _action(uid, "decline", drop_none(reason=reason))
+
+
+def mark_absent(
+    uid: str, *, host: bool | None = None, attendees: builtins.list[str] | None = None
+) -> Call[Booking]:
+    body = drop_none(
+        host=host, attendees=[{"email": e, "absent": True} for e in attendees or []] or None
+    )
+    return _action(uid, "mark-absent", body)
+
+
+def list_attendees(uid: str) -> Call[builtins.list[Attendee]]:
+    return Call("GET", f"/v2/bookings/{uid}/attendees", many(Attendee), version=BOOKINGS)
+
+
+def get_attendee(uid: str, attendee_id: int) -> Call[Attendee]:
+    return Call(
+        "GET", f"/v2/bookings/{uid}/attendees/{attendee_id}", one(Attendee), version=BOOKINGS
+    )
+
+
+def add_attendee(uid: str, *, name: str, email: str, time_zone: str) -> Call[Attendee]:
+    body = {"name": name, "email": email, "timeZone": time_zone}
+    return Call("POST", f"/v2/bookings/{uid}/attendees", one(Attendee), json=body, version=BOOKINGS)
+
+
+def add_guests(uid: str, emails: builtins.list[str]) -> Call[Booking]:
+    body = {"guests": [{"email": e} for e in emails]}
+    return Call("POST", f"/v2/bookings/{uid}/guests", one(Booking), json=body, version=BOOKINGS)
+
+
+class Attendees(SyncResource):
+    def list(self, uid: str) -> builtins.list[Attendee]:
+        return self._t.send(list_attendees(uid))
+
+    def get(self, uid: str, attendee_id: int) -> Attendee:
+        return self._t.send(get_attendee(uid, attendee_id))
+
+    def add(self, uid: str, *, name: str, email: str, time_zone: str) -> Attendee:
+        return self._t.send(add_attendee(uid, name=name, email=email, time_zone=time_zone))
+
+
+class Bookings(SyncResource):
+    def __init__(self, transport: SyncTransport) -> None:
+        super().__init__(transport)
+        self.attendees = Attendees(transport)
+
+    def list(
+        self,
+        status: str | builtins.list[str] | None = None,
+        *,
+        page_size: int = 100,
+        **filters: Any,
+    ) -> Iterator[Booking]:
+        """Every matching booking, fetching pages of `page_size` as the iteration goes."""
+        return self._t.pages(list_bookings(status, take=page_size, filters=filters))
+
+    def get(self, uid: str) -> Booking:
+        return self._t.send(get_booking(uid))
+
+    def create(
+        self,
+        *,
+        event_type_id: int,
+        start: datetime | str,
+        name: str,
+        email: str,
+        time_zone: str,
+        **options: Any,
+    ) -> Booking:
+        """Book `start` (aware datetime or ISO string). Options: `language`, `guests`,
+        `length_in_minutes`, `reservation_uid`, `fields` (extra API fields)."""
+        return self._t.send(
+            create_booking(
+                event_type_id=event_type_id,
+                start=start,
+                name=name,
+                email=email,
+                time_zone=time_zone,
+                **options,
+            )
+        )
+
+    def cancel(self, uid: str, *, reason: str | None = None) -> Booking:
+        return self._t.send(cancel_booking(uid, reason))
+
+    def reschedule(self, uid: str, start: datetime | str, *, reason: str | None = None) -> Booking:
+        """Move a booking; answers the new booking (the old one is cancelled)."""
+        return self._t.send(reschedule_booking(uid, start, reason))
+
+    def confirm(self, uid: str) -> Booking:
+        return self._t.send(confirm_booking(uid))
+
+    def decline(self, uid: str, *, reason: str | None = None) -> Booking:
+        return self._t.send(decline_booking(uid, reason))
+
+    def mark_absent(
+        self, uid: str, *, host: bool | None = None, attendees: builtins.list[str] | None = None
+    ) -> Booking:
+        return self._t.send(mark_absent(uid, host=host, attendees=attendees))
+
+    def add_guests(self, uid: str, emails: builtins.list[str]) -> Booking:
+        return self._t.send(add_guests(uid, emails))
+
+
+class AsyncAttendees(AsyncResource):
+    async def list(self, uid: str) -> builtins.list[Attendee]:
+        return await self._t.send(list_attendees(uid))
+
+    async def get(self, uid: str, attendee_id: int) -> Attendee:
+        return await self._t.send(get_attendee(uid, attendee_id))
+
+    async def add(self, uid: str, *, name: str, email: str, time_zone: str) -> Attendee:
+        return await self._t.send(add_attendee(uid, name=name, email=email, time_zone=time_zone))
+
+
+class AsyncBookings(AsyncResource):
+    def __init__(self, transport: AsyncTransport) -> None:
+        super().__init__(transport)
+        self.attendees = AsyncAttendees(transport)
+
+    def list(
+        self,
+        status: str | builtins.list[str] | None = None,
+        *,
+        page_size: int = 100,
+        **filters: Any,
+    ) -> AsyncIterator[Booking]:
+        return self._t.pages(list_bookings(status, take=page_size, filters=filters))
+
+    async def get(self, uid: str) -> Booking:
+        return await self._t.send(get_booking(uid))
+
+    async def create(
+        self,
+        *,
+        event_type_id: int,
+        start: datetime | str,
+        name: str,
+        email: str,
+        time_zone: str,
+        **options: Any,
+    ) -> Booking:
+        return await self._t.send(
+            create_booking(
+                event_type_id=event_type_id,
+                start=start,
+                name=name,
+                email=email,
+                time_zone=time_zone,
+                **options,
+            )
+        )
+
+    async def cancel(self, uid: str, *, reason: str | None = None) -> Booking:
+        return await self._t.send(cancel_booking(uid, reason))
+
+    async def reschedule(
+        self, uid: str, start: datetime | str, *, reason: str | None = None
+    ) -> Booking:
+        return await self._t.send(reschedule_booking(uid, start, reason))
+
+    async def confirm(self, uid: str) -> Booking:
+        return await self._t.send(confirm_booking(uid))
+
+    async def decline(self, uid: str, *, reason: str | None = None) -> Booking:
+        return await self._t.send(decline_booking(uid, reason))
+
+    async def mark_absent(
+        self, uid: str, *, host: bool | None = None, attendees: builtins.list[str] | None = None
+    ) -> Booking:
+        return await self._t.send(mark_absent(uid, host=host, attendees=attendees))
+
+    async def add_guests(self, uid: str, emails: builtins.list[str]) -> Booking:
+        return await self._t.send(add_guests(uid, emails))

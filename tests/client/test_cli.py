@@ -1,0 +1,217 @@
+"""The people's CLI as a subprocess against a live server: output, `--json`, exit codes."""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import httpx2
+
+from tests.client.conftest import CALGATE, HOST_ZONE, Target, next_workday
+
+
+def run(target: Target, tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    full_env = {**target.env(tmp_path), **env}
+    return subprocess.run(
+        [CALGATE, *args], capture_output=True, text=True, env=full_env, timeout=60, check=False
+    )
+
+
+def wrong_key(target: Target) -> dict[str, str]:
+    if target.mode == "gateway":
+        return {"CALGATE_GATEWAY_KEY": "cgw_wrong"}
+    return {"CALGATE_API_KEY": "cal_wrong"}
+
+
+def raw_data(target: Target, path: str, version: str | None = None) -> Any:
+    """The API's `data` fetched by hand, to compare with what `--json` prints."""
+    headers = {"Authorization": f"Bearer {target.api_key}"}
+    if version:
+        headers["cal-api-version"] = version
+    return httpx2.get(f"{target.url}{path}", headers=headers).json()["data"]
+
+
+def test_json_prints_exactly_data(target: Target, tmp_path: Path) -> None:
+    me = run(target, tmp_path, "me", "--json")
+    assert me.returncode == 0, me.stderr
+    assert json.loads(me.stdout) == raw_data(target, "/v2/me")
+    assert me.stderr == ""
+    ets = run(target, tmp_path, "event-types", "list", "--json")
+    assert json.loads(ets.stdout) == raw_data(target, "/v2/event-types", "2024-06-14")
+
+
+def test_book_list_cancel_round_trip(target: Target, tmp_path: Path) -> None:
+    day = next_workday().isoformat()
+    slots = run(
+        target, tmp_path, "slots", "intro", "--from", day, "--to", day, "--tz", HOST_ZONE, "--json"
+    )
+    assert slots.returncode == 0, slots.stderr
+    first = json.loads(slots.stdout)[day][0]["start"]
+
+    booked = run(
+        target,
+        tmp_path,
+        "book",
+        str(target.event_type_id),
+        f"{day}T09:00",
+        "--name",
+        "Ann",
+        "--email",
+        "ann@example.com",
+        "--tz",
+        HOST_ZONE,
+        "--json",
+    )
+    assert booked.returncode == 0, booked.stderr
+    booking = json.loads(booked.stdout)
+    assert booking["start"].startswith(f"{day}T")
+    assert first.startswith(f"{day}T09:00")
+
+    listed = run(target, tmp_path, "bookings", "list", "--status", "upcoming", "--tz", HOST_ZONE)
+    assert listed.returncode == 0, listed.stderr
+    assert booking["uid"] in listed.stdout
+    assert "ann@example.com" in listed.stdout
+
+    taken = run(
+        target,
+        tmp_path,
+        "book",
+        "intro",
+        f"{day}T09:00",
+        "--name",
+        "Bo",
+        "--email",
+        "bo@example.com",
+        "--tz",
+        HOST_ZONE,
+    )
+    assert taken.returncode == 5
+    assert taken.stdout == ""
+    assert "not available" in taken.stderr
+
+    why = run(target, tmp_path, "why", "intro", f"{day}T09:00", "--tz", HOST_ZONE)
+    assert why.returncode == 3
+    assert "not supported by this server" in why.stderr
+
+    cancelled = run(target, tmp_path, "bookings", "cancel", booking["uid"], "--reason", "done")
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert "cancelled" in cancelled.stdout
+
+
+def test_exit_codes(target: Target, tmp_path: Path) -> None:
+    assert run(target, tmp_path, "book").returncode == 2  # usage
+    assert run(target, tmp_path, "bookings", "get", "nope").returncode == 3
+    assert run(target, tmp_path, "event-types", "get", "999999").returncode == 3
+    denied = run(target, tmp_path, "me", **wrong_key(target))
+    assert denied.returncode == 4
+    assert "401" in denied.stderr
+    dup = run(
+        target,
+        tmp_path,
+        "event-types",
+        "create",
+        "--title",
+        "X",
+        "--slug",
+        "intro",
+        "--length",
+        "15",
+    )
+    assert dup.returncode == 5
+    assert "already exists" in dup.stderr
+    offline = run(target, tmp_path, "me", CALGATE_URL="http://127.0.0.1:9")
+    assert offline.returncode == 6
+
+
+def test_login_profiles(target: Target, tmp_path: Path) -> None:
+    bare = dict.fromkeys(("CALGATE_API_KEY", "CALGATE_GATEWAY_KEY", "CALGATE_CONNECTION"), "")
+    creds = (
+        ["--gateway-key", target.gateway_key, "--connection", target.connection_id]
+        if target.mode == "gateway"
+        else ["--api-key", target.api_key]
+    )
+    logged = run(
+        target, tmp_path, "login", "--url", target.url, *creds, "--profile", "work", **bare
+    )
+    assert logged.returncode == 0, logged.stderr
+    stored = tmp_path / "calgate" / "profiles.json"
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert run(target, tmp_path, "me", **bare).returncode == 2  # no default profile yet
+    picked = run(target, tmp_path, "me", "--json", CALGATE_PROFILE="work", **bare)
+    assert json.loads(picked.stdout)["email"] == target.email
+    per_command = run(target, tmp_path, "me", "--profile", "work", "--json", **bare)
+    assert per_command.returncode == 0, per_command.stderr
+    # The environment's credentials override the profile's.
+    overridden = run(target, tmp_path, "me", "--profile", "work", **wrong_key(target))
+    assert overridden.returncode == 4
+    bad = run(target, tmp_path, "login", "--url", target.url, "--api-key", "cal_wrong", **bare)
+    assert bad.returncode == 4
+    both = run(
+        target, tmp_path, "login", "--url", target.url, "--api-key", "a", "--gateway-key", "b"
+    )
+    assert both.returncode == 2
+
+
+def test_event_types_schedules_webhooks(target: Target, tmp_path: Path) -> None:
+    made = run(
+        target,
+        tmp_path,
+        "event-types",
+        "create",
+        "--title",
+        "Chat",
+        "--slug",
+        "chat",
+        "--length",
+        "15",
+        "--json",
+    )
+    assert made.returncode == 0, made.stderr
+    et = json.loads(made.stdout)
+    assert et["lengthInMinutes"] == 15
+    upd = run(target, tmp_path, "event-types", "update", str(et["id"]), "--title", "Quick chat")
+    assert "Quick chat" in upd.stdout
+    assert "chat" in run(target, tmp_path, "event-types", "list").stdout
+    assert run(target, tmp_path, "event-types", "delete", str(et["id"])).returncode == 0
+
+    sched = run(target, tmp_path, "schedules", "default")
+    assert "Working Hours" in sched.stdout
+    hook = run(
+        target,
+        tmp_path,
+        "webhooks",
+        "create",
+        "--url",
+        "https://example.com/h",
+        "--trigger",
+        "BOOKING_CREATED",
+        "--json",
+    )
+    assert hook.returncode == 0, hook.stderr
+    hook_id = str(json.loads(hook.stdout)["id"])
+    assert "https://example.com/h" in run(target, tmp_path, "webhooks", "list").stdout
+    assert run(target, tmp_path, "webhooks", "delete", hook_id).returncode == 0
+
+
+def test_connections(gateway_target: Target, tmp_path: Path) -> None:
+    listed = run(gateway_target, tmp_path, "connections", "list", "--status", "ACTIVE")
+    assert gateway_target.connection_id in listed.stdout
+    made = run(gateway_target, tmp_path, "connections", "create")
+    assert made.returncode == 0, made.stderr
+    assert "Open this link to authorize" in made.stdout
+    assert "/connect?" in made.stdout
+    pending = json.loads(
+        run(gateway_target, tmp_path, "connections", "list", "--status", "PENDING", "--json").stdout
+    )["connections"]
+    assert len(pending) == 1
+    gone = run(gateway_target, tmp_path, "connections", "delete", pending[0]["connection_id"])
+    assert gone.returncode == 0
+    assert run(gateway_target, tmp_path, "connections", "get", "nope").returncode == 3
+    # Nobody opens the link: --wait gives up after its timeout, link printed, exit 6.
+    waited = run(gateway_target, tmp_path, "connections", "create", "--wait", "--timeout", "1")
+    assert waited.returncode == 6
+    assert "/connect?" in waited.stdout
+    assert "still PENDING" in waited.stderr

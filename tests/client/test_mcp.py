@@ -1,0 +1,110 @@
+"""`calgate mcp` over stdio, driven by the `mcp` client: the agent's booking round trip."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client as McpClient
+from mcp.client.stdio import StdioServerParameters
+
+from tests.client.conftest import CALGATE, HOST_ZONE, Target, next_workday
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _server(target: Target, tmp_path: Path) -> StdioServerParameters:
+    env = {k: v for k, v in target.env(tmp_path).items() if k.startswith(("CALGATE_", "XDG_"))}
+    env["PYTHONTZPATH"] = ""
+    return StdioServerParameters(command=CALGATE, args=["mcp"], env=env)
+
+
+def _json(result: Any) -> Any:
+    assert not result.is_error, result.content
+    return json.loads(result.content[0].text)
+
+
+async def test_find_book_list_cancel(target: Target, tmp_path: Path) -> None:
+    day = next_workday().isoformat()
+    async with McpClient(_server(target, tmp_path), read_timeout_seconds=60) as agent:
+        tools = {t.name: t for t in (await agent.list_tools()).tools}
+        assert {"find_slots", "book", "list_bookings", "cancel_booking", "explain_time"} <= set(
+            tools
+        )
+        assert tools["book"].description
+        assert "event_type_id" in tools["book"].input_schema["required"]
+
+        found = _json(
+            await agent.call_tool(
+                "find_slots",
+                {"event_type_id": target.event_type_id, "start": day, "end": day},
+            )
+        )
+        assert found["timeZone"] == HOST_ZONE  # the user's own zone by default
+        first = found["days"][day][0]
+        assert first == "09:00"
+
+        booked = _json(
+            await agent.call_tool(
+                "book",
+                {
+                    "event_type_id": target.event_type_id,
+                    "start": f"{day}T{first}",
+                    "name": "Agent Guest",
+                    "email": "agent@example.com",
+                },
+            )
+        )
+        assert booked["status"] == "accepted"
+        assert booked["start"].startswith(f"{day}T09:00")
+        assert booked["attendees"] == ["agent@example.com"]
+
+        listed = _json(await agent.call_tool("list_bookings", {"status": "upcoming"}))
+        assert [b["uid"] for b in listed["bookings"]] == [booked["uid"]]
+
+        # The same slot again: refused, as a tool error carrying the API's reason.
+        again = await agent.call_tool(
+            "book",
+            {
+                "event_type_id": target.event_type_id,
+                "start": f"{day}T{first}",
+                "name": "Late",
+                "email": "late@example.com",
+            },
+        )
+        assert again.is_error
+        assert "not available" in again.content[0].text
+
+        # Explaining needs the server's /v2/slots/explain: until it has one, a clear refusal.
+        why = await agent.call_tool(
+            "explain_time", {"event_type_id": target.event_type_id, "start": f"{day}T{first}"}
+        )
+        assert why.is_error
+        assert "not supported by this server" in why.content[0].text
+
+        cancelled = _json(
+            await agent.call_tool("cancel_booking", {"uid": booked["uid"], "reason": "test"})
+        )
+        assert cancelled["status"] == "cancelled"
+        assert _json(await agent.call_tool("list_bookings", {"status": "upcoming"})) == {
+            "bookings": []
+        }
+
+
+async def test_connections_tool(gateway_target: Target, tmp_path: Path) -> None:
+    async with McpClient(_server(gateway_target, tmp_path), read_timeout_seconds=60) as agent:
+        made = _json(await agent.call_tool("create_connection", {}))
+        assert made["status"] == "PENDING"
+        assert "/connect" in made["url"]
+        listed = _json(await agent.call_tool("list_connections", {"status": "ACTIVE"}))
+        assert [c["connection_id"] for c in listed["connections"]] == [gateway_target.connection_id]
+        missing = await agent.call_tool("get_booking", {"uid": "no-such-booking"})
+        assert missing.is_error
+        assert "NotFoundException" in missing.content[0].text
