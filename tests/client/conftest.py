@@ -19,6 +19,7 @@ from calgate.allinone import ensure_demo_connection
 from calgate.app import create_app
 from calgate.client import Client, ClientConfig
 from calgate.config import Settings
+from calgate.gateway.config import GatewaySettings
 from calgate.services import api_keys, event_types, users
 from calgate.store.db import Database
 from tests.conftest import TEST_SECRET
@@ -71,7 +72,7 @@ def seed(settings: Settings) -> dict[str, str | int]:
         db = Database(settings.database_url)
         try:
             async with db.transaction() as session:
-                user = await users.create_user(
+                user = await users.create_user_in(
                     session,
                     email="host@example.com",
                     password="host-password-1",
@@ -79,16 +80,22 @@ def seed(settings: Settings) -> dict[str, str | int]:
                     time_zone=HOST_ZONE,
                     username="host",
                 )
-                issued = await api_keys.create_api_key(session, settings.secret_key, user)
-                et = await event_types.create_event_type(
-                    session, user, {"title": "Intro call", "slug": "intro", "length": 30}
+                issued = await api_keys.create_api_key_in(session, settings.secret_key, user)
+                et = await event_types.create_event_type_in(
+                    session,
+                    user,
+                    event_types.EventTypeChanges(title="Intro call", slug="intro", length=30),
                 )
                 info: dict[str, str | int] = {
                     "user_id": user.id,
                     "api_key": issued.key,
                     "event_type_id": et.id,
                 }
-            info.update(await ensure_demo_connection(db, settings, int(info["user_id"])))
+            info.update(
+                await ensure_demo_connection(
+                    db, settings, GatewaySettings.from_env(settings), int(info["user_id"])
+                )
+            )
             return info
         finally:
             await db.dispose()
