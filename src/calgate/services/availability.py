@@ -1,35 +1,42 @@
-"""Gathers what the availability engine needs for an event type's hosts from the store.
+"""When an event type can be booked: its rules, hosts, hours and busy time, read from the store.
 
-The engine (calgate.core) is pure; this module is the one place that turns rows into its
-inputs, so slot queries and booking checks always see the same busy time.
+The engine (calgate.core) is pure; ``EventTypeAvailability`` is the one place that turns rows
+into its inputs and calls it, so slot queries, reservations and booking checks always see the
+same busy time under the same rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, TypeVarTuple
 
-from sqlalchemy import and_, func, or_, select, type_coerce
+from sqlalchemy import Row, Select, and_, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from calgate.core import (
     DateOverride,
+    Decision,
     EventRules,
     ExistingBooking,
     HostAvailability,
     Interval,
     Period,
+    Slot,
     WeeklyWindow,
+    check_booking,
+    compute_slots,
 )
 from calgate.core import Schedule as CoreSchedule
 from calgate.errors import BadRequest, NotFound
 from calgate.store.models import (
+    BLOCKING_STATUSES,
     Attendee,
     Availability,
     Booking,
+    BookingBlock,
     EventType,
     Host,
     Schedule,
@@ -38,7 +45,8 @@ from calgate.store.models import (
 )
 from calgate.store.types import RawTime, utc_from_raw
 
-BLOCKING_STATUSES = ("accepted", "pending")
+_R = TypeVar("_R")
+_Ts = TypeVarTuple("_Ts")
 # Buffers are capped at a day each, so busy time further than this from the range can't matter.
 MARGIN = timedelta(days=2)
 
@@ -105,29 +113,77 @@ _SPEC_COLUMNS = (
     EventType.schedule_id,
     EventType.settings,
 )
+# The spec's fields, read under their own names (the column keys of EventType).
+_SPEC_KEYS = tuple(c.key for c in _SPEC_COLUMNS if c.key != "settings")
 _HOST_COLUMNS = (
-    Host.id,
-    Host.user_id,
-    Host.schedule_id,
-    Host.priority,
-    User.time_zone,
-    User.week_start,
-    User.default_schedule_id,
+    Host.id.label("host_id"),
+    Host.user_id.label("host_user_id"),
+    Host.schedule_id.label("host_schedule_id"),
+    Host.priority.label("host_priority"),
+    User.time_zone.label("user_time_zone"),
+    User.week_start.label("user_week_start"),
+    User.default_schedule_id.label("user_default_schedule_id"),
 )
 
 
-async def scheduling_spec(
-    session: AsyncSession,
-    *,
-    event_type_id: int | None = None,
-    username: str | None = None,
-    slug: str | None = None,
-) -> SchedulingSpec:
-    """The event type named by id, or by its owner's username and its slug, with its hosts.
+@dataclass(frozen=True)
+class EventTypeRef:
+    """An event type as a request names it: by id, or by its owner's username and its slug."""
 
-    One query: the event type's columns repeat on each host row (an event type without hosts
-    still comes back, as one row with the host columns NULL).
-    """
+    id: int | None = None
+    username: str | None = None
+    slug: str | None = None
+
+    def narrow(self, query: Select[*_Ts]) -> Select[*_Ts]:
+        """``query`` (which reads EventType) narrowed to this event type."""
+        if self.id is not None:
+            return query.where(EventType.id == self.id)
+        if self.username and self.slug:
+            owner = aliased(User)
+            return query.join(owner, owner.id == EventType.owner_id).where(
+                owner.username == self.username, EventType.slug == self.slug
+            )
+        raise BadRequest("Provide eventTypeId, or eventTypeSlug together with username")
+
+    def not_found(self) -> NotFound:
+        if self.id is not None:
+            return NotFound(f"Event type with id={self.id} not found")
+        return NotFound(f"Event type '{self.slug}' of user '{self.username}' not found")
+
+
+async def find_event_type(session: AsyncSession, ref: EventTypeRef) -> EventType:
+    """The event type as an ORM object, for callers that also present or copy its fields."""
+    found = (await session.execute(ref.narrow(select(EventType)))).scalar_one_or_none()
+    if found is None:
+        raise ref.not_found()
+    return found
+
+
+def _spec(values: Mapping[Any, Any], hosts: tuple[HostRef, ...]) -> SchedulingSpec:
+    settings = values["settings"] or {}
+    options = settings.get("length_in_minutes_options") if isinstance(settings, dict) else None
+    return SchedulingSpec(
+        **{key: values[key] for key in _SPEC_KEYS},
+        length_options=frozenset(options or ()) | {values["length"]},
+        hosts=hosts,
+    )
+
+
+def _host(row: Row[*tuple[Any, ...]]) -> HostRef:
+    return HostRef(
+        id=row.host_id,
+        user_id=row.host_user_id,
+        schedule_id=row.host_schedule_id,
+        priority=row.host_priority,
+        time_zone=row.user_time_zone,
+        week_start=row.user_week_start,
+        default_schedule_id=row.user_default_schedule_id,
+    )
+
+
+async def _spec_by_ref(session: AsyncSession, ref: EventTypeRef) -> SchedulingSpec:
+    """One query: the event type's columns repeat on each host row (an event type without
+    hosts still comes back, as one row with the host columns NULL)."""
     query = (
         select(*_SPEC_COLUMNS, *_HOST_COLUMNS)
         .select_from(EventType)
@@ -135,31 +191,25 @@ async def scheduling_spec(
         .outerjoin(User, User.id == Host.user_id)
         .order_by(Host.id)
     )
-    if event_type_id is not None:
-        query = query.where(EventType.id == event_type_id)
-        missing = f"Event type with id={event_type_id} not found"
-    elif username and slug:
-        owner = aliased(User)
-        query = query.join(owner, owner.id == EventType.owner_id).where(
-            owner.username == username, EventType.slug == slug
-        )
-        missing = f"Event type '{slug}' of user '{username}' not found"
-    else:
-        raise BadRequest("Provide eventTypeId, or eventTypeSlug together with username")
     conn = await session.connection()
-    rows = (await conn.execute(query)).all()
+    rows = (await conn.execute(ref.narrow(query))).all()
     if not rows:
-        raise NotFound(missing)
-    n = len(_SPEC_COLUMNS)
-    head = rows[0]
-    settings = head[n - 1] or {}
-    options = settings.get("length_in_minutes_options") if isinstance(settings, dict) else None
-    columns: dict[str, Any] = {c.key: v for c, v in zip(_SPEC_COLUMNS[:-1], head, strict=False)}
-    return SchedulingSpec(
-        **columns,
-        length_options=frozenset(options or ()) | {head[1]},
-        hosts=tuple(HostRef(*row[n:]) for row in rows if row[n] is not None),
+        raise ref.not_found()
+    hosts = tuple(_host(row) for row in rows if row.host_id is not None)
+    return _spec(rows[0]._mapping, hosts)
+
+
+async def _spec_of(session: AsyncSession, et: EventType) -> SchedulingSpec:
+    conn = await session.connection()
+    rows = await conn.execute(
+        select(*_HOST_COLUMNS)
+        .select_from(Host)
+        .join(User, User.id == Host.user_id)
+        .where(Host.event_type_id == et.id)
+        .order_by(Host.id)
     )
+    hosts = tuple(_host(row) for row in rows)
+    return _spec({key: getattr(et, key) for key in (*_SPEC_KEYS, "settings")}, hosts)
 
 
 @dataclass(frozen=True)
@@ -173,12 +223,251 @@ class HostContext:
         return self.host.user_id
 
 
-def week_start_of(contexts: Sequence[HostContext]) -> str:
-    """Week-based limits count weeks as the first host's settings say (Cal.com: the organizer)."""
-    return contexts[0].host.week_start if contexts else "Sunday"
+class EventTypeAvailability:
+    """When one event type can be booked, for one request: its rules, hosts and their hours.
+
+    Load it once per request inside the caller's session or transaction, then ask it for slots
+    or to check one start. Busy time is gathered in ``_hosts`` and the engine is called in
+    ``_run``; new busy sources (team members, calendars) belong in the first, engine options
+    (the booker's time zone, explanations) in the second.
+    """
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        spec: SchedulingSpec,
+        contexts: Sequence[HostContext],
+        length: int,
+    ) -> None:
+        self.session = session
+        self.spec = spec
+        self.hosts = tuple(contexts)
+        # The booked length: the event type's, or the offered duration the request asked for.
+        self.length = length
+        self.mode = _mode(spec)
+        self.rules = _rules(spec, self.hosts[0].host.week_start if self.hosts else "Sunday")
+
+    @classmethod
+    async def load(
+        cls,
+        session: AsyncSession,
+        ref: EventTypeRef,
+        *,
+        duration: int | None = None,
+        duration_field: str = "duration",
+    ) -> EventTypeAvailability:
+        """By reference, from plain rows: every slot query starts here, and the ORM object
+        (with its hosts and their users) cost more to load than the engine's whole run."""
+        spec = await _spec_by_ref(session, ref)
+        return await cls._build(session, spec, duration, duration_field)
+
+    @classmethod
+    async def of(
+        cls,
+        session: AsyncSession,
+        event_type: EventType,
+        *,
+        duration: int | None = None,
+        duration_field: str = "duration",
+    ) -> EventTypeAvailability:
+        """For an event type the caller has loaded already (a booking presents its fields)."""
+        spec = await _spec_of(session, event_type)
+        return await cls._build(session, spec, duration, duration_field)
+
+    @classmethod
+    async def _build(
+        cls, session: AsyncSession, spec: SchedulingSpec, duration: int | None, field: str
+    ) -> EventTypeAvailability:
+        length = _length(spec, duration, field)
+        return cls(session, spec, await _host_contexts(session, spec), length)
+
+    @property
+    def event_type_id(self) -> int:
+        return self.spec.id
+
+    @property
+    def user_ids(self) -> list[int]:
+        return [c.user_id for c in self.hosts]
+
+    async def slots(
+        self,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        *,
+        holder: str | None = None,
+        reschedule_uid: str | None = None,
+    ) -> list[Slot]:
+        """Bookable starts in [start, end). ``holder``'s own reservations don't hide slots;
+        ``reschedule_uid`` is the booking being moved, whose time is free for its new start."""
+        hosts = await self._hosts(start, end, now, holder=holder, ignore_booking_uid=reschedule_uid)
+        return self._run(compute_slots, hosts, start, end, now)
+
+    async def check(
+        self,
+        start: datetime,
+        now: datetime,
+        *,
+        holder: str | None = None,
+        reservation_uid: str | None = None,
+        ignore_booking_uid: str | None = None,
+    ) -> Decision:
+        """May a booking of this length start at ``start``, and which hosts could take it?
+        ``reservation_uid`` is the caller's own hold, which must not block it."""
+        end = start + timedelta(minutes=self.length)
+        hosts = await self._hosts(
+            start,
+            end,
+            now,
+            holder=holder,
+            reservation_uid=reservation_uid,
+            ignore_booking_uid=ignore_booking_uid,
+        )
+        return self._run(check_booking, hosts, start, now)
+
+    def _run(self, entry: Callable[..., _R], hosts: list[HostAvailability], *when: datetime) -> _R:
+        """The one call into the engine: both entry points see the same rules, mode and length."""
+        return entry(self.rules, hosts, self.mode, *when, length=self.length)
+
+    async def clearly_taken(self, start: datetime, *, ignore_booking_id: int | None = None) -> bool:
+        """Under the hosts' lock: does an active booking block already cover this time?
+
+        The same overlap rule the engine applies (both sides widened by their buffers; blocks
+        are stored widened), asked of one index first. When a crowd races for one slot, every
+        loser is refused by this lookup instead of a full availability load while holding the
+        lock. Seated event types (joining a booking is the point) and round robin (another
+        host may be free) take the full check.
+        """
+        spec = self.spec
+        if spec.seats_per_time_slot or self.mode == "round_robin":
+            return False
+        end = start + timedelta(minutes=self.length)
+        query = select(BookingBlock.id).where(
+            BookingBlock.user_id.in_(self.user_ids),
+            BookingBlock.active.is_(True),
+            BookingBlock.block_start < end + timedelta(minutes=spec.after_event_buffer),
+            BookingBlock.block_end > start - timedelta(minutes=spec.before_event_buffer),
+        )
+        if ignore_booking_id is not None:
+            query = query.where(BookingBlock.booking_id != ignore_booking_id)
+        return (await self.session.execute(query.limit(1))).first() is not None
+
+    async def _hosts(
+        self,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        *,
+        holder: str | None = None,
+        reservation_uid: str | None = None,
+        ignore_booking_uid: str | None = None,
+    ) -> list[HostAvailability]:
+        """Each host's hours and busy time over [start, end), plus what buffers and limits
+        need around it: the one place busy time is gathered.
+
+        Reservations made by ``holder`` (the caller's identity) or the one named by
+        ``reservation_uid`` don't block: a reservation only keeps *others* away.
+        """
+        bookings = await self._bookings(start, end, ignore_booking_uid)
+        held = await self._reservations(start, end, now, holder, reservation_uid)
+        return [
+            HostAvailability(
+                host_id=ctx.user_id,
+                schedule=ctx.schedule,
+                bookings=tuple(bookings.get(ctx.user_id, ())),
+                busy=tuple(held.get(ctx.user_id, ())) + tuple(held.get(None, ())),
+            )
+            for ctx in self.hosts
+        ]
+
+    async def _bookings(
+        self, start: datetime, end: datetime, ignore_uid: str | None
+    ) -> dict[int, list[ExistingBooking]]:
+        """{host user id: their blocking bookings near the range}."""
+        spec = self.spec
+        lo, hi = _limit_window(spec, start, end)
+        # Core statements on the session's connection: this runs on every slot query, and ORM
+        # result processing would cost more than the query itself.
+        conn = await self.session.connection()
+        in_range = (
+            Booking.user_id.in_(self.user_ids),
+            Booking.status.in_(BLOCKING_STATUSES),
+            Booking.start_time < hi,
+            Booking.end_time > lo,
+        )
+        rows = await conn.execute(
+            select(
+                Booking.user_id,
+                Booking.uid,
+                type_coerce(Booking.start_time, RawTime()),
+                type_coerce(Booking.end_time, RawTime()),
+                Booking.event_type_id,
+                EventType.before_event_buffer,
+                EventType.after_event_buffer,
+            )
+            .outerjoin(EventType, EventType.id == Booking.event_type_id)
+            .where(*in_range)
+        )
+        # Attendee counts only matter for seats, i.e. for this seated event type's own bookings.
+        seats_taken: dict[str, int] = {}
+        if spec.seats_per_time_slot:
+            seat_rows = await conn.execute(
+                select(Booking.uid, func.count(Attendee.id).label("attendees"))
+                .join(Attendee, Attendee.booking_id == Booking.id)
+                .where(*in_range, Booking.event_type_id == spec.id)
+                .group_by(Booking.uid)
+            )
+            seats_taken = {row.uid: int(row.attendees) for row in seat_rows}
+        found: dict[int, list[ExistingBooking]] = {}
+        # Unpacked by name in select order: a thousand rows per query, and Row attribute
+        # access would cost a quarter of the whole slot query.
+        for user_id, uid, starts, ends, event_type_id, before, after in rows:
+            if uid == ignore_uid:
+                continue
+            found.setdefault(user_id, []).append(
+                ExistingBooking(
+                    start=utc_from_raw(starts),
+                    end=utc_from_raw(ends),
+                    before_buffer=before or 0,
+                    after_buffer=after or 0,
+                    uid=uid,
+                    event_type_id=event_type_id,
+                    attendees_count=seats_taken.get(uid, 1),
+                )
+            )
+        return found
+
+    async def _reservations(
+        self,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        holder: str | None,
+        reservation_uid: str | None,
+    ) -> dict[int | None, list[Interval]]:
+        """{host user id, or None for holds on the whole event type: their held time}."""
+        conn = await self.session.connection()
+        rows = await conn.execute(
+            select(SlotReservation.user_id, SlotReservation.slot_start, SlotReservation.slot_end)
+            .join(EventType, EventType.id == SlotReservation.event_type_id)
+            .where(
+                SlotReservation.expires_at > now,
+                SlotReservation.slot_start < end + MARGIN,
+                SlotReservation.slot_end > start - MARGIN,
+                or_(
+                    SlotReservation.user_id.in_(self.user_ids),
+                    and_(SlotReservation.user_id.is_(None), EventType.id == self.spec.id),
+                ),
+                *_not_mine(holder, reservation_uid),
+            )
+        )
+        held: dict[int | None, list[Interval]] = {}
+        for row in rows:
+            held.setdefault(row.user_id, []).append(Interval(row.slot_start, row.slot_end))
+        return held
 
 
-def rules_for(spec: SchedulingSpec, week_start: str = "Sunday") -> EventRules:
+def _rules(spec: SchedulingSpec, week_start: str) -> EventRules:
     return EventRules(
         length=spec.length,
         slot_interval=spec.slot_interval,
@@ -197,12 +486,14 @@ def rules_for(spec: SchedulingSpec, week_start: str = "Sunday") -> EventRules:
         duration_limits=dict(spec.duration_limits or {}),
         only_show_first_available_slot=spec.only_show_first_available_slot,
         seats_per_slot=spec.seats_per_time_slot,
+        # Week-based limits count weeks as the first host's settings say (Cal.com: the
+        # organizer).
         week_start=week_start,
         event_type_id=spec.id,
     )
 
 
-def mode_for(spec: SchedulingSpec) -> str:
+def _mode(spec: SchedulingSpec) -> str:
     if spec.scheduling_type == "ROUND_ROBIN":
         return "round_robin"
     if spec.scheduling_type == "COLLECTIVE":
@@ -210,8 +501,7 @@ def mode_for(spec: SchedulingSpec) -> str:
     return "single"
 
 
-def length_for(spec: SchedulingSpec, duration: int | None, field: str = "duration") -> int:
-    """The booked length: the event type's, or one of its offered durations."""
+def _length(spec: SchedulingSpec, duration: int | None, field: str) -> int:
     if duration is None:
         return spec.length
     if duration not in spec.length_options:
@@ -259,7 +549,7 @@ async def _core_schedules(
     }
 
 
-async def host_contexts(session: AsyncSession, spec: SchedulingSpec) -> list[HostContext]:
+async def _host_contexts(session: AsyncSession, spec: SchedulingSpec) -> list[HostContext]:
     # Each host's chosen schedule, and their own default in case the chosen one isn't theirs.
     wanted: set[int] = set()
     for h in spec.hosts:
@@ -288,108 +578,6 @@ def _limit_window(et: SchedulingSpec, start: datetime, end: datetime) -> tuple[d
     span = {"PER_DAY": 2, "PER_WEEK": 8, "PER_MONTH": 32, "PER_YEAR": 367}
     days = max(span.get(k, 2) for k in keys)
     return start - timedelta(days=days), end + timedelta(days=days)
-
-
-async def load_hosts(
-    session: AsyncSession,
-    et: SchedulingSpec,
-    contexts: Sequence[HostContext],
-    start: datetime,
-    end: datetime,
-    now: datetime,
-    *,
-    holder: str | None = None,
-    reservation_uid: str | None = None,
-    ignore_booking_uid: str | None = None,
-) -> list[HostAvailability]:
-    """Busy time and schedules of each host over [start, end) (plus what buffers and limits need).
-
-    Reservations made by ``holder`` (the caller's identity) or the one named by
-    ``reservation_uid`` don't hide slots: a reservation only keeps *others* away.
-    ``ignore_booking_uid`` is the booking being rescheduled, which must not block its own new
-    time.
-    """
-    lo, hi = _limit_window(et, start, end)
-    user_ids = [c.user_id for c in contexts]
-    # Core statements on the session's connection: this runs on every slot query, and ORM
-    # result processing would cost more than the query itself.
-    conn = await session.connection()
-    in_range = (
-        Booking.user_id.in_(user_ids),
-        Booking.status.in_(BLOCKING_STATUSES),
-        Booking.start_time < hi,
-        Booking.end_time > lo,
-    )
-    booking_rows = (
-        await conn.execute(
-            select(
-                Booking.user_id,
-                Booking.uid,
-                type_coerce(Booking.start_time, RawTime()),
-                type_coerce(Booking.end_time, RawTime()),
-                Booking.event_type_id,
-                EventType.before_event_buffer,
-                EventType.after_event_buffer,
-            )
-            .outerjoin(EventType, EventType.id == Booking.event_type_id)
-            .where(*in_range)
-        )
-    ).all()
-    # Attendee counts only matter for seats, i.e. for this seated event type's own bookings.
-    seats_taken: dict[str, int] = {}
-    if et.seats_per_time_slot:
-        seat_rows = await conn.execute(
-            select(Booking.uid, func.count(Attendee.id))
-            .join(Attendee, Attendee.booking_id == Booking.id)
-            .where(*in_range, Booking.event_type_id == et.id)
-            .group_by(Booking.uid)
-        )
-        seats_taken = {row[0]: int(row[1]) for row in seat_rows}
-    reservation_rows = (
-        await conn.execute(
-            select(SlotReservation.user_id, SlotReservation.slot_start, SlotReservation.slot_end)
-            .join(EventType, EventType.id == SlotReservation.event_type_id)
-            .where(
-                SlotReservation.expires_at > now,
-                SlotReservation.slot_start < end + MARGIN,
-                SlotReservation.slot_end > start - MARGIN,
-                or_(
-                    SlotReservation.user_id.in_(user_ids),
-                    and_(SlotReservation.user_id.is_(None), EventType.id == et.id),
-                ),
-                *_not_mine(holder, reservation_uid),
-            )
-        )
-    ).all()
-    hosts = []
-    for ctx in contexts:
-        uid = ctx.user_id
-        # Positional: (start, end, before_buffer, after_buffer, uid, event_type_id, attendees).
-        bookings = tuple(
-            ExistingBooking(
-                utc_from_raw(row[2]),
-                utc_from_raw(row[3]),
-                row[5] or 0,
-                row[6] or 0,
-                row[1],
-                row[4],
-                seats_taken.get(row[1], 1),
-            )
-            for row in booking_rows
-            if row[0] == uid and row[1] != ignore_booking_uid
-        )
-        busy = tuple(
-            Interval(row[1], row[2]) for row in reservation_rows if row[0] == uid or row[0] is None
-        )
-        hosts.append(
-            HostAvailability(
-                host_id=uid,
-                schedule=ctx.schedule,
-                bookings=bookings,
-                busy=busy,
-            )
-        )
-    return hosts
 
 
 def _not_mine(holder: str | None, reservation_uid: str | None) -> list[Any]:

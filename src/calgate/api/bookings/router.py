@@ -10,7 +10,8 @@ from calgate.api.bookings import legacy, query, v2024_08_13
 from calgate.api.deps import State
 from calgate.api.envelope import ok
 from calgate.api.versions import BOOKINGS, Versioned, body_schema, parse_body
-from calgate.services import bookings, event_types
+from calgate.services import bookings
+from calgate.services.availability import EventTypeRef
 from calgate.services.booking_queries import STATUS_FILTERS, BookingFilter, list_bookings
 from calgate.services.bookings import BookingView, NewBooking
 
@@ -51,15 +52,10 @@ async def create_booking(
 ) -> JSONResponse:
     if current:
         body = await parse_body(request, v2024_08_13.CreateBookingInput_2024_08_13)
-        event_type_id = body.event_type_id
-        if event_type_id is None:
-            async with state.db.session() as session:
-                et = await event_types.find_by_slug(
-                    session, body.username or "", body.event_type_slug or ""
-                )
-                event_type_id = et.id
         req = NewBooking(
-            event_type_id=event_type_id,
+            event_type=EventTypeRef(
+                id=body.event_type_id, username=body.username, slug=body.event_type_slug
+            ),
             start=body.start,
             attendee=body.attendee.to_spec(),
             length=body.length_in_minutes,
@@ -79,7 +75,7 @@ async def create_booking(
             )
         else:
             req = NewBooking(
-                event_type_id=lb.event_type_id,
+                event_type=EventTypeRef(id=lb.event_type_id),
                 start=lb.start,
                 attendee=lb.attendee(),
                 length=lb.length(),

@@ -21,6 +21,7 @@ from calgate.core import group_by_local_date
 from calgate.core.timezones import is_valid_zone, zone
 from calgate.errors import BadRequest
 from calgate.services import slots
+from calgate.services.availability import EventTypeRef
 from calgate.services.slots import Reservation, SlotQuery
 
 router = APIRouter(prefix="/v2/slots", tags=["Slots"])
@@ -73,18 +74,20 @@ async def get_slots(
     if format not in (None, "", "time", "range"):
         raise BadRequest("format must be 'time' or 'range'")
     query = SlotQuery(
-        event_type_id=number("eventTypeId", event_type_id, minimum=1, maximum=2_147_483_647),
-        username=username,
-        event_type_slug=event_type_slug,
+        event_type=EventTypeRef(
+            id=number("eventTypeId", event_type_id, minimum=1, maximum=2_147_483_647),
+            username=username,
+            slug=event_type_slug,
+        ),
         duration=number("duration", duration, minimum=1, maximum=1440),
         holder=_holder(principal),
         reschedule_uid=booking_uid_to_reschedule,
     )
     lo, hi = _bound("start", start, tz, end=False), _bound("end", end, tz, end=True)
-    et, found = await slots.available_slots(state.db, query, lo, hi)
-    seated = bool(et.seats_per_time_slot)
+    found = await slots.available_slots(state.db, query, lo, hi)
+    seated = found.seated
     data: dict[str, list[dict[str, Any]]] = {}
-    for day, day_slots in group_by_local_date(found, tz).items():
+    for day, day_slots in group_by_local_date(found.slots, tz).items():
         items = []
         for s in day_slots:
             item: dict[str, Any] = {"start": _local_iso(s.start, tz)}
@@ -118,19 +121,21 @@ async def get_available_legacy(
 ) -> JSONResponse:
     tz = _zone(time_zone)
     query = SlotQuery(
-        event_type_id=number("eventTypeId", event_type_id, minimum=1, maximum=2_147_483_647),
-        username=username,
-        event_type_slug=event_type_slug,
+        event_type=EventTypeRef(
+            id=number("eventTypeId", event_type_id, minimum=1, maximum=2_147_483_647),
+            username=username,
+            slug=event_type_slug,
+        ),
         duration=number("duration", duration, minimum=1, maximum=1440),
         holder=_holder(principal),
         reschedule_uid=reschedule_uid,
     )
     lo = _bound("startTime", start_time, tz, end=False)
     hi = _bound("endTime", end_time, tz, end=True)
-    _, found = await slots.available_slots(state.db, query, lo, hi)
+    found = await slots.available_slots(state.db, query, lo, hi)
     grouped = {
         day: [{"time": iso_z(s.start)} for s in day_slots]
-        for day, day_slots in group_by_local_date(found, tz).items()
+        for day, day_slots in group_by_local_date(found.slots, tz).items()
     }
     return ok({"slots": grouped})
 
