@@ -10,7 +10,7 @@ Each resource declares its shapes as two explicit namespaces of schema classes; 
 # built inside Versioned.dependency(), which refers to local variables.
 import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from fastapi import Header, Request
 from pydantic import BaseModel
@@ -27,6 +27,18 @@ HEADER = "cal-api-version"
 
 S = TypeVar("S")
 M = TypeVar("M", bound=BaseModel)
+Item = TypeVar("Item", contravariant=True)
+
+
+class Shapes(Protocol[Item]):
+    """One version's shapes of a resource: its version module's ``Shapes`` class.
+
+    Every resource renders one item; each one's protocol extends this with its input models
+    and list shapes, and ``Versioned`` picks the legacy or current class per request.
+    """
+
+    @staticmethod
+    def one(item: Item) -> Any: ...
 
 
 class Versioned(Generic[S]):
