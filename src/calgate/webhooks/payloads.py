@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from calgate.store.models import Booking, EventType, User
+from calgate.store.models import Booking, BookingStatus, EventType, User
 
 JSON_CONTENT = "application/json"
 FORM_CONTENT = "application/x-www-form-urlencoded"
@@ -121,10 +121,10 @@ def attendee_json(a: Any, booking: Booking) -> dict[str, Any]:
 
 
 _STATUS = {
-    "accepted": "ACCEPTED",
-    "pending": "PENDING",
-    "cancelled": "CANCELLED",
-    "rejected": "REJECTED",
+    BookingStatus.ACCEPTED: "ACCEPTED",
+    BookingStatus.PENDING: "PENDING",
+    BookingStatus.CANCELLED: "CANCELLED",
+    BookingStatus.REJECTED: "REJECTED",
 }
 
 # The status Cal.com's builder stamps on each trigger's payload.
