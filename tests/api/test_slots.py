@@ -7,14 +7,20 @@ Covers the legacy endpoints (`/v2/slots/available`, `/v2/slots/reserve`,
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
+from statistics import median
+from time import perf_counter
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx2
 import pytest
 import time_machine
 from starlette.testclient import TestClient
+
+from calgate.services.slots import ANONYMOUS_MAX_STARTS
 
 V_SLOTS = {"cal-api-version": "2024-09-04"}
 V_BOOKINGS = {"cal-api-version": "2024-08-13"}
@@ -952,3 +958,76 @@ def test_invalid_slot_queries_are_4xx_envelopes(
             query[name] = value
     r = client.get(path, params=query, headers=V_SLOTS if not legacy else {})
     assert_error(r, status)
+
+
+# -- work bounds -------------------------------------------------------------------------------
+
+
+def _round_the_clock_minutes(client: TestClient, make_account: Any) -> tuple[Any, int]:
+    """An account open every minute of every day, and a 1-minute event type: the most work
+    a slot query can be asked to do per day of range."""
+    acct = make_account(time_zone="UTC")
+    every_day = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    r = client.patch(
+        f"/v2/schedules/{acct.default_schedule_id}",
+        headers={**acct.headers, **V_SCHEDULES},
+        json={"availability": [{"days": every_day, "startTime": "00:00", "endTime": "23:59"}]},
+    )
+    assert r.status_code == 200, r.text
+    return acct, make_event_type(client, acct, lengthInMinutes=1)
+
+
+def test_anonymous_slot_query_work_is_capped(client: TestClient, make_account: Any) -> None:
+    acct, et = _round_the_clock_minutes(client, make_account)
+    lo = whole_day(monday())[0]
+    over = lo + timedelta(minutes=ANONYMOUS_MAX_STARTS + 1)
+    query = {"eventTypeId": et, "start": z(lo), "end": z(over), "timeZone": "UTC"}
+    r = client.get("/v2/slots", params=query, headers=V_SLOTS)
+    body = assert_error(r, 400, "BadRequestException")
+    assert body["error"]["details"]["reason"] == "range_too_large"
+    # Within the bound it answers; an authenticated caller is not bound by it.
+    query["end"] = z(lo + timedelta(minutes=ANONYMOUS_MAX_STARTS - 1))
+    assert client.get("/v2/slots", params=query, headers=V_SLOTS).status_code == 200
+    query["end"] = z(over)
+    mine = client.get("/v2/slots", params=query, headers={**V_SLOTS, **acct.headers})
+    assert mine.status_code == 200, mine.text
+
+
+def test_long_slot_queries_do_not_stall_other_requests(
+    client: TestClient, make_account: Any, live_url: str
+) -> None:
+    _, et = _round_the_clock_minutes(client, make_account)
+    lo = whole_day(monday())[0]
+    query = {
+        "eventTypeId": et,
+        "start": z(lo),
+        "end": z(lo + timedelta(minutes=ANONYMOUS_MAX_STARTS - 1)),
+        "timeZone": "UTC",
+    }
+    first_done = threading.Event()
+    answers: list[int] = []
+
+    def search() -> None:
+        with httpx2.Client(base_url=live_url, timeout=120) as http:
+            answers.append(http.get("/v2/slots", params=query, headers=V_SLOTS).status_code)
+        first_done.set()
+
+    searches = [threading.Thread(target=search) for _ in range(3)]
+    for t in searches:
+        t.start()
+    waits: list[float] = []
+    with httpx2.Client(base_url=live_url, timeout=30) as http:
+        http.get("/health").raise_for_status()
+        while not first_done.is_set():
+            t0 = perf_counter()
+            http.get("/health").raise_for_status()
+            if not first_done.is_set():  # only what was answered while all three ran counts
+                waits.append(perf_counter() - t0)
+    for t in searches:
+        t.join()
+    assert answers == [200, 200, 200]
+    # With the searches on the event loop, /health waits for them: no sample falls inside
+    # their run, or each one takes as long as a search. Single samples on a shared machine
+    # also carry scheduler and garbage-collector pauses, so the typical one is what is judged.
+    assert len(waits) >= 5, "the searches ended before /health could be measured beside them"
+    assert median(waits) < 0.1, sorted(waits)

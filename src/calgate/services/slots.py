@@ -17,6 +17,9 @@ from calgate.store.models import SlotReservation, utcnow
 
 DEFAULT_RESERVATION_MINUTES = 5
 MAX_RANGE = timedelta(days=366)
+# The most candidate starts one anonymous slot query may make the engine weigh (about half a
+# second of work): a year of 15-minute slots, or about four weeks of 1-minute ones.
+ANONYMOUS_MAX_STARTS = 40_000
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class SlotQuery:
     duration: int | None = None
     holder: str | None = None
     reschedule_uid: str | None = None
+    # A bound on the engine's work for this caller (ANONYMOUS_MAX_STARTS for anonymous ones).
+    max_starts: int | None = None
 
 
 @dataclass(frozen=True)
@@ -46,10 +51,25 @@ async def available_slots(
         availability = await EventTypeAvailability.load(
             session, query.event_type, duration=query.duration
         )
+        if query.max_starts is not None:
+            _check_work(availability, start, end, query.max_starts)
         found = await availability.slots(
             start, end, now, holder=query.holder, reschedule_uid=query.reschedule_uid
         )
     return AvailableSlots(found, seated=bool(availability.spec.seats_per_time_slot))
+
+
+def _check_work(
+    availability: EventTypeAvailability, start: datetime, end: datetime, limit: int
+) -> None:
+    starts = availability.starts_between(start, end)
+    if starts > limit:
+        hours = max(1, int((end - start).total_seconds() // 3600) * limit // starts)
+        raise BadRequest(
+            "This range holds too many possible slots of this event type for one "
+            f"unauthenticated request: ask for at most {hours} hours at a time",
+            {"reason": "range_too_large"},
+        )
 
 
 @dataclass(frozen=True)

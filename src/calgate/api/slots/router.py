@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
@@ -21,8 +22,8 @@ from calgate.core import group_by_local_date
 from calgate.core.timezones import is_valid_zone, zone
 from calgate.errors import BadRequest
 from calgate.services import slots
-from calgate.services.availability import EventTypeRef
-from calgate.services.slots import Reservation, SlotQuery
+from calgate.services.availability import SLOT_WORK, EventTypeRef
+from calgate.services.slots import AvailableSlots, Reservation, SlotQuery
 
 router = APIRouter(prefix="/v2/slots", tags=["Slots"])
 
@@ -56,6 +57,10 @@ def _holder(principal: Any) -> str | None:
     return f"user:{principal.user.id}" if principal is not None else None
 
 
+def _max_starts(principal: Any) -> int | None:
+    return slots.ANONYMOUS_MAX_STARTS if principal is None else None
+
+
 @router.get("", summary="Get available slots (cal-api-version 2024-09-04)")
 async def get_slots(
     state: State,
@@ -82,18 +87,25 @@ async def get_slots(
         duration=number("duration", duration, minimum=1, maximum=1440),
         holder=_holder(principal),
         reschedule_uid=booking_uid_to_reschedule,
+        max_starts=_max_starts(principal),
     )
     lo, hi = _bound("start", start, tz, end=False), _bound("end", end, tz, end=True)
     found = await slots.available_slots(state.db, query, lo, hi)
-    seated = found.seated
+    # Rendering tens of thousands of slots is CPU work like the engine's: off the event loop.
+    return await anyio.to_thread.run_sync(
+        _slots_v2, found, tz, format == "range", limiter=SLOT_WORK
+    )
+
+
+def _slots_v2(found: AvailableSlots, tz: str, ranges: bool) -> JSONResponse:
     data: dict[str, list[dict[str, Any]]] = {}
     for day, day_slots in group_by_local_date(found.slots, tz).items():
         items = []
         for s in day_slots:
             item: dict[str, Any] = {"start": _local_iso(s.start, tz)}
-            if format == "range":
+            if ranges:
                 item["end"] = _local_iso(s.end, tz)
-            if seated:
+            if found.seated:
                 item["attendeesCount"] = s.attendees_count
                 if s.booking_uid:
                     item["bookingUid"] = s.booking_uid
@@ -129,10 +141,15 @@ async def get_available_legacy(
         duration=number("duration", duration, minimum=1, maximum=1440),
         holder=_holder(principal),
         reschedule_uid=reschedule_uid,
+        max_starts=_max_starts(principal),
     )
     lo = _bound("startTime", start_time, tz, end=False)
     hi = _bound("endTime", end_time, tz, end=True)
     found = await slots.available_slots(state.db, query, lo, hi)
+    return await anyio.to_thread.run_sync(_slots_legacy, found, tz, limiter=SLOT_WORK)
+
+
+def _slots_legacy(found: AvailableSlots, tz: str) -> JSONResponse:
     grouped = {
         day: [{"time": iso_z(s.start)} for s in day_slots]
         for day, day_slots in group_by_local_date(found.slots, tz).items()
