@@ -7,11 +7,13 @@ Covers the legacy endpoints (`/v2/slots/available`, `/v2/slots/reserve`,
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
-from time import perf_counter
+from time import time as wall
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -993,41 +995,60 @@ def test_anonymous_slot_query_work_is_capped(client: TestClient, make_account: A
     assert mine.status_code == 200, mine.text
 
 
+# Polls /health from its own process (its own GIL, as any real client has) and prints when each
+# request started and how long it took.
+_HEALTH_PROBE = """
+import sys, time, httpx2
+with httpx2.Client(base_url=sys.argv[1], timeout=30) as http:
+    while True:
+        t0 = time.time()
+        http.get("/health").raise_for_status()
+        print(t0, time.time() - t0, flush=True)
+"""
+
+
 def test_long_slot_queries_do_not_stall_other_requests(
     client: TestClient, make_account: Any, live_url: str
 ) -> None:
-    _, et = _round_the_clock_minutes(client, make_account)
+    acct, et = _round_the_clock_minutes(client, make_account)
     lo = whole_day(monday())[0]
+    # Authenticated, so past the anonymous bound: each search is a long stretch of engine work.
     query = {
         "eventTypeId": et,
         "start": z(lo),
-        "end": z(lo + timedelta(minutes=ANONYMOUS_MAX_STARTS - 1)),
+        "end": z(lo + timedelta(minutes=3 * ANONYMOUS_MAX_STARTS)),
         "timeZone": "UTC",
     }
-    first_done = threading.Event()
     answers: list[int] = []
+    first_done: list[float] = []
 
     def search() -> None:
-        with httpx2.Client(base_url=live_url, timeout=120) as http:
+        with httpx2.Client(base_url=live_url, timeout=120, headers=acct.headers) as http:
             answers.append(http.get("/v2/slots", params=query, headers=V_SLOTS).status_code)
-        first_done.set()
+        first_done.append(wall())
 
-    searches = [threading.Thread(target=search) for _ in range(3)]
-    for t in searches:
-        t.start()
-    waits: list[float] = []
-    with httpx2.Client(base_url=live_url, timeout=30) as http:
-        http.get("/health").raise_for_status()
-        while not first_done.is_set():
-            t0 = perf_counter()
-            http.get("/health").raise_for_status()
-            if not first_done.is_set():  # only what was answered while all three ran counts
-                waits.append(perf_counter() - t0)
-    for t in searches:
-        t.join()
-    assert answers == [200, 200, 200]
-    # With the searches on the event loop, /health waits for them: no sample falls inside
-    # their run, or each one takes as long as a search. Single samples on a shared machine
-    # also carry scheduler and garbage-collector pauses, so the typical one is what is judged.
-    assert len(waits) >= 5, "the searches ended before /health could be measured beside them"
+    probe = subprocess.Popen(
+        [sys.executable, "-c", _HEALTH_PROBE, live_url], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert probe.stdout is not None
+        probe.stdout.readline()  # the server answers
+        searches = [threading.Thread(target=search) for _ in range(3)]
+        started = wall()
+        for t in searches:
+            t.start()
+        for t in searches:
+            t.join()
+    finally:
+        probe.terminate()
+        out, _ = probe.communicate(timeout=30)
+    assert answers == [200] * 3
+    # Only the requests made and answered while all three searches ran count.
+    samples = [tuple(map(float, line.split())) for line in out.splitlines()]
+    waits = [took for at, took in samples if at >= started and at + took <= min(first_done)]
+    assert len(waits) >= 3, "the searches ended before /health could be measured beside them"
+    # Typically answered within 100 ms. Single requests may also meet a garbage-collector or
+    # scheduler pause of a few hundred ms on a busy machine; with the searches on the event
+    # loop, one of them waits for the searches themselves (seconds here).
     assert median(waits) < 0.1, sorted(waits)
+    assert max(waits) < 1.0, sorted(waits)

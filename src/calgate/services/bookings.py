@@ -23,13 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.core.timezones import is_valid_zone
 from calgate.errors import BadRequest, NotFound
-from calgate.services.availability import (
-    EventTypeAvailability,
-    EventTypeRef,
-    HostContext,
-    find_event_type,
-)
+from calgate.services.availability import EventTypeAvailability
 from calgate.services.locations import booking_location
+from calgate.services.scheduling_spec import EventTypeRef, HostContext, find_event_type
 from calgate.store.db import Database
 from calgate.store.models import (
     ENDED_STATUSES,
