@@ -20,10 +20,18 @@ from bench.common import scratch_database, summary_ms, write_result
 from calgate.config import Settings
 from calgate.core.timezones import use_pinned_tzdata
 from calgate.services import event_types, users
+from calgate.services.availability import EventTypeRef
 from calgate.services.event_types import EventTypeChanges
 from calgate.services.slots import SlotQuery, available_slots
 from calgate.store.db import Database
-from calgate.store.models import Attendee, Availability, Booking, BookingBlock, Schedule
+from calgate.store.models import (
+    Attendee,
+    Availability,
+    Booking,
+    BookingBlock,
+    BookingStatus,
+    Schedule,
+)
 
 DAYS = 30
 
@@ -80,7 +88,7 @@ async def seed(db: Database, start: datetime) -> int:
                     "title": "b",
                     "start_time": s,
                     "end_time": s + timedelta(minutes=15),
-                    "status": "accepted",
+                    "status": BookingStatus.ACCEPTED,
                     "metadata": {},
                     "responses": {},
                     "rescheduled": False,
@@ -119,13 +127,13 @@ async def measure(url: str, iterations: int) -> dict[str, object]:
     start = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), datetime.min.time(), UTC)
     end = start + timedelta(days=DAYS)
     et_id = await seed(db, start)
-    query = SlotQuery(event_type_id=et_id)
+    query = SlotQuery(EventTypeRef(id=et_id))
     for _ in range(5):
         await available_slots(db, query, start, end)
     samples, count = [], 0
     for _ in range(iterations):
         t0 = time.perf_counter()
-        _, found = await available_slots(db, query, start, end)
+        found = (await available_slots(db, query, start, end)).slots
         samples.append(time.perf_counter() - t0)
         count = len(found)
     await db.dispose()

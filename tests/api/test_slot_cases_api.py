@@ -31,7 +31,6 @@ DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "
 # time and buffers, DST weeks; with one (22, 26, 125, 177), the grid on the booker's clock.
 WITHOUT_ZONE = [0, 20, 46, 58, 100, 109, 159, 200, 235]
 WITH_ZONE = [22, 26, 125, 177]
-NEEDS_WIRING = pytest.mark.xfail(strict=False, reason="needs booker_time_zone wiring")
 
 
 def _instant(value: str) -> datetime:
@@ -146,7 +145,6 @@ def test_slots_api_matches_calcom(client: TestClient, make_account: Any, index: 
     _run(client, make_account, index)
 
 
-@NEEDS_WIRING
 @pytest.mark.parametrize("index", WITH_ZONE)
 def test_slots_api_matches_calcom_in_the_bookers_zone(
     client: TestClient, make_account: Any, index: int

@@ -7,14 +7,22 @@ Covers the legacy endpoints (`/v2/slots/available`, `/v2/slots/reserve`,
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
+from statistics import median
+from time import time as wall
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx2
 import pytest
 import time_machine
 from starlette.testclient import TestClient
+
+from calgate.services.slots import ANONYMOUS_MAX_STARTS
 
 V_SLOTS = {"cal-api-version": "2024-09-04"}
 V_BOOKINGS = {"cal-api-version": "2024-08-13"}
@@ -952,3 +960,95 @@ def test_invalid_slot_queries_are_4xx_envelopes(
             query[name] = value
     r = client.get(path, params=query, headers=V_SLOTS if not legacy else {})
     assert_error(r, status)
+
+
+# -- work bounds -------------------------------------------------------------------------------
+
+
+def _round_the_clock_minutes(client: TestClient, make_account: Any) -> tuple[Any, int]:
+    """An account open every minute of every day, and a 1-minute event type: the most work
+    a slot query can be asked to do per day of range."""
+    acct = make_account(time_zone="UTC")
+    every_day = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    r = client.patch(
+        f"/v2/schedules/{acct.default_schedule_id}",
+        headers={**acct.headers, **V_SCHEDULES},
+        json={"availability": [{"days": every_day, "startTime": "00:00", "endTime": "23:59"}]},
+    )
+    assert r.status_code == 200, r.text
+    return acct, make_event_type(client, acct, lengthInMinutes=1)
+
+
+def test_anonymous_slot_query_work_is_capped(client: TestClient, make_account: Any) -> None:
+    acct, et = _round_the_clock_minutes(client, make_account)
+    lo = whole_day(monday())[0]
+    over = lo + timedelta(minutes=ANONYMOUS_MAX_STARTS + 1)
+    query = {"eventTypeId": et, "start": z(lo), "end": z(over), "timeZone": "UTC"}
+    r = client.get("/v2/slots", params=query, headers=V_SLOTS)
+    body = assert_error(r, 400, "BadRequestException")
+    assert body["error"]["details"]["reason"] == "range_too_large"
+    # Within the bound it answers; an authenticated caller is not bound by it.
+    query["end"] = z(lo + timedelta(minutes=ANONYMOUS_MAX_STARTS - 1))
+    assert client.get("/v2/slots", params=query, headers=V_SLOTS).status_code == 200
+    query["end"] = z(over)
+    mine = client.get("/v2/slots", params=query, headers={**V_SLOTS, **acct.headers})
+    assert mine.status_code == 200, mine.text
+
+
+# Polls /health from its own process (its own GIL, as any real client has) and prints when each
+# request started and how long it took.
+_HEALTH_PROBE = """
+import sys, time, httpx2
+with httpx2.Client(base_url=sys.argv[1], timeout=30) as http:
+    while True:
+        t0 = time.time()
+        http.get("/health").raise_for_status()
+        print(t0, time.time() - t0, flush=True)
+"""
+
+
+def test_long_slot_queries_do_not_stall_other_requests(
+    client: TestClient, make_account: Any, live_url: str
+) -> None:
+    acct, et = _round_the_clock_minutes(client, make_account)
+    lo = whole_day(monday())[0]
+    # Authenticated, so past the anonymous bound: each search is a long stretch of engine work.
+    query = {
+        "eventTypeId": et,
+        "start": z(lo),
+        "end": z(lo + timedelta(minutes=3 * ANONYMOUS_MAX_STARTS)),
+        "timeZone": "UTC",
+    }
+    answers: list[int] = []
+    first_done: list[float] = []
+
+    def search() -> None:
+        with httpx2.Client(base_url=live_url, timeout=120, headers=acct.headers) as http:
+            answers.append(http.get("/v2/slots", params=query, headers=V_SLOTS).status_code)
+        first_done.append(wall())
+
+    probe = subprocess.Popen(
+        [sys.executable, "-c", _HEALTH_PROBE, live_url], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert probe.stdout is not None
+        probe.stdout.readline()  # the server answers
+        searches = [threading.Thread(target=search) for _ in range(3)]
+        started = wall()
+        for t in searches:
+            t.start()
+        for t in searches:
+            t.join()
+    finally:
+        probe.terminate()
+        out, _ = probe.communicate(timeout=30)
+    assert answers == [200] * 3
+    # Only the requests made and answered while all three searches ran count.
+    samples = [tuple(map(float, line.split())) for line in out.splitlines()]
+    waits = [took for at, took in samples if at >= started and at + took <= min(first_done)]
+    assert len(waits) >= 3, "the searches ended before /health could be measured beside them"
+    # Typically answered within 100 ms. Single requests may also meet a garbage-collector or
+    # scheduler pause of a few hundred ms on a busy machine; with the searches on the event
+    # loop, one of them waits for the searches themselves (seconds here).
+    assert median(waits) < 0.1, sorted(waits)
+    assert max(waits) < 1.0, sorted(waits)

@@ -7,13 +7,13 @@ from fastapi.responses import JSONResponse
 from pydantic import EmailStr, Field
 
 from calgate.api.auth import CurrentPrincipal
-from calgate.api.deps import Db
 from calgate.api.schema import BodyId, Input, Output
 from calgate.api.versions import body_schema, parse_body
 from calgate.services import users
 from calgate.services.users import ProfileChanges
 from calgate.store.models import User
 from calgate.web.envelope import ok
+from calgate.web.state import Db
 
 router = APIRouter(prefix="/v2/me", tags=["Me"])
 

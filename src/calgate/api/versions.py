@@ -10,7 +10,7 @@ Each resource declares its shapes as two explicit namespaces of schema classes; 
 # built inside Versioned.dependency(), which refers to local variables.
 import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from fastapi import Header, Request
 from pydantic import BaseModel
@@ -21,12 +21,23 @@ LEGACY = "2024-04-15"
 SCHEDULES = "2024-06-11"
 EVENT_TYPES = "2024-06-14"
 BOOKINGS = "2024-08-13"
-SLOTS = "2024-09-04"
 
 HEADER = "cal-api-version"
 
 S = TypeVar("S")
 M = TypeVar("M", bound=BaseModel)
+Item = TypeVar("Item", contravariant=True)
+
+
+class Shapes(Protocol[Item]):
+    """One version's shapes of a resource: its version module's ``Shapes`` class.
+
+    Every resource renders one item; each one's protocol extends this with its input models
+    and list shapes, and ``Versioned`` picks the legacy or current class per request.
+    """
+
+    @staticmethod
+    def one(item: Item) -> Any: ...
 
 
 class Versioned(Generic[S]):

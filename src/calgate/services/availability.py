@@ -1,184 +1,331 @@
-"""Gathers what the availability engine needs for an event type's hosts from the store.
+"""When an event type can be booked: its rules, hosts, hours and busy time, read from the store.
 
-The engine (calgate.core) is pure; this module is the one place that turns rows into its
-inputs, so slot queries and booking checks always see the same busy time.
+The engine (calgate.core) is pure; ``EventTypeAvailability`` is the one place that turns rows
+into its inputs and calls it, so slot queries, reservations and booking checks always see the
+same busy time under the same rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, TypeVar
 
+import anyio
+import anyio.to_thread
 from sqlalchemy import and_, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from calgate.core import (
-    DateOverride,
+    Decision,
     EventRules,
     ExistingBooking,
     HostAvailability,
     Interval,
     Period,
-    WeeklyWindow,
+    Slot,
+    check_booking,
+    compute_slots,
 )
-from calgate.core import Schedule as CoreSchedule
-from calgate.errors import BadRequest, NotFound
+from calgate.errors import BadRequest
+from calgate.services.scheduling_spec import (
+    EventTypeRef,
+    HostContext,
+    SchedulingSpec,
+    host_contexts,
+    spec_by_ref,
+    spec_of,
+)
 from calgate.store.models import (
+    BLOCKING_STATUSES,
     Attendee,
-    Availability,
     Booking,
+    BookingBlock,
     EventType,
-    Host,
-    Schedule,
     SlotReservation,
-    User,
 )
 from calgate.store.types import RawTime, utc_from_raw
 
-BLOCKING_STATUSES = ("accepted", "pending")
+__all__ = ["EventTypeAvailability", "EventTypeRef"]
+
+_R = TypeVar("_R")
+# Slot computation and rendering are CPU-bound Python, run in worker threads. Under the GIL two
+# such threads finish no sooner than one after the other, and each extra one lengthens every
+# wait of the event loop's thread for the GIL: one at a time keeps the server answering.
+SLOT_WORK = anyio.CapacityLimiter(1)
+# Up to this many candidate starts (a month of 30-minute slots) the engine is done in a few
+# milliseconds, and runs inline: handing it to a thread would cost more than it frees.
+INLINE_STARTS = 2_000
 # Buffers are capped at a day each, so busy time further than this from the range can't matter.
 MARGIN = timedelta(days=2)
 
 
-@dataclass(frozen=True)
-class HostRef:
-    """One host of an event type, with what availability needs of their user row."""
+class EventTypeAvailability:
+    """When one event type can be booked, for one request: its rules, hosts and their hours.
 
-    id: int
-    user_id: int
-    schedule_id: int | None
-    priority: int
-    time_zone: str
-    week_start: str
-    default_schedule_id: int | None
-
-
-@dataclass(frozen=True)
-class SchedulingSpec:
-    """What slot queries and booking checks need of an event type, read as plain rows.
-
-    Field names follow the EventType model. Every slot query reads this, and loading the ORM
-    object (plus its hosts relationship and their users) cost more than the engine itself.
+    Load it once per request inside the caller's session or transaction, then ask it for slots
+    or to check one start. Busy time is gathered in ``_hosts`` and the engine is called in
+    ``_run``; new busy sources (team members, calendars) belong in the first, engine options
+    (the booker's time zone, explanations) in the second.
     """
 
-    id: int
-    length: int
-    slot_interval: int | None
-    minimum_booking_notice: int
-    before_event_buffer: int
-    after_event_buffer: int
-    period_type: str
-    period_days: int | None
-    period_count_calendar_days: bool | None
-    period_start_date: date | None
-    period_end_date: date | None
-    booking_limits: dict[str, int] | None
-    duration_limits: dict[str, int] | None
-    only_show_first_available_slot: bool
-    seats_per_time_slot: int | None
-    scheduling_type: str | None
-    schedule_id: int | None
-    length_options: frozenset[int]
-    hosts: tuple[HostRef, ...]
+    def __init__(
+        self,
+        session: AsyncSession,
+        spec: SchedulingSpec,
+        contexts: Sequence[HostContext],
+        length: int,
+    ) -> None:
+        self.session = session
+        self.spec = spec
+        self.hosts = tuple(contexts)
+        # The booked length: the event type's, or the offered duration the request asked for.
+        self.length = length
+        self.mode = _mode(spec)
+        self.rules = _rules(spec, self.hosts[0].host.week_start if self.hosts else "Sunday")
 
+    @classmethod
+    async def load(
+        cls,
+        session: AsyncSession,
+        ref: EventTypeRef,
+        *,
+        duration: int | None = None,
+        duration_field: str = "duration",
+    ) -> EventTypeAvailability:
+        """By reference, from plain rows: every slot query starts here, and the ORM object
+        (with its hosts and their users) cost more to load than the engine's whole run."""
+        spec = await spec_by_ref(session, ref)
+        return await cls._build(session, spec, duration, duration_field)
 
-_SPEC_COLUMNS = (
-    EventType.id,
-    EventType.length,
-    EventType.slot_interval,
-    EventType.minimum_booking_notice,
-    EventType.before_event_buffer,
-    EventType.after_event_buffer,
-    EventType.period_type,
-    EventType.period_days,
-    EventType.period_count_calendar_days,
-    EventType.period_start_date,
-    EventType.period_end_date,
-    EventType.booking_limits,
-    EventType.duration_limits,
-    EventType.only_show_first_available_slot,
-    EventType.seats_per_time_slot,
-    EventType.scheduling_type,
-    EventType.schedule_id,
-    EventType.settings,
-)
-_HOST_COLUMNS = (
-    Host.id,
-    Host.user_id,
-    Host.schedule_id,
-    Host.priority,
-    User.time_zone,
-    User.week_start,
-    User.default_schedule_id,
-)
+    @classmethod
+    async def of(
+        cls,
+        session: AsyncSession,
+        event_type: EventType,
+        *,
+        duration: int | None = None,
+        duration_field: str = "duration",
+    ) -> EventTypeAvailability:
+        """For an event type the caller has loaded already (a booking presents its fields)."""
+        spec = await spec_of(session, event_type)
+        return await cls._build(session, spec, duration, duration_field)
 
-
-async def scheduling_spec(
-    session: AsyncSession,
-    *,
-    event_type_id: int | None = None,
-    username: str | None = None,
-    slug: str | None = None,
-) -> SchedulingSpec:
-    """The event type named by id, or by its owner's username and its slug, with its hosts.
-
-    One query: the event type's columns repeat on each host row (an event type without hosts
-    still comes back, as one row with the host columns NULL).
-    """
-    query = (
-        select(*_SPEC_COLUMNS, *_HOST_COLUMNS)
-        .select_from(EventType)
-        .outerjoin(Host, Host.event_type_id == EventType.id)
-        .outerjoin(User, User.id == Host.user_id)
-        .order_by(Host.id)
-    )
-    if event_type_id is not None:
-        query = query.where(EventType.id == event_type_id)
-        missing = f"Event type with id={event_type_id} not found"
-    elif username and slug:
-        owner = aliased(User)
-        query = query.join(owner, owner.id == EventType.owner_id).where(
-            owner.username == username, EventType.slug == slug
-        )
-        missing = f"Event type '{slug}' of user '{username}' not found"
-    else:
-        raise BadRequest("Provide eventTypeId, or eventTypeSlug together with username")
-    conn = await session.connection()
-    rows = (await conn.execute(query)).all()
-    if not rows:
-        raise NotFound(missing)
-    n = len(_SPEC_COLUMNS)
-    head = rows[0]
-    settings = head[n - 1] or {}
-    options = settings.get("length_in_minutes_options") if isinstance(settings, dict) else None
-    columns: dict[str, Any] = {c.key: v for c, v in zip(_SPEC_COLUMNS[:-1], head, strict=False)}
-    return SchedulingSpec(
-        **columns,
-        length_options=frozenset(options or ()) | {head[1]},
-        hosts=tuple(HostRef(*row[n:]) for row in rows if row[n] is not None),
-    )
-
-
-@dataclass(frozen=True)
-class HostContext:
-    host: HostRef
-    # The host's working hours as the engine reads them (empty, in the user's zone, if none).
-    schedule: CoreSchedule
+    @classmethod
+    async def _build(
+        cls, session: AsyncSession, spec: SchedulingSpec, duration: int | None, field: str
+    ) -> EventTypeAvailability:
+        length = _length(spec, duration, field)
+        return cls(session, spec, await host_contexts(session, spec), length)
 
     @property
-    def user_id(self) -> int:
-        return self.host.user_id
+    def event_type_id(self) -> int:
+        return self.spec.id
+
+    @property
+    def user_ids(self) -> list[int]:
+        return [c.user_id for c in self.hosts]
+
+    async def slots(
+        self,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        *,
+        holder: str | None = None,
+        reschedule_uid: str | None = None,
+        booker_time_zone: str | None = None,
+    ) -> list[Slot]:
+        """Bookable starts in [start, end), on a grid rounded on ``booker_time_zone``'s clock
+        (the host's when None). ``holder``'s own reservations don't hide slots;
+        ``reschedule_uid`` is the booking being moved, whose time is free for its new start."""
+        hosts = await self._hosts(start, end, now, holder=holder, ignore_booking_uid=reschedule_uid)
+        run = partial(self._run, compute_slots, hosts, start, end, now, zone=booker_time_zone)
+        if self.starts_between(start, end) <= INLINE_STARTS:
+            return run()
+        # A long range on a fine grid is seconds of pure Python: run it off the event loop so
+        # the server keeps answering other requests meanwhile.
+        return await anyio.to_thread.run_sync(run, limiter=SLOT_WORK)
+
+    def starts_between(self, start: datetime, end: datetime) -> int:
+        """How many candidate starts the engine would weigh over [start, end): its work."""
+        step = self.rules.slot_interval or self.length
+        per_host = int((end - start).total_seconds() // 60) // step + 1
+        return per_host * (1 if self.mode == "single" else max(1, len(self.hosts)))
+
+    async def check(
+        self,
+        start: datetime,
+        now: datetime,
+        *,
+        holder: str | None = None,
+        reservation_uid: str | None = None,
+        ignore_booking_uid: str | None = None,
+    ) -> Decision:
+        """May a booking of this length start at ``start``, and which hosts could take it?
+        ``reservation_uid`` is the caller's own hold, which must not block it."""
+        end = start + timedelta(minutes=self.length)
+        hosts = await self._hosts(
+            start,
+            end,
+            now,
+            holder=holder,
+            reservation_uid=reservation_uid,
+            ignore_booking_uid=ignore_booking_uid,
+        )
+        return self._run(check_booking, hosts, start, now)
+
+    def _run(
+        self,
+        entry: Callable[..., _R],
+        hosts: list[HostAvailability],
+        *when: datetime,
+        zone: str | None = None,
+    ) -> _R:
+        """The one call into the engine: both entry points see the same rules, mode and length."""
+        return entry(self.rules, hosts, self.mode, *when, length=self.length, booker_time_zone=zone)
+
+    async def clearly_taken(self, start: datetime, *, ignore_booking_id: int | None = None) -> bool:
+        """Under the hosts' lock: does an active booking block already cover this time?
+
+        The same overlap rule the engine applies (both sides widened by their buffers; blocks
+        are stored widened), asked of one index first. When a crowd races for one slot, every
+        loser is refused by this lookup instead of a full availability load while holding the
+        lock. Seated event types (joining a booking is the point) and round robin (another
+        host may be free) take the full check.
+        """
+        spec = self.spec
+        if spec.seats_per_time_slot or self.mode == "round_robin":
+            return False
+        end = start + timedelta(minutes=self.length)
+        query = select(BookingBlock.id).where(
+            BookingBlock.user_id.in_(self.user_ids),
+            BookingBlock.active.is_(True),
+            BookingBlock.block_start < end + timedelta(minutes=spec.after_event_buffer),
+            BookingBlock.block_end > start - timedelta(minutes=spec.before_event_buffer),
+        )
+        if ignore_booking_id is not None:
+            query = query.where(BookingBlock.booking_id != ignore_booking_id)
+        return (await self.session.execute(query.limit(1))).first() is not None
+
+    async def _hosts(
+        self,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        *,
+        holder: str | None = None,
+        reservation_uid: str | None = None,
+        ignore_booking_uid: str | None = None,
+    ) -> list[HostAvailability]:
+        """Each host's hours and busy time over [start, end), plus what buffers and limits
+        need around it: the one place busy time is gathered.
+
+        Reservations made by ``holder`` (the caller's identity) or the one named by
+        ``reservation_uid`` don't block: a reservation only keeps *others* away.
+        """
+        bookings = await self._bookings(start, end, ignore_booking_uid)
+        held = await self._reservations(start, end, now, holder, reservation_uid)
+        return [
+            HostAvailability(
+                host_id=ctx.user_id,
+                schedule=ctx.schedule,
+                bookings=tuple(bookings.get(ctx.user_id, ())),
+                busy=tuple(held.get(ctx.user_id, ())) + tuple(held.get(None, ())),
+            )
+            for ctx in self.hosts
+        ]
+
+    async def _bookings(
+        self, start: datetime, end: datetime, ignore_uid: str | None
+    ) -> dict[int, list[ExistingBooking]]:
+        """{host user id: their blocking bookings near the range}."""
+        spec = self.spec
+        lo, hi = _limit_window(spec, start, end)
+        # Core statements on the session's connection: this runs on every slot query, and ORM
+        # result processing would cost more than the query itself.
+        conn = await self.session.connection()
+        in_range = (
+            Booking.user_id.in_(self.user_ids),
+            Booking.status.in_(BLOCKING_STATUSES),
+            Booking.start_time < hi,
+            Booking.end_time > lo,
+        )
+        rows = await conn.execute(
+            select(
+                Booking.user_id,
+                Booking.uid,
+                type_coerce(Booking.start_time, RawTime()),
+                type_coerce(Booking.end_time, RawTime()),
+                Booking.event_type_id,
+                EventType.before_event_buffer,
+                EventType.after_event_buffer,
+            )
+            .outerjoin(EventType, EventType.id == Booking.event_type_id)
+            .where(*in_range)
+        )
+        # Attendee counts only matter for seats, i.e. for this seated event type's own bookings.
+        seats_taken: dict[str, int] = {}
+        if spec.seats_per_time_slot:
+            seat_rows = await conn.execute(
+                select(Booking.uid, func.count(Attendee.id).label("attendees"))
+                .join(Attendee, Attendee.booking_id == Booking.id)
+                .where(*in_range, Booking.event_type_id == spec.id)
+                .group_by(Booking.uid)
+            )
+            seats_taken = {row.uid: int(row.attendees) for row in seat_rows}
+        found: dict[int, list[ExistingBooking]] = {}
+        # Unpacked by name in select order: a thousand rows per query, and Row attribute
+        # access would cost a quarter of the whole slot query.
+        for user_id, uid, starts, ends, event_type_id, before, after in rows:
+            if uid == ignore_uid:
+                continue
+            # Positional, in ExistingBooking's field order: keywords cost a third more here.
+            found.setdefault(user_id, []).append(
+                ExistingBooking(
+                    utc_from_raw(starts),
+                    utc_from_raw(ends),
+                    before or 0,
+                    after or 0,
+                    uid,
+                    event_type_id,
+                    seats_taken.get(uid, 1),
+                )
+            )
+        return found
+
+    async def _reservations(
+        self,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        holder: str | None,
+        reservation_uid: str | None,
+    ) -> dict[int | None, list[Interval]]:
+        """{host user id, or None for holds on the whole event type: their held time}."""
+        conn = await self.session.connection()
+        rows = await conn.execute(
+            select(SlotReservation.user_id, SlotReservation.slot_start, SlotReservation.slot_end)
+            .join(EventType, EventType.id == SlotReservation.event_type_id)
+            .where(
+                SlotReservation.expires_at > now,
+                SlotReservation.slot_start < end + MARGIN,
+                SlotReservation.slot_end > start - MARGIN,
+                or_(
+                    SlotReservation.user_id.in_(self.user_ids),
+                    and_(SlotReservation.user_id.is_(None), EventType.id == self.spec.id),
+                ),
+                *_not_mine(holder, reservation_uid),
+            )
+        )
+        held: dict[int | None, list[Interval]] = {}
+        for row in rows:
+            held.setdefault(row.user_id, []).append(Interval(row.slot_start, row.slot_end))
+        return held
 
 
-def week_start_of(contexts: Sequence[HostContext]) -> str:
-    """Week-based limits count weeks as the first host's settings say (Cal.com: the organizer)."""
-    return contexts[0].host.week_start if contexts else "Sunday"
-
-
-def rules_for(spec: SchedulingSpec, week_start: str = "Sunday") -> EventRules:
+def _rules(spec: SchedulingSpec, week_start: str) -> EventRules:
     return EventRules(
         length=spec.length,
         slot_interval=spec.slot_interval,
@@ -197,12 +344,14 @@ def rules_for(spec: SchedulingSpec, week_start: str = "Sunday") -> EventRules:
         duration_limits=dict(spec.duration_limits or {}),
         only_show_first_available_slot=spec.only_show_first_available_slot,
         seats_per_slot=spec.seats_per_time_slot,
+        # Week-based limits count weeks as the first host's settings say (Cal.com: the
+        # organizer).
         week_start=week_start,
         event_type_id=spec.id,
     )
 
 
-def mode_for(spec: SchedulingSpec) -> str:
+def _mode(spec: SchedulingSpec) -> str:
     if spec.scheduling_type == "ROUND_ROBIN":
         return "round_robin"
     if spec.scheduling_type == "COLLECTIVE":
@@ -210,74 +359,12 @@ def mode_for(spec: SchedulingSpec) -> str:
     return "single"
 
 
-def length_for(spec: SchedulingSpec, duration: int | None, field: str = "duration") -> int:
-    """The booked length: the event type's, or one of its offered durations."""
+def _length(spec: SchedulingSpec, duration: int | None, field: str) -> int:
     if duration is None:
         return spec.length
     if duration not in spec.length_options:
         raise BadRequest(f"{field}: {duration} is not one of this event type's durations")
     return duration
-
-
-async def _core_schedules(
-    session: AsyncSession, schedule_ids: set[int]
-) -> dict[int, tuple[int, CoreSchedule]]:
-    """{schedule id: (owner id, working hours)}, read as plain rows in one query."""
-    if not schedule_ids:
-        return {}
-    conn = await session.connection()
-    rows = await conn.execute(
-        select(
-            Schedule.id,
-            Schedule.user_id,
-            Schedule.time_zone,
-            Availability.days,
-            Availability.start_minute,
-            Availability.end_minute,
-            Availability.date,
-        )
-        .outerjoin(Availability, Availability.schedule_id == Schedule.id)
-        .where(Schedule.id.in_(schedule_ids))
-        .order_by(Schedule.id, Availability.id)
-    )
-    heads: dict[int, tuple[int, str]] = {}
-    weekly: dict[int, list[WeeklyWindow]] = {}
-    overrides: dict[int, list[DateOverride]] = {}
-    for sid, owner, tz, days, start, end, day in rows:
-        if sid not in heads:
-            heads[sid] = (owner, tz)
-            weekly[sid], overrides[sid] = [], []
-        if start is None:  # a schedule without any availability row
-            continue
-        if day is None:
-            weekly[sid].append(WeeklyWindow(frozenset(days or ()), start, end))
-        else:
-            overrides[sid].append(DateOverride(day, start, end))
-    return {
-        sid: (owner, CoreSchedule(tz, tuple(weekly[sid]), tuple(overrides[sid])))
-        for sid, (owner, tz) in heads.items()
-    }
-
-
-async def host_contexts(session: AsyncSession, spec: SchedulingSpec) -> list[HostContext]:
-    # Each host's chosen schedule, and their own default in case the chosen one isn't theirs.
-    wanted: set[int] = set()
-    for h in spec.hosts:
-        for sid in (h.schedule_id or spec.schedule_id, h.default_schedule_id):
-            if sid is not None:
-                wanted.add(sid)
-    schedules = await _core_schedules(session, wanted)
-    contexts = []
-    for host in spec.hosts:
-        own = host.default_schedule_id
-        chosen = schedules.get(host.schedule_id or spec.schedule_id or own or 0)
-        # An event-type schedule that belongs to someone else (team event types) falls back to
-        # the host's own default, so one host's hours never leak onto another.
-        if chosen is not None and chosen[0] != host.user_id:
-            chosen = schedules.get(own or 0)
-        hours = chosen[1] if chosen is not None else CoreSchedule(host.time_zone, (), ())
-        contexts.append(HostContext(host, hours))
-    return contexts
 
 
 def _limit_window(et: SchedulingSpec, start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -288,108 +375,6 @@ def _limit_window(et: SchedulingSpec, start: datetime, end: datetime) -> tuple[d
     span = {"PER_DAY": 2, "PER_WEEK": 8, "PER_MONTH": 32, "PER_YEAR": 367}
     days = max(span.get(k, 2) for k in keys)
     return start - timedelta(days=days), end + timedelta(days=days)
-
-
-async def load_hosts(
-    session: AsyncSession,
-    et: SchedulingSpec,
-    contexts: Sequence[HostContext],
-    start: datetime,
-    end: datetime,
-    now: datetime,
-    *,
-    holder: str | None = None,
-    reservation_uid: str | None = None,
-    ignore_booking_uid: str | None = None,
-) -> list[HostAvailability]:
-    """Busy time and schedules of each host over [start, end) (plus what buffers and limits need).
-
-    Reservations made by ``holder`` (the caller's identity) or the one named by
-    ``reservation_uid`` don't hide slots: a reservation only keeps *others* away.
-    ``ignore_booking_uid`` is the booking being rescheduled, which must not block its own new
-    time.
-    """
-    lo, hi = _limit_window(et, start, end)
-    user_ids = [c.user_id for c in contexts]
-    # Core statements on the session's connection: this runs on every slot query, and ORM
-    # result processing would cost more than the query itself.
-    conn = await session.connection()
-    in_range = (
-        Booking.user_id.in_(user_ids),
-        Booking.status.in_(BLOCKING_STATUSES),
-        Booking.start_time < hi,
-        Booking.end_time > lo,
-    )
-    booking_rows = (
-        await conn.execute(
-            select(
-                Booking.user_id,
-                Booking.uid,
-                type_coerce(Booking.start_time, RawTime()),
-                type_coerce(Booking.end_time, RawTime()),
-                Booking.event_type_id,
-                EventType.before_event_buffer,
-                EventType.after_event_buffer,
-            )
-            .outerjoin(EventType, EventType.id == Booking.event_type_id)
-            .where(*in_range)
-        )
-    ).all()
-    # Attendee counts only matter for seats, i.e. for this seated event type's own bookings.
-    seats_taken: dict[str, int] = {}
-    if et.seats_per_time_slot:
-        seat_rows = await conn.execute(
-            select(Booking.uid, func.count(Attendee.id))
-            .join(Attendee, Attendee.booking_id == Booking.id)
-            .where(*in_range, Booking.event_type_id == et.id)
-            .group_by(Booking.uid)
-        )
-        seats_taken = {row[0]: int(row[1]) for row in seat_rows}
-    reservation_rows = (
-        await conn.execute(
-            select(SlotReservation.user_id, SlotReservation.slot_start, SlotReservation.slot_end)
-            .join(EventType, EventType.id == SlotReservation.event_type_id)
-            .where(
-                SlotReservation.expires_at > now,
-                SlotReservation.slot_start < end + MARGIN,
-                SlotReservation.slot_end > start - MARGIN,
-                or_(
-                    SlotReservation.user_id.in_(user_ids),
-                    and_(SlotReservation.user_id.is_(None), EventType.id == et.id),
-                ),
-                *_not_mine(holder, reservation_uid),
-            )
-        )
-    ).all()
-    hosts = []
-    for ctx in contexts:
-        uid = ctx.user_id
-        # Positional: (start, end, before_buffer, after_buffer, uid, event_type_id, attendees).
-        bookings = tuple(
-            ExistingBooking(
-                utc_from_raw(row[2]),
-                utc_from_raw(row[3]),
-                row[5] or 0,
-                row[6] or 0,
-                row[1],
-                row[4],
-                seats_taken.get(row[1], 1),
-            )
-            for row in booking_rows
-            if row[0] == uid and row[1] != ignore_booking_uid
-        )
-        busy = tuple(
-            Interval(row[1], row[2]) for row in reservation_rows if row[0] == uid or row[0] is None
-        )
-        hosts.append(
-            HostAvailability(
-                host_id=uid,
-                schedule=ctx.schedule,
-                bookings=bookings,
-                busy=busy,
-            )
-        )
-    return hosts
 
 
 def _not_mine(holder: str | None, reservation_uid: str | None) -> list[Any]:

@@ -12,7 +12,16 @@ from sqlalchemy.orm import selectinload
 
 from calgate.services.bookings import BookingView
 from calgate.store.db import Database
-from calgate.store.models import Attendee, Booking, EventType, User, utcnow
+from calgate.store.models import (
+    BLOCKING_STATUSES,
+    ENDED_STATUSES,
+    Attendee,
+    Booking,
+    BookingStatus,
+    EventType,
+    User,
+    utcnow,
+)
 
 STATUS_FILTERS = ("upcoming", "recurring", "past", "cancelled", "unconfirmed", "accepted")
 SORTABLE = {
@@ -43,18 +52,18 @@ class BookingFilter:
 
 
 def _status_clause(status: str, now: datetime) -> Any:
-    blocking = Booking.status.in_(("accepted", "pending"))
+    blocking = Booking.status.in_(BLOCKING_STATUSES)
     match status:
         case "upcoming":
             return and_(Booking.end_time >= now, blocking)
         case "past":
             return and_(Booking.end_time < now, blocking)
         case "cancelled":
-            return Booking.status.in_(("cancelled", "rejected"))
+            return Booking.status.in_(ENDED_STATUSES)
         case "unconfirmed":
-            return and_(Booking.end_time >= now, Booking.status == "pending")
+            return and_(Booking.end_time >= now, Booking.status == BookingStatus.PENDING)
         case "accepted":
-            return Booking.status == "accepted"
+            return Booking.status == BookingStatus.ACCEPTED
         case _:  # "recurring": calgate has no recurring bookings yet
             return false()
 

@@ -21,26 +21,18 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calgate.core import check_booking
 from calgate.core.timezones import check_zone
-from calgate.errors import BadRequest, Forbidden, NotFound
-from calgate.services.availability import (
-    HostContext,
-    SchedulingSpec,
-    host_contexts,
-    length_for,
-    load_hosts,
-    mode_for,
-    rules_for,
-    scheduling_spec,
-    week_start_of,
-)
+from calgate.errors import BadRequest, NotFound
+from calgate.services.availability import EventTypeAvailability
 from calgate.services.locations import booking_location
+from calgate.services.scheduling_spec import EventTypeRef, HostContext, find_event_type
 from calgate.store.db import Database
 from calgate.store.models import (
+    ENDED_STATUSES,
     Attendee,
     Booking,
     BookingBlock,
+    BookingStatus,
     EventType,
     SlotReservation,
     User,
@@ -64,7 +56,7 @@ class AttendeeSpec:
 
 @dataclass(frozen=True)
 class NewBooking:
-    event_type_id: int
+    event_type: EventTypeRef
     start: datetime
     attendee: AttendeeSpec
     length: int | None = None
@@ -100,13 +92,6 @@ async def _lock_users(session: AsyncSession, user_ids: Sequence[int]) -> None:
     )
 
 
-async def _event_type(session: AsyncSession, event_type_id: int) -> EventType:
-    et = await session.get(EventType, event_type_id)
-    if et is None:
-        raise NotFound(f"Event type with id={event_type_id} not found")
-    return et
-
-
 def _check_attendee(spec: AttendeeSpec) -> None:
     check_zone(spec.time_zone)
 
@@ -125,42 +110,30 @@ async def create_booking(
 
 
 async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> BookingView:
-    et = await _event_type(session, req.event_type_id)
-    spec = await scheduling_spec(session, event_type_id=et.id)
-    length = length_for(spec, req.length, "lengthInMinutes")
-    contexts = await host_contexts(session, spec)
-    if not contexts:
+    et = await find_event_type(session, req.event_type)
+    availability = await EventTypeAvailability.of(
+        session, et, duration=req.length, duration_field="lengthInMinutes"
+    )
+    if not availability.hosts:
         raise BadRequest("This event type has no hosts")
-    await _lock_users(session, [c.user_id for c in contexts])
+    await _lock_users(session, availability.user_ids)
 
     old: Booking | None = None
     if req.rescheduled_from:
         old = await _booking_for_update(session, req.rescheduled_from)
-        if old.status in ("cancelled", "rejected"):
+        if old.status in ENDED_STATUSES:
             raise BadRequest(f"Booking {old.uid} is {old.status} and cannot be rescheduled")
 
     start = req.start
-    end = start + timedelta(minutes=length)
-    if await _clearly_taken(session, spec, contexts, start, end, old.id if old else None):
+    end = start + timedelta(minutes=availability.length)
+    if await availability.clearly_taken(start, ignore_booking_id=old.id if old else None):
         raise BadRequest("The requested time is not available", {"reason": "slot_unavailable"})
-    hosts = await load_hosts(
-        session,
-        spec,
-        contexts,
+    decision = await availability.check(
         start,
-        end,
         now,
         holder=req.holder,
         reservation_uid=req.reservation_uid,
         ignore_booking_uid=old.uid if old else None,
-    )
-    decision = check_booking(
-        rules_for(spec, week_start_of(contexts)),
-        hosts,
-        mode_for(spec),
-        start,
-        now,
-        length=length,
     )
     if not decision.ok:
         raise BadRequest(decision.message, {"reason": decision.reason})
@@ -177,12 +150,12 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
         await webhooks.enqueue_booking(session, "BOOKING_CREATED", seated, now=now)
         return seated
 
-    chosen = _choose_hosts(contexts, decision.host_ids, mode_for(spec))
+    chosen = _choose_hosts(availability.hosts, decision.host_ids, availability.mode)
     organizer = await session.get(User, chosen[0].user_id)
     if organizer is None:  # hosts are user rows locked above; this can't happen
         raise NotFound(f"User with id={chosen[0].user_id} not found")
     if old is not None:
-        old.status = "cancelled"
+        old.status = BookingStatus.CANCELLED
         old.rescheduled = True
         old.rescheduled_by = req.rescheduled_by
         old.rescheduling_reason = req.rescheduling_reason
@@ -198,7 +171,7 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
         description=(req.responses or {}).get("notes"),
         start_time=start,
         end_time=end,
-        status="pending" if et.requires_confirmation else "accepted",
+        status=BookingStatus.PENDING if et.requires_confirmation else BookingStatus.ACCEPTED,
         location=req.location or booking_location(et.locations or []),
         metadata_=req.metadata,
         responses={
@@ -235,40 +208,11 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
     if old is not None:
         await webhooks.enqueue_booking(session, "BOOKING_RESCHEDULED", created, old=old, now=now)
     else:
-        trigger = "BOOKING_REQUESTED" if booking.status == "pending" else "BOOKING_CREATED"
+        trigger = (
+            "BOOKING_REQUESTED" if booking.status == BookingStatus.PENDING else "BOOKING_CREATED"
+        )
         await webhooks.enqueue_booking(session, trigger, created, now=now)
     return created
-
-
-async def _clearly_taken(
-    session: AsyncSession,
-    et: SchedulingSpec,
-    contexts: Sequence[HostContext],
-    start: datetime,
-    end: datetime,
-    ignore_booking_id: int | None,
-) -> bool:
-    """Under the host lock: does an active booking block already cover this time?
-
-    The same overlap rule the engine applies (both sides widened by their buffers; blocks are
-    stored widened), asked of one index first. When a crowd races for one slot, every loser is
-    refused by this lookup instead of a full availability load while holding the lock. Seated
-    event types (joining a booking is the point) and round robin (another host may be free)
-    take the full check.
-    """
-    if et.seats_per_time_slot or mode_for(et) == "round_robin":
-        return False
-    lo = start - timedelta(minutes=et.before_event_buffer)
-    hi = end + timedelta(minutes=et.after_event_buffer)
-    query = select(BookingBlock.id).where(
-        BookingBlock.user_id.in_([c.user_id for c in contexts]),
-        BookingBlock.active.is_(True),
-        BookingBlock.block_start < hi,
-        BookingBlock.block_end > lo,
-    )
-    if ignore_booking_id is not None:
-        query = query.where(BookingBlock.booking_id != ignore_booking_id)
-    return (await session.execute(query.limit(1))).first() is not None
 
 
 def _attendee(spec: AttendeeSpec, now: datetime, *, seat: bool) -> Attendee:
@@ -345,9 +289,9 @@ async def cancel_booking(
                     session, "BOOKING_CANCELLED", remaining, cancelled_seat=seat
                 )
                 return remaining, True
-        if booking.status in ("cancelled", "rejected"):
+        if booking.status in ENDED_STATUSES:
             raise BadRequest(f"Booking {uid} is already {booking.status}")
-        booking.status = "cancelled"
+        booking.status = BookingStatus.CANCELLED
         booking.cancellation_reason = reason
         booking.cancelled_by = cancelled_by
         await session.execute(
@@ -383,7 +327,7 @@ async def reschedule_booking(
             first.name, first.email, first.time_zone, first.locale, first.phone_number
         )
         req = NewBooking(
-            event_type_id=old.event_type_id,
+            event_type=EventTypeRef(id=old.event_type_id),
             start=start,
             attendee=spec,
             length=int((old.end_time - old.start_time).total_seconds() // 60),
@@ -409,11 +353,11 @@ async def _owned_booking(session: AsyncSession, uid: str, user_id: int) -> Booki
 async def confirm_booking(db: Database, uid: str, user_id: int) -> BookingView:
     async with db.transaction(immediate=True) as session:
         booking = await _owned_booking(session, uid, user_id)
-        if booking.status != "pending":
+        if booking.status != BookingStatus.PENDING:
             raise BadRequest(
                 f"Only pending bookings can be confirmed; this one is {booking.status}"
             )
-        booking.status = "accepted"
+        booking.status = BookingStatus.ACCEPTED
         await session.flush()
         confirmed = await view(session, booking)
         # Cal.com announces a confirmed booking as BOOKING_CREATED; BOOKING_CONFIRMED too.
@@ -425,9 +369,9 @@ async def confirm_booking(db: Database, uid: str, user_id: int) -> BookingView:
 async def decline_booking(db: Database, uid: str, user_id: int, reason: str | None) -> BookingView:
     async with db.transaction(immediate=True) as session:
         booking = await _owned_booking(session, uid, user_id)
-        if booking.status != "pending":
+        if booking.status != BookingStatus.PENDING:
             raise BadRequest(f"Only pending bookings can be declined; this one is {booking.status}")
-        booking.status = "rejected"
+        booking.status = BookingStatus.REJECTED
         booking.rejection_reason = reason
         await session.execute(
             update(BookingBlock).where(BookingBlock.booking_id == booking.id).values(active=False)
@@ -457,8 +401,3 @@ async def mark_absent(
             session, "BOOKING_NO_SHOW_UPDATED", marked, no_show=(attendees, host)
         )
         return marked
-
-
-def require_host(view_: BookingView, user_id: int) -> None:
-    if view_.booking.user_id != user_id:
-        raise Forbidden("Only the booking's host can do this")

@@ -9,70 +9,74 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calgate.core import Slot, check_booking, compute_slots
+from calgate.core import Slot
 from calgate.errors import BadRequest, NotFound
-from calgate.services.availability import (
-    SchedulingSpec,
-    host_contexts,
-    length_for,
-    load_hosts,
-    mode_for,
-    rules_for,
-    scheduling_spec,
-    week_start_of,
-)
+from calgate.services.availability import EventTypeAvailability, EventTypeRef
 from calgate.store.db import Database
 from calgate.store.models import SlotReservation, utcnow
 
 DEFAULT_RESERVATION_MINUTES = 5
 MAX_RANGE = timedelta(days=366)
+# The most candidate starts one anonymous slot query may make the engine weigh (about half a
+# second of work): a year of 15-minute slots, or about four weeks of 1-minute ones.
+ANONYMOUS_MAX_STARTS = 40_000
 
 
 @dataclass(frozen=True)
 class SlotQuery:
-    event_type_id: int | None = None
-    username: str | None = None
-    event_type_slug: str | None = None
+    event_type: EventTypeRef
     duration: int | None = None
     holder: str | None = None
     reschedule_uid: str | None = None
+    # A bound on the engine's work for this caller (ANONYMOUS_MAX_STARTS for anonymous ones).
+    max_starts: int | None = None
+    # The zone slot starts are rounded in (the request's timeZone); None: the host's.
+    booker_time_zone: str | None = None
 
 
-async def resolve_event_type(session: AsyncSession, query: SlotQuery) -> SchedulingSpec:
-    return await scheduling_spec(
-        session,
-        event_type_id=query.event_type_id,
-        username=query.username,
-        slug=query.event_type_slug,
-    )
+@dataclass(frozen=True)
+class AvailableSlots:
+    slots: list[Slot]
+    # Seated event types show how many seats each slot has taken.
+    seated: bool
 
 
 async def available_slots(
     db: Database, query: SlotQuery, start: datetime, end: datetime, *, now: datetime | None = None
-) -> tuple[SchedulingSpec, list[Slot]]:
+) -> AvailableSlots:
     now = now or utcnow()
     if end <= start:
         raise BadRequest("end must be after start")
     if end - start > MAX_RANGE:
         raise BadRequest("The requested range may span at most 366 days")
     async with db.session() as session:
-        et = await resolve_event_type(session, query)
-        length = length_for(et, query.duration)
-        contexts = await host_contexts(session, et)
-        hosts = await load_hosts(
-            session,
-            et,
-            contexts,
+        availability = await EventTypeAvailability.load(
+            session, query.event_type, duration=query.duration
+        )
+        if query.max_starts is not None:
+            _check_work(availability, start, end, query.max_starts)
+        found = await availability.slots(
             start,
             end,
             now,
             holder=query.holder,
-            ignore_booking_uid=query.reschedule_uid,
+            reschedule_uid=query.reschedule_uid,
+            booker_time_zone=query.booker_time_zone,
         )
-    slots = compute_slots(
-        rules_for(et, week_start_of(contexts)), hosts, mode_for(et), start, end, now, length=length
-    )
-    return et, slots
+    return AvailableSlots(found, seated=bool(availability.spec.seats_per_time_slot))
+
+
+def _check_work(
+    availability: EventTypeAvailability, start: datetime, end: datetime, limit: int
+) -> None:
+    starts = availability.starts_between(start, end)
+    if starts > limit:
+        hours = max(1, int((end - start).total_seconds() // 3600) * limit // starts)
+        raise BadRequest(
+            "This range holds too many possible slots of this event type for one "
+            f"unauthenticated request: ask for at most {hours} hours at a time",
+            {"reason": "range_too_large"},
+        )
 
 
 @dataclass(frozen=True)
@@ -131,20 +135,21 @@ async def _check_slot(
 ) -> _CheckedSlot:
     """A slot to hold, checked as a booking of it would be (the caller holds the write lock);
     ``reservation_uid`` is the caller's own reservation, which must not block its move."""
-    et = await scheduling_spec(session, event_type_id=event_type_id)
-    length = length_for(et, duration)
-    contexts = await host_contexts(session, et)
-    end = slot_start + timedelta(minutes=length)
-    hosts = await load_hosts(
-        session, et, contexts, slot_start, end, now, holder=holder, reservation_uid=reservation_uid
+    availability = await EventTypeAvailability.load(
+        session, EventTypeRef(id=event_type_id), duration=duration
     )
-    decision = check_booking(
-        rules_for(et, week_start_of(contexts)), hosts, mode_for(et), slot_start, now, length=length
+    decision = await availability.check(
+        slot_start, now, holder=holder, reservation_uid=reservation_uid
     )
     if not decision.ok:
         raise BadRequest(decision.message, {"reason": decision.reason})
-    held = contexts[0].user_id if len(contexts) == 1 else None
-    return _CheckedSlot(et.id, length, end, held)
+    users = availability.user_ids
+    return _CheckedSlot(
+        availability.event_type_id,
+        availability.length,
+        slot_start + timedelta(minutes=availability.length),
+        users[0] if len(users) == 1 else None,
+    )
 
 
 async def get_reservation(db: Database, uid: str, *, now: datetime | None = None) -> Reservation:

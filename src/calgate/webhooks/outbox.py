@@ -16,7 +16,7 @@ from sqlalchemy import event, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from calgate.store.models import Booking, Webhook, WebhookDelivery, utcnow
+from calgate.store.models import Booking, BookingStatus, Webhook, WebhookDelivery, utcnow
 from calgate.webhooks import payloads
 from calgate.webhooks.delivery import DeliveryStatus
 from calgate.webhooks.payloads import BookingLike
@@ -169,7 +169,7 @@ async def enqueue_booking(
     elif trigger == "BOOKING_RESCHEDULED" and old is not None:
         await cancel_meetings(session, old.uid)
         count += await schedule_meetings(session, view, now=now)
-    elif trigger in ("BOOKING_CREATED", "BOOKING_CONFIRMED") and b.status == "accepted":
+    elif trigger in ("BOOKING_CREATED", "BOOKING_CONFIRMED") and b.status == BookingStatus.ACCEPTED:
         count += await schedule_meetings(session, view, now=now)
     return count
 

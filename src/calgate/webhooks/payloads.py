@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from calgate.store.models import Booking, EventType, User
+from calgate.store.models import Booking, BookingStatus, EventType, User
 from calgate.timefmt import iso_z
 
 JSON_CONTENT = "application/json"
@@ -122,10 +122,10 @@ def attendee_json(a: Any, booking: Booking) -> dict[str, Any]:
 
 
 _STATUS = {
-    "accepted": "ACCEPTED",
-    "pending": "PENDING",
-    "cancelled": "CANCELLED",
-    "rejected": "REJECTED",
+    BookingStatus.ACCEPTED: "ACCEPTED",
+    BookingStatus.PENDING: "PENDING",
+    BookingStatus.CANCELLED: "CANCELLED",
+    BookingStatus.REJECTED: "REJECTED",
 }
 
 # The status Cal.com's builder stamps on each trigger's payload.

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator
 
@@ -32,3 +33,16 @@ def _aware_utc(value: datetime) -> datetime:
 
 
 UtcDateTime = Annotated[datetime, AfterValidator(_aware_utc)]
+
+
+@dataclass(frozen=True)
+class Rescheduling:
+    """A create request that moves an existing booking (legacy `rescheduleUid`)."""
+
+    uid: str
+    start: datetime
+    reason: str | None
+
+
+# A list response: the `data` and any envelope fields beside it (the current shapes' pagination).
+Listing = tuple[Any, dict[str, Any]]

@@ -8,9 +8,11 @@ from typing import Any
 
 from pydantic import ConfigDict, EmailStr, Field
 
-from calgate.api.bookings.common import UtcDateTime
+from calgate.api.bookings.common import Listing, Rescheduling, UtcDateTime
+from calgate.api.bookings.query import number
 from calgate.api.schema import BodyId, Input, Output, iso_z
-from calgate.services.bookings import AttendeeSpec, BookingView
+from calgate.services.availability import EventTypeRef
+from calgate.services.bookings import AttendeeSpec, BookingView, NewBooking
 
 
 class Responses(Input):
@@ -56,12 +58,34 @@ class CreateBookingInput_2024_04_15(Input):
     def extra_responses(self) -> dict[str, Any]:
         return self.responses.model_dump(mode="json", by_alias=True, exclude_none=True)
 
+    def rescheduling(self) -> Rescheduling | None:
+        if not self.reschedule_uid:
+            return None
+        return Rescheduling(self.reschedule_uid, self.start, self.rescheduling_reason)
+
+    def to_booking(self, holder: str | None) -> NewBooking:
+        return NewBooking(
+            event_type=EventTypeRef(id=self.event_type_id),
+            start=self.start,
+            attendee=self.attendee(),
+            length=self.length(),
+            guests=tuple(str(g) for g in self.responses.guests),
+            responses=self.extra_responses(),
+            metadata=self.metadata,
+            location=self.location_text(),
+            reservation_uid=self.reservation_uid,
+            holder=holder,
+        )
+
 
 class CancelBookingInput_2024_04_15(Input):
     model_config = ConfigDict(**{**Input.model_config, "extra": "ignore"})
     cancellation_reason: str | None = Field(None, max_length=5000)
     all_remaining_bookings: bool | None = None
     seat_reference_uid: str | None = None
+
+    def seat(self) -> str | None:
+        return self.seat_reference_uid
 
 
 class MarkNoShowAttendee(Input):
@@ -72,6 +96,9 @@ class MarkNoShowAttendee(Input):
 class MarkNoShowInput_2024_04_15(Input):
     no_show_host: bool | None = None
     attendees: list[MarkNoShowAttendee] = Field(default_factory=list)
+
+    def marks(self) -> tuple[bool | None, dict[str, bool]]:
+        return self.no_show_host, {str(a.email): a.no_show for a in self.attendees}
 
 
 class LegacyAttendee(Output):
@@ -180,3 +207,41 @@ class SeatedBookingOutput_2024_04_15(BookingOutput_2024_04_15):
     """A booking answered to the attendee who just took a seat in it."""
 
     seat_reference_uid: str
+
+
+class Shapes:
+    Create = CreateBookingInput_2024_04_15
+    Cancel = CancelBookingInput_2024_04_15
+    MarkAbsent = MarkNoShowInput_2024_04_15
+    default_take = 10
+
+    @staticmethod
+    def one(v: BookingView) -> Any:
+        out = BookingOutput_2024_04_15.of(v)
+        if v.seat_uid:
+            fields = out.model_dump(by_alias=False)
+            return SeatedBookingOutput_2024_04_15(**fields, seat_reference_uid=v.seat_uid)
+        return out
+
+    @staticmethod
+    def offset(skip: str | None, cursor: str | None) -> int:
+        return number("cursor", cursor, minimum=0, maximum=10_000_000) or 0
+
+    @staticmethod
+    def many(views: list[BookingView], total: int, skip: int, take: int) -> Listing:
+        next_offset = skip + len(views)
+        data = {
+            "bookings": [BookingOutput_2024_04_15.of(v) for v in views],
+            "recurringInfo": [],
+            "totalCount": total,
+            "nextCursor": next_offset if next_offset < total else None,
+        }
+        return data, {}
+
+    @staticmethod
+    def cancelled(v: BookingView, only_removed_attendee: bool) -> Any:
+        return {
+            "bookingId": v.booking.id,
+            "bookingUid": v.booking.uid,
+            "onlyRemovedAttendee": only_removed_attendee,
+        }

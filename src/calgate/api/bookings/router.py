@@ -1,37 +1,68 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, cast
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from calgate.api.auth import CurrentPrincipal, OptionalPrincipal
 from calgate.api.bookings import legacy, query, v2024_08_13
-from calgate.api.deps import State
+from calgate.api.bookings.common import Listing, Rescheduling
 from calgate.api.versions import BOOKINGS, Versioned, body_schema, parse_body
-from calgate.services import bookings, event_types
+from calgate.api.versions import Shapes as VersionShapes
+from calgate.services import bookings
 from calgate.services.booking_queries import STATUS_FILTERS, BookingFilter, list_bookings
 from calgate.services.bookings import BookingView, NewBooking
 from calgate.web.envelope import ok
+from calgate.web.state import State
 
 router = APIRouter(prefix="/v2/bookings", tags=["Bookings"])
 
-VERSIONS: Versioned[bool] = Versioned(BOOKINGS, legacy=False, current=True)
-IsCurrent = Annotated[bool, Depends(VERSIONS.dependency())]
+
+class CreateInput(Protocol):
+    def to_booking(self, holder: str | None) -> NewBooking: ...
+
+    def rescheduling(self) -> Rescheduling | None: ...
 
 
-def _one(current: bool, v: BookingView) -> Any:
-    if current:
-        out: Any = v2024_08_13.BookingOutput_2024_08_13.of(v)
-        if v.seat_uid:
-            fields = out.model_dump(by_alias=False)
-            out = v2024_08_13.SeatedBookingOutput_2024_08_13(**fields, seat_uid=v.seat_uid)
-        return out
-    out = legacy.BookingOutput_2024_04_15.of(v)
-    if v.seat_uid:
-        fields = out.model_dump(by_alias=False)
-        out = legacy.SeatedBookingOutput_2024_04_15(**fields, seat_reference_uid=v.seat_uid)
-    return out
+class CancelInput(Protocol):
+    cancellation_reason: str | None
+
+    def seat(self) -> str | None: ...
+
+
+class MarkAbsentInput(Protocol):
+    def marks(self) -> tuple[bool | None, dict[str, bool]]: ...
+
+
+class BookingShapes(VersionShapes[BookingView], Protocol):
+    @property
+    def Create(self) -> type[BaseModel]: ...
+
+    @property
+    def Cancel(self) -> type[BaseModel]: ...
+
+    @property
+    def MarkAbsent(self) -> type[BaseModel]: ...
+
+    @property
+    def default_take(self) -> int: ...
+
+    @staticmethod
+    def offset(skip: str | None, cursor: str | None) -> int: ...
+
+    @staticmethod
+    def many(views: list[BookingView], total: int, skip: int, take: int) -> Listing: ...
+
+    @staticmethod
+    def cancelled(v: BookingView, only_removed_attendee: bool) -> Any: ...
+
+
+VERSIONS: Versioned[BookingShapes] = Versioned(
+    BOOKINGS, legacy=legacy.Shapes(), current=v2024_08_13.Shapes()
+)
+Shapes = Annotated[BookingShapes, Depends(VERSIONS.dependency())]
 
 
 def _holder(principal: Any) -> str | None:
@@ -47,57 +78,21 @@ def _holder(principal: Any) -> str | None:
     ),
 )
 async def create_booking(
-    request: Request, current: IsCurrent, principal: OptionalPrincipal, state: State
+    request: Request, shapes: Shapes, principal: OptionalPrincipal, state: State
 ) -> JSONResponse:
-    if current:
-        body = await parse_body(request, v2024_08_13.CreateBookingInput_2024_08_13)
-        event_type_id = body.event_type_id
-        if event_type_id is None:
-            async with state.db.session() as session:
-                et = await event_types.find_by_slug(
-                    session, body.username or "", body.event_type_slug or ""
-                )
-                event_type_id = et.id
-        req = NewBooking(
-            event_type_id=event_type_id,
-            start=body.start,
-            attendee=body.attendee.to_spec(),
-            length=body.length_in_minutes,
-            guests=tuple(str(g) for g in body.guests),
-            responses=dict(body.booking_fields_responses),
-            metadata=body.metadata,
-            location=body.location_text(),
-            reservation_uid=body.reservation_uid,
-            holder=_holder(principal),
-        )
-        view = await bookings.create_booking(state.db, req)
+    body = cast(CreateInput, await parse_body(request, shapes.Create))
+    move = body.rescheduling()
+    if move is not None:
+        view = await bookings.reschedule_booking(state.db, move.uid, move.start, reason=move.reason)
     else:
-        lb = await parse_body(request, legacy.CreateBookingInput_2024_04_15)
-        if lb.reschedule_uid:
-            view = await bookings.reschedule_booking(
-                state.db, lb.reschedule_uid, lb.start, reason=lb.rescheduling_reason
-            )
-        else:
-            req = NewBooking(
-                event_type_id=lb.event_type_id,
-                start=lb.start,
-                attendee=lb.attendee(),
-                length=lb.length(),
-                guests=tuple(str(g) for g in lb.responses.guests),
-                responses=lb.extra_responses(),
-                metadata=lb.metadata,
-                location=lb.location_text(),
-                reservation_uid=lb.reservation_uid,
-                holder=_holder(principal),
-            )
-            view = await bookings.create_booking(state.db, req)
-    return ok(_one(current, view), status_code=201)
+        view = await bookings.create_booking(state.db, body.to_booking(_holder(principal)))
+    return ok(shapes.one(view), status_code=201)
 
 
 @router.get("", summary="Get all bookings")
 async def list_all(
     request: Request,
-    current: IsCurrent,
+    shapes: Shapes,
     principal: CurrentPrincipal,
     state: State,
     status: Annotated[
@@ -131,10 +126,7 @@ async def list_all(
 ) -> JSONResponse:
     status = status or request.query_params.get("filters[status]")
     size = query.number("take", take if take is not None else limit, minimum=1, maximum=250)
-    if current:
-        offset = query.number("skip", skip, minimum=0, maximum=10_000_000) or 0
-    else:
-        offset = query.number("cursor", cursor, minimum=0, maximum=10_000_000) or 0
+    offset = shapes.offset(skip, cursor)
     sort = tuple(
         (name, d)
         for name, raw in (
@@ -159,40 +151,17 @@ async def list_all(
         after_updated=query.moment("afterUpdatedAt", after_updated_at),
         before_updated=query.moment("beforeUpdatedAt", before_updated_at),
         sort=sort,
-        take=size or (100 if current else 10),
+        take=size or shapes.default_take,
         skip=offset,
     )
     views, total = await list_bookings(state.db, principal.user, f)
-    if current:
-        returned = len(views)
-        pages = -(-total // f.take) if total else 0
-        return ok(
-            [v2024_08_13.BookingOutput_2024_08_13.of(v) for v in views],
-            pagination={
-                "totalItems": total,
-                "remainingItems": max(0, total - f.skip - returned),
-                "returnedItems": returned,
-                "itemsPerPage": f.take,
-                "currentPage": f.skip // f.take + 1,
-                "totalPages": pages,
-                "hasNextPage": f.skip + returned < total,
-                "hasPreviousPage": f.skip > 0,
-            },
-        )
-    next_offset = f.skip + len(views)
-    return ok(
-        {
-            "bookings": [legacy.BookingOutput_2024_04_15.of(v) for v in views],
-            "recurringInfo": [],
-            "totalCount": total,
-            "nextCursor": next_offset if next_offset < total else None,
-        }
-    )
+    data, extra = shapes.many(views, total, f.skip, f.take)
+    return ok(data, **extra)
 
 
 @router.get("/{booking_uid}", summary="Get a booking")
-async def get_booking(booking_uid: str, current: IsCurrent, state: State) -> JSONResponse:
-    return ok(_one(current, await bookings.get_booking(state.db, booking_uid)))
+async def get_booking(booking_uid: str, shapes: Shapes, state: State) -> JSONResponse:
+    return ok(shapes.one(await bookings.get_booking(state.db, booking_uid)))
 
 
 @router.post(
@@ -205,36 +174,19 @@ async def get_booking(booking_uid: str, current: IsCurrent, state: State) -> JSO
 async def cancel(
     booking_uid: str,
     request: Request,
-    current: IsCurrent,
+    shapes: Shapes,
     principal: OptionalPrincipal,
     state: State,
 ) -> JSONResponse:
-    by = principal.user.email if principal else None
-    if current:
-        body = await parse_body(request, v2024_08_13.CancelBookingInput_2024_08_13)
-        view, _ = await bookings.cancel_booking(
-            state.db,
-            booking_uid,
-            reason=body.cancellation_reason,
-            cancelled_by=by,
-            seat_uid=body.seat_uid,
-        )
-        return ok(_one(True, view))
-    lb = await parse_body(request, legacy.CancelBookingInput_2024_04_15)
+    body = cast(CancelInput, await parse_body(request, shapes.Cancel))
     view, only_attendee = await bookings.cancel_booking(
         state.db,
         booking_uid,
-        reason=lb.cancellation_reason,
-        cancelled_by=by,
-        seat_uid=lb.seat_reference_uid,
+        reason=body.cancellation_reason,
+        cancelled_by=principal.user.email if principal else None,
+        seat_uid=body.seat(),
     )
-    return ok(
-        {
-            "bookingId": view.booking.id,
-            "bookingUid": view.booking.uid,
-            "onlyRemovedAttendee": only_attendee,
-        }
-    )
+    return ok(shapes.cancelled(view, only_attendee))
 
 
 @router.post(
@@ -246,7 +198,7 @@ async def cancel(
 async def reschedule(
     booking_uid: str,
     request: Request,
-    current: IsCurrent,
+    shapes: Shapes,
     principal: OptionalPrincipal,
     state: State,
 ) -> JSONResponse:
@@ -258,16 +210,14 @@ async def reschedule(
         rescheduled_by=body.rescheduled_by or (principal.user.email if principal else None),
         reason=body.rescheduling_reason,
     )
-    return ok(_one(current, view), status_code=201)
+    return ok(shapes.one(view), status_code=201)
 
 
 @router.post("/{booking_uid}/confirm", summary="Confirm a pending booking")
 async def confirm(
-    booking_uid: str, current: IsCurrent, principal: CurrentPrincipal, state: State
+    booking_uid: str, shapes: Shapes, principal: CurrentPrincipal, state: State
 ) -> JSONResponse:
-    return ok(
-        _one(current, await bookings.confirm_booking(state.db, booking_uid, principal.user.id))
-    )
+    return ok(shapes.one(await bookings.confirm_booking(state.db, booking_uid, principal.user.id)))
 
 
 @router.post(
@@ -278,13 +228,13 @@ async def confirm(
 async def decline(
     booking_uid: str,
     request: Request,
-    current: IsCurrent,
+    shapes: Shapes,
     principal: CurrentPrincipal,
     state: State,
 ) -> JSONResponse:
     body = await parse_body(request, v2024_08_13.DeclineBookingInput_2024_08_13)
     view = await bookings.decline_booking(state.db, booking_uid, principal.user.id, body.reason)
-    return ok(_one(current, view))
+    return ok(shapes.one(view))
 
 
 @router.post(
@@ -297,17 +247,13 @@ async def decline(
 async def mark_absent(
     booking_uid: str,
     request: Request,
-    current: IsCurrent,
+    shapes: Shapes,
     principal: CurrentPrincipal,
     state: State,
 ) -> JSONResponse:
-    if current:
-        body = await parse_body(request, v2024_08_13.MarkAbsentBookingInput_2024_08_13)
-        host, attendees = body.host, {str(a.email): a.absent for a in body.attendees}
-    else:
-        lb = await parse_body(request, legacy.MarkNoShowInput_2024_04_15)
-        host, attendees = lb.no_show_host, {str(a.email): a.no_show for a in lb.attendees}
+    body = cast(MarkAbsentInput, await parse_body(request, shapes.MarkAbsent))
+    host, attendees = body.marks()
     view = await bookings.mark_absent(
         state.db, booking_uid, principal.user.id, host=host, attendees=attendees
     )
-    return ok(_one(current, view))
+    return ok(shapes.one(view))

@@ -6,9 +6,11 @@ from typing import Any, Literal
 
 from pydantic import EmailStr, Field, model_validator
 
-from calgate.api.bookings.common import UtcDateTime
+from calgate.api.bookings.common import Listing, Rescheduling, UtcDateTime
+from calgate.api.bookings.query import number
 from calgate.api.schema import BodyId, Input, Output, iso_z
-from calgate.services.bookings import AttendeeSpec, BookingView
+from calgate.services import availability
+from calgate.services.bookings import AttendeeSpec, BookingView, NewBooking
 
 Language = str
 
@@ -70,11 +72,33 @@ class CreateBookingInput_2024_08_13(Input):
             return f"integrations:{extra['integration']}"
         return loc.type
 
+    def rescheduling(self) -> Rescheduling | None:
+        return None
+
+    def to_booking(self, holder: str | None) -> NewBooking:
+        return NewBooking(
+            event_type=availability.EventTypeRef(
+                id=self.event_type_id, username=self.username, slug=self.event_type_slug
+            ),
+            start=self.start,
+            attendee=self.attendee.to_spec(),
+            length=self.length_in_minutes,
+            guests=tuple(str(g) for g in self.guests),
+            responses=dict(self.booking_fields_responses),
+            metadata=self.metadata,
+            location=self.location_text(),
+            reservation_uid=self.reservation_uid,
+            holder=holder,
+        )
+
 
 class CancelBookingInput_2024_08_13(Input):
     cancellation_reason: str | None = Field(None, max_length=5000)
     cancel_subsequent_bookings: bool | None = None
     seat_uid: str | None = None
+
+    def seat(self) -> str | None:
+        return self.seat_uid
 
 
 class RescheduleBookingInput_2024_08_13(Input):
@@ -97,6 +121,9 @@ class MarkAbsentAttendee(Input):
 class MarkAbsentBookingInput_2024_08_13(Input):
     host: bool | None = None
     attendees: list[MarkAbsentAttendee] = Field(default_factory=list)
+
+    def marks(self) -> tuple[bool | None, dict[str, bool]]:
+        return self.host, {str(a.email): a.absent for a in self.attendees}
 
 
 class BookingHost(Output):
@@ -218,3 +245,42 @@ class SeatedBookingOutput_2024_08_13(BookingOutput_2024_08_13):
     """A booking answered to the attendee who just took a seat in it."""
 
     seat_uid: str
+
+
+class Shapes:
+    Create = CreateBookingInput_2024_08_13
+    Cancel = CancelBookingInput_2024_08_13
+    MarkAbsent = MarkAbsentBookingInput_2024_08_13
+    default_take = 100
+
+    @staticmethod
+    def one(v: BookingView) -> Any:
+        out = BookingOutput_2024_08_13.of(v)
+        if v.seat_uid:
+            fields = out.model_dump(by_alias=False)
+            return SeatedBookingOutput_2024_08_13(**fields, seat_uid=v.seat_uid)
+        return out
+
+    @staticmethod
+    def offset(skip: str | None, cursor: str | None) -> int:
+        return number("skip", skip, minimum=0, maximum=10_000_000) or 0
+
+    @staticmethod
+    def many(views: list[BookingView], total: int, skip: int, take: int) -> Listing:
+        returned = len(views)
+        pages = -(-total // take) if total else 0
+        pagination = {
+            "totalItems": total,
+            "remainingItems": max(0, total - skip - returned),
+            "returnedItems": returned,
+            "itemsPerPage": take,
+            "currentPage": skip // take + 1,
+            "totalPages": pages,
+            "hasNextPage": skip + returned < total,
+            "hasPreviousPage": skip > 0,
+        }
+        return [BookingOutput_2024_08_13.of(v) for v in views], {"pagination": pagination}
+
+    @staticmethod
+    def cancelled(v: BookingView, only_removed_attendee: bool) -> Any:
+        return Shapes.one(v)

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from calgate.api.auth import CurrentPrincipal, OptionalPrincipal
-from calgate.api.deps import State
 from calgate.api.event_types import legacy, v2024_06_14
 from calgate.api.event_types.changes import ChangesInput
 from calgate.api.schema import PathId
@@ -15,6 +14,7 @@ from calgate.errors import Unauthorized
 from calgate.services import event_types
 from calgate.store.models import EventType, User
 from calgate.web.envelope import ok
+from calgate.web.state import State
 
 router = APIRouter(prefix="/v2/event-types", tags=["Event Types"])
 

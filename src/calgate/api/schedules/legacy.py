@@ -223,7 +223,3 @@ class Shapes:
     @staticmethod
     def one(owned: OwnedSchedule) -> Any:
         return ScheduleOutput_2024_04_15.of(owned)
-
-    @staticmethod
-    def deleted() -> Any:
-        return None

@@ -7,13 +7,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from calgate.api.auth import CurrentPrincipal
-from calgate.api.deps import Db
 from calgate.api.schedules import legacy, v2024_06_11
 from calgate.api.schema import PathId
 from calgate.api.versions import SCHEDULES, Versioned, body_schema, parse_body
 from calgate.services import schedules
 from calgate.services.schedules import OwnedSchedule, SchedulePatch, ScheduleSpec
 from calgate.web.envelope import ok
+from calgate.web.state import Db
 
 router = APIRouter(prefix="/v2/schedules", tags=["Schedules"])
 

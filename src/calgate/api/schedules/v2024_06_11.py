@@ -167,7 +167,3 @@ class Shapes:
     @staticmethod
     def one(owned: OwnedSchedule) -> Any:
         return ScheduleOutput_2024_06_11.of(owned)
-
-    @staticmethod
-    def deleted() -> Any:
-        return None

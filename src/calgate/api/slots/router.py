@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
@@ -13,16 +14,17 @@ from pydantic import Field
 from calgate.api.auth import OptionalPrincipal
 from calgate.api.bookings.common import UtcDateTime, to_utc
 from calgate.api.bookings.query import number
-from calgate.api.deps import State
 from calgate.api.schema import BodyId, Input, iso_z
 from calgate.api.versions import body_schema, parse_body
 from calgate.core import group_by_local_date
 from calgate.core.timezones import check_zone, zone
 from calgate.errors import BadRequest
 from calgate.services import slots
-from calgate.services.slots import Reservation, SlotQuery
+from calgate.services.availability import SLOT_WORK, EventTypeRef
+from calgate.services.slots import AvailableSlots, Reservation, SlotQuery
 from calgate.timefmt import parse_iso_query
 from calgate.web.envelope import ok
+from calgate.web.state import State
 
 router = APIRouter(prefix="/v2/slots", tags=["Slots"])
 
@@ -53,6 +55,10 @@ def _holder(principal: Any) -> str | None:
     return f"user:{principal.user.id}" if principal is not None else None
 
 
+def _max_starts(principal: Any) -> int | None:
+    return slots.ANONYMOUS_MAX_STARTS if principal is None else None
+
+
 @router.get("", summary="Get available slots (cal-api-version 2024-09-04)")
 async def get_slots(
     state: State,
@@ -71,24 +77,35 @@ async def get_slots(
     if format not in (None, "", "time", "range"):
         raise BadRequest("format must be 'time' or 'range'")
     query = SlotQuery(
-        event_type_id=number("eventTypeId", event_type_id, minimum=1, maximum=2_147_483_647),
-        username=username,
-        event_type_slug=event_type_slug,
+        event_type=EventTypeRef(
+            id=number("eventTypeId", event_type_id, minimum=1, maximum=2_147_483_647),
+            username=username,
+            slug=event_type_slug,
+        ),
         duration=number("duration", duration, minimum=1, maximum=1440),
         holder=_holder(principal),
         reschedule_uid=booking_uid_to_reschedule,
+        max_starts=_max_starts(principal),
+        # Starts are rounded on the booker's clock; with no zone asked, on the host's.
+        booker_time_zone=time_zone or None,
     )
     lo, hi = _bound("start", start, tz, end=False), _bound("end", end, tz, end=True)
-    et, found = await slots.available_slots(state.db, query, lo, hi)
-    seated = bool(et.seats_per_time_slot)
+    found = await slots.available_slots(state.db, query, lo, hi)
+    # Rendering tens of thousands of slots is CPU work like the engine's: off the event loop.
+    return await anyio.to_thread.run_sync(
+        _slots_v2, found, tz, format == "range", limiter=SLOT_WORK
+    )
+
+
+def _slots_v2(found: AvailableSlots, tz: str, ranges: bool) -> JSONResponse:
     data: dict[str, list[dict[str, Any]]] = {}
-    for day, day_slots in group_by_local_date(found, tz).items():
+    for day, day_slots in group_by_local_date(found.slots, tz).items():
         items = []
         for s in day_slots:
             item: dict[str, Any] = {"start": _local_iso(s.start, tz)}
-            if format == "range":
+            if ranges:
                 item["end"] = _local_iso(s.end, tz)
-            if seated:
+            if found.seated:
                 item["attendeesCount"] = s.attendees_count
                 if s.booking_uid:
                     item["bookingUid"] = s.booking_uid
@@ -116,19 +133,27 @@ async def get_available_legacy(
 ) -> JSONResponse:
     tz = _zone(time_zone)
     query = SlotQuery(
-        event_type_id=number("eventTypeId", event_type_id, minimum=1, maximum=2_147_483_647),
-        username=username,
-        event_type_slug=event_type_slug,
+        event_type=EventTypeRef(
+            id=number("eventTypeId", event_type_id, minimum=1, maximum=2_147_483_647),
+            username=username,
+            slug=event_type_slug,
+        ),
         duration=number("duration", duration, minimum=1, maximum=1440),
         holder=_holder(principal),
         reschedule_uid=reschedule_uid,
+        max_starts=_max_starts(principal),
+        booker_time_zone=time_zone or None,
     )
     lo = _bound("startTime", start_time, tz, end=False)
     hi = _bound("endTime", end_time, tz, end=True)
-    _, found = await slots.available_slots(state.db, query, lo, hi)
+    found = await slots.available_slots(state.db, query, lo, hi)
+    return await anyio.to_thread.run_sync(_slots_legacy, found, tz, limiter=SLOT_WORK)
+
+
+def _slots_legacy(found: AvailableSlots, tz: str) -> JSONResponse:
     grouped = {
         day: [{"time": iso_z(s.start)} for s in day_slots]
-        for day, day_slots in group_by_local_date(found, tz).items()
+        for day, day_slots in group_by_local_date(found.slots, tz).items()
     }
     return ok({"slots": grouped})
 

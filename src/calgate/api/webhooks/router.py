@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from calgate.api.auth import CurrentPrincipal
-from calgate.api.deps import State
 from calgate.api.schema import PathId
 from calgate.api.versions import body_schema, parse_body
 from calgate.api.webhooks.schemas import (
@@ -21,6 +20,7 @@ from calgate.api.webhooks.schemas import (
 )
 from calgate.services import webhooks
 from calgate.web.envelope import ok
+from calgate.web.state import State
 from calgate.webhooks.subscriptions import Owner
 
 router = APIRouter(prefix="/v2/webhooks", tags=["Webhooks"])

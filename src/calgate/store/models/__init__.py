@@ -1,7 +1,15 @@
 """ORM models. Import from here so Alembic and the app see every table."""
 
 from calgate.store.models.base import Base, utcnow
-from calgate.store.models.bookings import Attendee, Booking, BookingBlock, SlotReservation
+from calgate.store.models.bookings import (
+    BLOCKING_STATUSES,
+    ENDED_STATUSES,
+    Attendee,
+    Booking,
+    BookingBlock,
+    BookingStatus,
+    SlotReservation,
+)
 from calgate.store.models.event_types import EventType, Host
 from calgate.store.models.gateway import Connection, GatewayEvent, GatewayKey
 from calgate.store.models.oauth import OAuthClient, OAuthCode, OAuthToken
@@ -10,12 +18,15 @@ from calgate.store.models.users import ApiKey, User
 from calgate.store.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
+    "BLOCKING_STATUSES",
+    "ENDED_STATUSES",
     "ApiKey",
     "Attendee",
     "Availability",
     "Base",
     "Booking",
     "BookingBlock",
+    "BookingStatus",
     "Connection",
     "EventType",
     "GatewayEvent",

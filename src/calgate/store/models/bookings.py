@@ -1,13 +1,44 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from calgate.store.models.base import Base, Timestamped
 from calgate.store.types import JSONType, UTCDateTime
+
+
+class BookingStatus(StrEnum):
+    """Cal.com's BookingStatus, stored lower-cased."""
+
+    ACCEPTED = "accepted"
+    PENDING = "pending"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+
+# A booking in one of these holds its time on the host's calendar.
+BLOCKING_STATUSES = (BookingStatus.ACCEPTED, BookingStatus.PENDING)
+# A booking in one of these is over: it cannot be cancelled or rescheduled again.
+ENDED_STATUSES = (BookingStatus.CANCELLED, BookingStatus.REJECTED)
+
+
+class _StatusColumn(TypeDecorator[BookingStatus]):
+    """The status as its plain string in the database, as a BookingStatus in Python."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else BookingStatus(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> BookingStatus | None:
+        return None if value is None else BookingStatus(value)
 
 
 class Booking(Timestamped, Base):
@@ -25,8 +56,7 @@ class Booking(Timestamped, Base):
     description: Mapped[str | None] = mapped_column(Text)
     start_time: Mapped[datetime] = mapped_column(UTCDateTime)
     end_time: Mapped[datetime] = mapped_column(UTCDateTime)
-    # accepted | pending | cancelled | rejected (Cal.com's BookingStatus, lower-cased).
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[BookingStatus] = mapped_column(_StatusColumn(), index=True)
     location: Mapped[str | None] = mapped_column(Text)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
     responses: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -1,0 +1,254 @@
+"""What slot queries and booking checks read of an event type: its scheduling columns, its hosts
+and their working hours, as plain rows read by column name (slot queries run far more often
+than bookings, and loading ORM objects would cost them more than the engine does)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVarTuple
+
+from sqlalchemy import Row, Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from calgate.core import DateOverride, WeeklyWindow
+from calgate.core import Schedule as CoreSchedule
+from calgate.errors import BadRequest, NotFound
+from calgate.store.models import Availability, EventType, Host, Schedule, User
+
+_Ts = TypeVarTuple("_Ts")
+
+
+@dataclass(frozen=True)
+class HostRef:
+    """One host of an event type, with what availability needs of their user row."""
+
+    id: int
+    user_id: int
+    schedule_id: int | None
+    priority: int
+    time_zone: str
+    week_start: str
+    default_schedule_id: int | None
+
+
+@dataclass(frozen=True)
+class SchedulingSpec:
+    """What slot queries and booking checks need of an event type, read as plain rows.
+
+    Field names follow the EventType model. Every slot query reads this, and loading the ORM
+    object (plus its hosts relationship and their users) cost more than the engine itself.
+    """
+
+    id: int
+    length: int
+    slot_interval: int | None
+    minimum_booking_notice: int
+    before_event_buffer: int
+    after_event_buffer: int
+    period_type: str
+    period_days: int | None
+    period_count_calendar_days: bool | None
+    period_start_date: date | None
+    period_end_date: date | None
+    booking_limits: dict[str, int] | None
+    duration_limits: dict[str, int] | None
+    only_show_first_available_slot: bool
+    seats_per_time_slot: int | None
+    scheduling_type: str | None
+    schedule_id: int | None
+    length_options: frozenset[int]
+    hosts: tuple[HostRef, ...]
+
+
+_SPEC_COLUMNS = (
+    EventType.id,
+    EventType.length,
+    EventType.slot_interval,
+    EventType.minimum_booking_notice,
+    EventType.before_event_buffer,
+    EventType.after_event_buffer,
+    EventType.period_type,
+    EventType.period_days,
+    EventType.period_count_calendar_days,
+    EventType.period_start_date,
+    EventType.period_end_date,
+    EventType.booking_limits,
+    EventType.duration_limits,
+    EventType.only_show_first_available_slot,
+    EventType.seats_per_time_slot,
+    EventType.scheduling_type,
+    EventType.schedule_id,
+    EventType.settings,
+)
+# The spec's fields, read under their own names (the column keys of EventType).
+_SPEC_KEYS = tuple(c.key for c in _SPEC_COLUMNS if c.key != "settings")
+_HOST_COLUMNS = (
+    Host.id.label("host_id"),
+    Host.user_id.label("host_user_id"),
+    Host.schedule_id.label("host_schedule_id"),
+    Host.priority.label("host_priority"),
+    User.time_zone.label("user_time_zone"),
+    User.week_start.label("user_week_start"),
+    User.default_schedule_id.label("user_default_schedule_id"),
+)
+
+
+@dataclass(frozen=True)
+class EventTypeRef:
+    """An event type as a request names it: by id, or by its owner's username and its slug."""
+
+    id: int | None = None
+    username: str | None = None
+    slug: str | None = None
+
+    def narrow(self, query: Select[*_Ts]) -> Select[*_Ts]:
+        """``query`` (which reads EventType) narrowed to this event type."""
+        if self.id is not None:
+            return query.where(EventType.id == self.id)
+        if self.username and self.slug:
+            owner = aliased(User)
+            return query.join(owner, owner.id == EventType.owner_id).where(
+                owner.username == self.username, EventType.slug == self.slug
+            )
+        raise BadRequest("Provide eventTypeId, or eventTypeSlug together with username")
+
+    def not_found(self) -> NotFound:
+        if self.id is not None:
+            return NotFound(f"Event type with id={self.id} not found")
+        return NotFound(f"Event type '{self.slug}' of user '{self.username}' not found")
+
+
+async def find_event_type(session: AsyncSession, ref: EventTypeRef) -> EventType:
+    """The event type as an ORM object, for callers that also present or copy its fields."""
+    found = (await session.execute(ref.narrow(select(EventType)))).scalar_one_or_none()
+    if found is None:
+        raise ref.not_found()
+    return found
+
+
+def _spec(values: Mapping[Any, Any], hosts: tuple[HostRef, ...]) -> SchedulingSpec:
+    settings = values["settings"] or {}
+    options = settings.get("length_in_minutes_options") if isinstance(settings, dict) else None
+    return SchedulingSpec(
+        **{key: values[key] for key in _SPEC_KEYS},
+        length_options=frozenset(options or ()) | {values["length"]},
+        hosts=hosts,
+    )
+
+
+def _host(row: Row[*tuple[Any, ...]]) -> HostRef:
+    return HostRef(
+        id=row.host_id,
+        user_id=row.host_user_id,
+        schedule_id=row.host_schedule_id,
+        priority=row.host_priority,
+        time_zone=row.user_time_zone,
+        week_start=row.user_week_start,
+        default_schedule_id=row.user_default_schedule_id,
+    )
+
+
+async def spec_by_ref(session: AsyncSession, ref: EventTypeRef) -> SchedulingSpec:
+    """One query: the event type's columns repeat on each host row (an event type without
+    hosts still comes back, as one row with the host columns NULL)."""
+    query = (
+        select(*_SPEC_COLUMNS, *_HOST_COLUMNS)
+        .select_from(EventType)
+        .outerjoin(Host, Host.event_type_id == EventType.id)
+        .outerjoin(User, User.id == Host.user_id)
+        .order_by(Host.id)
+    )
+    conn = await session.connection()
+    rows = (await conn.execute(ref.narrow(query))).all()
+    if not rows:
+        raise ref.not_found()
+    hosts = tuple(_host(row) for row in rows if row.host_id is not None)
+    return _spec(rows[0]._mapping, hosts)
+
+
+async def spec_of(session: AsyncSession, et: EventType) -> SchedulingSpec:
+    conn = await session.connection()
+    rows = await conn.execute(
+        select(*_HOST_COLUMNS)
+        .select_from(Host)
+        .join(User, User.id == Host.user_id)
+        .where(Host.event_type_id == et.id)
+        .order_by(Host.id)
+    )
+    hosts = tuple(_host(row) for row in rows)
+    return _spec({key: getattr(et, key) for key in (*_SPEC_KEYS, "settings")}, hosts)
+
+
+@dataclass(frozen=True)
+class HostContext:
+    host: HostRef
+    # The host's working hours as the engine reads them (empty, in the user's zone, if none).
+    schedule: CoreSchedule
+
+    @property
+    def user_id(self) -> int:
+        return self.host.user_id
+
+
+async def _core_schedules(
+    session: AsyncSession, schedule_ids: set[int]
+) -> dict[int, tuple[int, CoreSchedule]]:
+    """{schedule id: (owner id, working hours)}, read as plain rows in one query."""
+    if not schedule_ids:
+        return {}
+    conn = await session.connection()
+    rows = await conn.execute(
+        select(
+            Schedule.id,
+            Schedule.user_id,
+            Schedule.time_zone,
+            Availability.days,
+            Availability.start_minute,
+            Availability.end_minute,
+            Availability.date,
+        )
+        .outerjoin(Availability, Availability.schedule_id == Schedule.id)
+        .where(Schedule.id.in_(schedule_ids))
+        .order_by(Schedule.id, Availability.id)
+    )
+    heads: dict[int, tuple[int, str]] = {}
+    weekly: dict[int, list[WeeklyWindow]] = {}
+    overrides: dict[int, list[DateOverride]] = {}
+    for sid, owner, tz, days, start, end, day in rows:
+        if sid not in heads:
+            heads[sid] = (owner, tz)
+            weekly[sid], overrides[sid] = [], []
+        if start is None:  # a schedule without any availability row
+            continue
+        if day is None:
+            weekly[sid].append(WeeklyWindow(frozenset(days or ()), start, end))
+        else:
+            overrides[sid].append(DateOverride(day, start, end))
+    return {
+        sid: (owner, CoreSchedule(tz, tuple(weekly[sid]), tuple(overrides[sid])))
+        for sid, (owner, tz) in heads.items()
+    }
+
+
+async def host_contexts(session: AsyncSession, spec: SchedulingSpec) -> list[HostContext]:
+    # Each host's chosen schedule, and their own default in case the chosen one isn't theirs.
+    wanted: set[int] = set()
+    for h in spec.hosts:
+        for sid in (h.schedule_id or spec.schedule_id, h.default_schedule_id):
+            if sid is not None:
+                wanted.add(sid)
+    schedules = await _core_schedules(session, wanted)
+    contexts = []
+    for host in spec.hosts:
+        own = host.default_schedule_id
+        chosen = schedules.get(host.schedule_id or spec.schedule_id or own or 0)
+        # An event-type schedule that belongs to someone else (team event types) falls back to
+        # the host's own default, so one host's hours never leak onto another.
+        if chosen is not None and chosen[0] != host.user_id:
+            chosen = schedules.get(own or 0)
+        hours = chosen[1] if chosen is not None else CoreSchedule(host.time_zone, (), ())
+        contexts.append(HostContext(host, hours))
+    return contexts
