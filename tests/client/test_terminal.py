@@ -91,6 +91,6 @@ def test_slot_grid_and_bookings_render(gateway_target: Target, tmp_path: Path) -
     assert at(day, 10).astimezone(paris.tzinfo).strftime("%H:%M") not in screen  # booked
 
     listing = _in_terminal(tmux, env, [CALGATE, "bookings", "list", "--tz", "Asia/Tokyo"])
-    assert "tty@example.com" in listing
+    assert "tty@example.com" in listing, listing
     assert "Asia/Tokyo" in listing
     assert at(day, 10).astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M") in listing
