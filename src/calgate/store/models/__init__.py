@@ -10,6 +10,7 @@ from calgate.store.models.bookings import (
     BookingStatus,
     SlotReservation,
 )
+from calgate.store.models.calendars import Calendar, CalendarCredential
 from calgate.store.models.event_types import EventType, Host
 from calgate.store.models.gateway import Connection, GatewayEvent, GatewayKey
 from calgate.store.models.oauth import OAuthClient, OAuthCode, OAuthToken
@@ -27,6 +28,8 @@ __all__ = [
     "Booking",
     "BookingBlock",
     "BookingStatus",
+    "Calendar",
+    "CalendarCredential",
     "Connection",
     "EventType",
     "GatewayEvent",

@@ -1,0 +1,94 @@
+"""connected calendars: credentials (password sealed) and calendars with their cached busy time
+
+Revision ID: 0008_calendars
+Revises: 0006_gateway_events
+Create Date: 2026-11-26 02:40:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+import calgate.store.types
+
+revision = "0008_calendars"
+down_revision = "0006_gateway_events"
+branch_labels = None
+depends_on = None
+
+UTC_DT = calgate.store.types.UTCDateTime(timezone=True)
+JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "calendar_credentials",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("app", sa.String(length=32), nullable=False),
+        sa.Column("server_url", sa.Text(), nullable=True),
+        sa.Column("username", sa.Text(), nullable=True),
+        sa.Column("password_enc", sa.Text(), nullable=True),
+        sa.Column("invalid", sa.Boolean(), nullable=False),
+        sa.Column("created_at", UTC_DT, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_calendar_credentials_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_credentials")),
+    )
+    with op.batch_alter_table("calendar_credentials", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_calendar_credentials_user_id"), ["user_id"], unique=False
+        )
+    op.create_table(
+        "calendars",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("credential_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("external_id", sa.Text(), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("read_only", sa.Boolean(), nullable=False),
+        sa.Column("primary", sa.Boolean(), nullable=False),
+        sa.Column("selected", sa.Boolean(), nullable=False),
+        sa.Column("destination", sa.Boolean(), nullable=False),
+        sa.Column("time_zone", sa.String(length=64), nullable=True),
+        sa.Column("busy", JSON, nullable=False),
+        sa.Column("busy_from", UTC_DT, nullable=True),
+        sa.Column("busy_to", UTC_DT, nullable=True),
+        sa.Column("fetched_at", UTC_DT, nullable=True),
+        sa.Column("etag", sa.Text(), nullable=True),
+        sa.Column("last_modified", sa.Text(), nullable=True),
+        sa.Column("fetch_error", sa.Text(), nullable=True),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["credential_id"],
+            ["calendar_credentials.id"],
+            name=op.f("fk_calendars_credential_id_calendar_credentials"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_calendars_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_calendars")),
+        sa.UniqueConstraint(
+            "credential_id", "external_id", name=op.f("uq_calendars_credential_id")
+        ),
+    )
+    with op.batch_alter_table("calendars", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_calendars_credential_id"), ["credential_id"])
+        batch_op.create_index(batch_op.f("ix_calendars_user_id"), ["user_id"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("calendars", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_calendars_user_id"))
+        batch_op.drop_index(batch_op.f("ix_calendars_credential_id"))
+    op.drop_table("calendars")
+    with op.batch_alter_table("calendar_credentials", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_calendar_credentials_user_id"))
+    op.drop_table("calendar_credentials")

@@ -1,0 +1,63 @@
+"""Connected calendars: a user's credentials for a calendar source and the calendars under them.
+
+A credential is one connection (an ICS feed set, an Apple/CalDAV account); its calendars are
+what busy time is read from (``selected``) and where bookings could be written
+(``destination``). Each calendar keeps the busy time last read from its server (``busy``, a
+list of ``[start, end]`` ISO instants over ``busy_from``..``busy_to``) so slot queries read the
+database, never the calendar server.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from calgate.store.models.base import Base, utcnow
+from calgate.store.types import JSONType, UTCDateTime
+
+
+class CalendarCredential(Base):
+    __tablename__ = "calendar_credentials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Cal.com's app slug: "ics-feed", "apple", or calgate's "caldav".
+    app: Mapped[str] = mapped_column(String(32))
+    server_url: Mapped[str | None] = mapped_column(Text)
+    username: Mapped[str | None] = mapped_column(Text)
+    # Sealed with the keyring (AAD: calendar_credentials/<id>/password).
+    password_enc: Mapped[str | None] = mapped_column(Text)
+    invalid: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Calendar(Base):
+    __tablename__ = "calendars"
+    __table_args__ = (UniqueConstraint("credential_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credential_id: Mapped[int] = mapped_column(
+        ForeignKey("calendar_credentials.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The feed's URL, or the CalDAV collection's URL.
+    external_id: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    read_only: Mapped[bool] = mapped_column(Boolean, default=True)
+    primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    selected: Mapped[bool] = mapped_column(Boolean, default=False)
+    destination: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The calendar's own zone (X-WR-TIMEZONE / calendar-timezone): where all-day events fall.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    busy: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    busy_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    busy_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    # The last read's failure, cleared by the next success: slot answers carry it as a warning.
+    fetch_error: Mapped[str | None] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
