@@ -30,6 +30,7 @@ from calgate.oauth.routes import router as oauth_router
 from calgate.oauth.runtime import OAuthRuntime
 from calgate.oauth.service import principal_for_access_token
 from calgate.services.api_keys import user_for_api_key
+from calgate.services.calendar_writeback import calendar_write_dispatcher
 from calgate.services.calendars import calendar_refresher
 from calgate.services.slots import purge_expired
 from calgate.store.db import Database
@@ -144,6 +145,10 @@ async def _start(
             )
             refresher.start()
             stack.push_async_callback(refresher.stop)
+            if settings.webhook_worker:
+                writes = calendar_write_dispatcher(db, settings, runtime.keyring)
+                await writes.start()
+                stack.push_async_callback(writes.stop)
     if gateway is not None:
         mounts = None
         if settings.role == "all":

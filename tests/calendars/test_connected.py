@@ -4,6 +4,7 @@ reason `busy_calendar`), a calendar server that is down leaves the cached view i
 
 from __future__ import annotations
 
+import time as time_module
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -342,3 +343,69 @@ def test_rotate_secrets_covers_calendar_passwords(
     # The server, whose keyring still holds the old key alone, now fails to read the account:
     # proof the stored value moved to the new key.
     assert refresh() == 0
+
+
+def wait_for(check: Any, timeout: float = 15.0) -> bool:
+    deadline = time_module.monotonic() + timeout
+    while time_module.monotonic() < deadline:
+        if check():
+            return True
+        time_module.sleep(0.2)
+    return False
+
+
+def test_done_means_scenario_with_write_back(
+    client: TestClient, make_account: Any, caldav_server: Radicale, refresh: Any
+) -> None:
+    """Issue 15's "Done means": a recurring event in a DST week refuses a booking with a
+    calendar reason; a booking appears in the CalDAV calendar and leaves it on cancel; with
+    the server stopped, slots answer from cache and the write happens once it is back."""
+    acct = make_account()
+    calendar_url = caldav_server.make_calendar("dana", "work")
+    monday = dst_monday()
+    caldav_server.put(calendar_url, "standup", weekly_ics(monday), "dana")
+    r = client.post(
+        "/v2/calendars/caldav/credentials",
+        headers=acct.headers,
+        json={"username": "dana", "password": "pw", "url": caldav_server.url},
+    )
+    assert r.status_code == 201, r.text
+    r = client.put(
+        "/v2/destination-calendars",
+        headers=acct.headers,
+        json={"integration": "caldav_calendar", "externalId": calendar_url},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["externalId"] == calendar_url
+    et = event_type(client, acct)
+
+    refused = create_booking(client, et, at(monday, 10))
+    assert refused.status_code == 400
+    assert "busy_calendar" in refused.text
+
+    booked = create_booking(client, et, at(monday, 11))
+    assert booked.status_code == 201, booked.text
+    uid = booked.json()["data"]["uid"]
+    assert wait_for(lambda: caldav_server.get(calendar_url, uid, "dana").status_code == 200)
+    # Unfolded (RFC 5545 3.1: long lines continue after CRLF + space).
+    event = caldav_server.get(calendar_url, uid, "dana").text.replace("\r\n ", "")
+    assert f"UID:{uid}" in event
+    assert "guest@example.com" in event
+
+    r = client.post(f"/v2/bookings/{uid}/cancel", headers=V_BOOKINGS, json={})
+    assert r.status_code == 200, r.text
+    assert wait_for(lambda: caldav_server.get(calendar_url, uid, "dana").status_code == 404)
+
+    # Server down: slots answer from the cache, the booking's write waits for the server.
+    before = slot_starts(client, et, monday)
+    caldav_server.stop()
+    assert refresh() == 0
+    assert slot_starts(client, et, monday) == before
+    later = create_booking(client, et, at(monday, 13))
+    assert later.status_code == 201, later.text
+    later_uid = later.json()["data"]["uid"]
+    caldav_server.start()
+    assert wait_for(
+        lambda: caldav_server.get(calendar_url, later_uid, "dana").status_code == 200,
+        timeout=30,
+    )

@@ -66,7 +66,7 @@ class Sealer(Protocol):
     def decrypt(self, stored: str, context: str) -> str: ...
 
 
-def _context(credential_id: int) -> str:
+def password_context(credential_id: int) -> str:
     return f"{TABLE}|{credential_id}|password"
 
 
@@ -179,7 +179,7 @@ async def _store_caldav(
             session.add(credential)
             await session.flush()
         credential.invalid = False
-        credential.password_enc = keyring.encrypt(password, _context(credential.id))
+        credential.password_enc = keyring.encrypt(password, password_context(credential.id))
         known = {
             c.external_id: c
             for c in await session.scalars(
@@ -415,7 +415,8 @@ async def set_destination(
     """Where bookings are written; one per user."""
     async with db.transaction() as session:
         cal = await _owned_calendar(session, user_id, integration, external_id, None)
-        if cal.read_only:
+        # Feeds are read over HTTP GET: there is nowhere to write an event.
+        if cal.read_only or integration in (ICS_FEED, INTEGRATIONS[ICS_FEED][0]):
             raise BadRequest(f"calendar {external_id!r} is read-only")
         for other in await session.scalars(
             select(Calendar).where(Calendar.user_id == user_id, Calendar.destination.is_(True))
@@ -647,7 +648,9 @@ async def _refresh_one(
                 values.update(etag=got.etag, last_modified=got.last_modified)
                 docs: bytes | list[str] | None = got.body
             else:
-                password = keyring.decrypt(item.password_enc or "", _context(item.credential_id))
+                password = keyring.decrypt(
+                    item.password_enc or "", password_context(item.credential_id)
+                )
                 client = CalDAVClient(http, item.server_url or "", item.username or "", password)
                 docs = await client.events(item.external_id, now - PAST, now + HORIZON)
         if docs is not None:

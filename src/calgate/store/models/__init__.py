@@ -10,7 +10,7 @@ from calgate.store.models.bookings import (
     BookingStatus,
     SlotReservation,
 )
-from calgate.store.models.calendars import Calendar, CalendarCredential
+from calgate.store.models.calendars import Calendar, CalendarCredential, CalendarWrite
 from calgate.store.models.event_types import EventType, Host
 from calgate.store.models.gateway import Connection, GatewayEvent, GatewayKey
 from calgate.store.models.oauth import OAuthClient, OAuthCode, OAuthToken
@@ -30,6 +30,7 @@ __all__ = [
     "BookingStatus",
     "Calendar",
     "CalendarCredential",
+    "CalendarWrite",
     "Connection",
     "EventType",
     "GatewayEvent",

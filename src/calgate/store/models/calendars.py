@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from calgate.store.models.base import Base, utcnow
@@ -61,3 +61,30 @@ class Calendar(Base):
     # The last read's failure, cleared by the next success: slot answers carry it as a warning.
     fetch_error: Mapped[str | None] = mapped_column(Text)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CalendarWrite(Base):
+    """The write-back outbox: one change of one booking's event in a destination calendar,
+    written in the booking's transaction and sent by the outbox loop (webhooks.dispatcher), so
+    a calendar server that is down delays the write without losing it."""
+
+    __tablename__ = "calendar_writes"
+    __table_args__ = (Index("ix_calendar_writes_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calendar_id: Mapped[int] = mapped_column(
+        ForeignKey("calendars.id", ondelete="CASCADE"), index=True
+    )
+    # The event's UID: the booking's uid.
+    booking_uid: Mapped[str] = mapped_column(String(64), index=True)
+    # "put" (create or replace the event with `body`) or "delete".
+    op: Mapped[str] = mapped_column(String(8))
+    body: Mapped[str | None] = mapped_column(Text)
+    # pending | delivered | dead (webhooks.delivery.DeliveryStatus)
+    status: Mapped[str] = mapped_column(String(16))
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_by: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,5 @@
-"""connected calendars: credentials (password sealed) and calendars with their cached busy time
+"""connected calendars: credentials (password sealed), calendars with their cached busy time,
+and the write-back outbox
 
 Revision ID: 0008_calendars
 Revises: 0006_gateway_events
@@ -82,9 +83,40 @@ def upgrade() -> None:
     with op.batch_alter_table("calendars", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_calendars_credential_id"), ["credential_id"])
         batch_op.create_index(batch_op.f("ix_calendars_user_id"), ["user_id"])
+    op.create_table(
+        "calendar_writes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("calendar_id", sa.Integer(), nullable=False),
+        sa.Column("booking_uid", sa.String(length=64), nullable=False),
+        sa.Column("op", sa.String(length=8), nullable=False),
+        sa.Column("body", sa.Text(), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("not_before", UTC_DT, nullable=False),
+        sa.Column("locked_until", UTC_DT, nullable=True),
+        sa.Column("locked_by", sa.String(length=64), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", UTC_DT, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["calendar_id"],
+            ["calendars.id"],
+            name=op.f("fk_calendar_writes_calendar_id_calendars"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_writes")),
+    )
+    with op.batch_alter_table("calendar_writes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_calendar_writes_calendar_id"), ["calendar_id"])
+        batch_op.create_index(batch_op.f("ix_calendar_writes_booking_uid"), ["booking_uid"])
+        batch_op.create_index("ix_calendar_writes_due", ["status", "not_before"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("calendar_writes", schema=None) as batch_op:
+        batch_op.drop_index("ix_calendar_writes_due")
+        batch_op.drop_index(batch_op.f("ix_calendar_writes_booking_uid"))
+        batch_op.drop_index(batch_op.f("ix_calendar_writes_calendar_id"))
+    op.drop_table("calendar_writes")
     with op.batch_alter_table("calendars", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_calendars_user_id"))
         batch_op.drop_index(batch_op.f("ix_calendars_credential_id"))
