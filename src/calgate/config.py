@@ -101,6 +101,8 @@ class Settings:
     calendar_allow_private: bool = False
     calendar_timeout: float = 5.0
     calendar_ttl: float = 60.0
+    # The Jitsi server whose rooms the `jitsi` conferencing app hands out.
+    jitsi_url: str = "https://meet.jit.si"
     # Seconds between sweeps that delete expired slot reservations; 0 turns the sweep off.
     reservation_purge_interval: float = 300.0
     # Limits (README "Limits"): request bodies, then rate limits per caller kind ("N/minute",
@@ -162,6 +164,7 @@ class Settings:
             ),
             calendar_timeout=env.read("CALGATE_CALENDAR_TIMEOUT", float, d.calendar_timeout),
             calendar_ttl=env.read("CALGATE_CALENDAR_TTL", float, d.calendar_ttl),
+            jitsi_url=env.read("CALGATE_JITSI_URL", url, d.jitsi_url),
             reservation_purge_interval=env.read(
                 "CALGATE_RESERVATION_PURGE_INTERVAL", float, d.reservation_purge_interval
             ),

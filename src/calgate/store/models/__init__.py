@@ -10,7 +10,12 @@ from calgate.store.models.bookings import (
     BookingStatus,
     SlotReservation,
 )
-from calgate.store.models.calendars import Calendar, CalendarCredential, CalendarWrite
+from calgate.store.models.calendars import (
+    Calendar,
+    CalendarCredential,
+    CalendarWrite,
+    ConferencingApp,
+)
 from calgate.store.models.event_types import EventType, Host
 from calgate.store.models.gateway import Connection, GatewayEvent, GatewayKey
 from calgate.store.models.oauth import OAuthClient, OAuthCode, OAuthToken
@@ -31,6 +36,7 @@ __all__ = [
     "Calendar",
     "CalendarCredential",
     "CalendarWrite",
+    "ConferencingApp",
     "Connection",
     "EventType",
     "GatewayEvent",

@@ -88,3 +88,18 @@ class CalendarWrite(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConferencingApp(Base):
+    """A conferencing app a user has connected: Jitsi (``link`` is the Jitsi server) or a
+    personal meeting link; ``is_default`` is the one `integrations:daily` maps to."""
+
+    __tablename__ = "conferencing_apps"
+    __table_args__ = (UniqueConstraint("user_id", "app"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    app: Mapped[str] = mapped_column(String(32))
+    link: Mapped[str | None] = mapped_column(Text)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

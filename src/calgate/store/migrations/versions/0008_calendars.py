@@ -1,5 +1,5 @@
 """connected calendars: credentials (password sealed), calendars with their cached busy time,
-and the write-back outbox
+the write-back outbox and conferencing apps
 
 Revision ID: 0008_calendars
 Revises: 0006_gateway_events
@@ -77,7 +77,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_calendars")),
         sa.UniqueConstraint(
-            "credential_id", "external_id", name=op.f("uq_calendars_credential_id")
+            "credential_id", "external_id", name=op.f("uq_calendars_credential_id_external_id")
         ),
     )
     with op.batch_alter_table("calendars", schema=None) as batch_op:
@@ -109,9 +109,31 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_calendar_writes_calendar_id"), ["calendar_id"])
         batch_op.create_index(batch_op.f("ix_calendar_writes_booking_uid"), ["booking_uid"])
         batch_op.create_index("ix_calendar_writes_due", ["status", "not_before"])
+    op.create_table(
+        "conferencing_apps",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("app", sa.String(length=32), nullable=False),
+        sa.Column("link", sa.Text(), nullable=True),
+        sa.Column("is_default", sa.Boolean(), nullable=False),
+        sa.Column("created_at", UTC_DT, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_conferencing_apps_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_conferencing_apps")),
+        sa.UniqueConstraint("user_id", "app", name=op.f("uq_conferencing_apps_user_id_app")),
+    )
+    with op.batch_alter_table("conferencing_apps", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_conferencing_apps_user_id"), ["user_id"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("conferencing_apps", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_conferencing_apps_user_id"))
+    op.drop_table("conferencing_apps")
     with op.batch_alter_table("calendar_writes", schema=None) as batch_op:
         batch_op.drop_index("ix_calendar_writes_due")
         batch_op.drop_index(batch_op.f("ix_calendar_writes_booking_uid"))
