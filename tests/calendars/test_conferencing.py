@@ -102,3 +102,16 @@ def test_vendor_apps_are_not_connectable_offline(client: TestClient, make_accoun
     )
     assert r.status_code == 400
     assert client.post("/v2/conferencing/jitsi/default", headers=acct.headers).status_code == 400
+
+
+def test_sdk_reads_calendars_and_conferencing(
+    client: TestClient, make_account: Any, live_url: str
+) -> None:
+    from calgate.client import Client, ClientConfig
+
+    acct = make_account()
+    assert client.post("/v2/conferencing/jitsi/connect", headers=acct.headers).status_code == 200
+    with Client(config=ClientConfig(base_url=live_url, api_key=acct.key)) as sdk:
+        assert sdk.calendars.list() == []
+        [app] = sdk.conferencing.list()
+        assert app.type == "jitsi_video"
