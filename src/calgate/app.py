@@ -25,10 +25,13 @@ from calgate.core.timezones import use_pinned_tzdata
 from calgate.gateway import router as gateway_routes
 from calgate.gateway import runtime as gateway_runtime
 from calgate.gateway.config import GatewaySettings
+from calgate.gateway.crypto import Keyring
 from calgate.oauth.routes import router as oauth_router
 from calgate.oauth.runtime import OAuthRuntime
 from calgate.oauth.service import principal_for_access_token
 from calgate.services.api_keys import user_for_api_key
+from calgate.services.calendar_writeback import calendar_write_dispatcher
+from calgate.services.calendars import calendar_refresher
 from calgate.services.slots import purge_expired
 from calgate.store.db import Database
 from calgate.tasks import Periodic
@@ -135,6 +138,17 @@ async def _start(
             purge = reservation_purge(settings, db)
             purge.start()
             stack.push_async_callback(purge.stop)
+        if settings.secret_key or gateway is not None:
+            runtime.keyring = Keyring((gateway or GatewaySettings.from_env(settings)).token_keys)
+            refresher = await stack.enter_async_context(
+                calendar_refresher(settings, db, runtime.keyring)
+            )
+            refresher.start()
+            stack.push_async_callback(refresher.stop)
+            if settings.webhook_worker:
+                writes = calendar_write_dispatcher(db, settings, runtime.keyring)
+                await writes.start()
+                stack.push_async_callback(writes.stop)
     if gateway is not None:
         mounts = None
         if settings.role == "all":

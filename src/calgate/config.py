@@ -96,6 +96,13 @@ class Settings:
     webhook_backoff_max: float = 3600.0
     webhook_poll_interval: float = 1.0
     webhook_concurrency: int = 16
+    # Connected calendars: SSRF guard for feeds and CalDAV servers, the bounded time one read
+    # may take, and how old a calendar's cached busy time may get before it is read again.
+    calendar_allow_private: bool = False
+    calendar_timeout: float = 5.0
+    calendar_ttl: float = 60.0
+    # The Jitsi server whose rooms the `jitsi` conferencing app hands out.
+    jitsi_url: str = "https://meet.jit.si"
     # Seconds between sweeps that delete expired slot reservations; 0 turns the sweep off.
     reservation_purge_interval: float = 300.0
     # Limits (README "Limits"): request bodies, then rate limits per caller kind ("N/minute",
@@ -152,6 +159,12 @@ class Settings:
                 "CALGATE_WEBHOOK_POLL_INTERVAL", float, d.webhook_poll_interval
             ),
             webhook_concurrency=env.read("CALGATE_WEBHOOK_CONCURRENCY", int, d.webhook_concurrency),
+            calendar_allow_private=env.read(
+                "CALGATE_CALENDAR_ALLOW_PRIVATE", boolean, d.calendar_allow_private
+            ),
+            calendar_timeout=env.read("CALGATE_CALENDAR_TIMEOUT", float, d.calendar_timeout),
+            calendar_ttl=env.read("CALGATE_CALENDAR_TTL", float, d.calendar_ttl),
+            jitsi_url=env.read("CALGATE_JITSI_URL", url, d.jitsi_url),
             reservation_purge_interval=env.read(
                 "CALGATE_RESERVATION_PURGE_INTERVAL", float, d.reservation_purge_interval
             ),

@@ -165,8 +165,6 @@ def test_endpoints_the_server_lacks_say_so(target: Target) -> None:
     with target.client() as client:
         calls = [
             lambda: client.teams.list(),
-            lambda: client.calendars.list(),
-            lambda: client.conferencing.list(),
             lambda: client.verified_resources.list(),
             lambda: client.slots.explain(target.event_type_id, start, time_zone=HOST_ZONE),
             lambda: client.bookings.add_guests("nope", ["x@example.com"]),

@@ -6,6 +6,8 @@ from fastapi import APIRouter
 
 from calgate.api import me, timezones
 from calgate.api.bookings.router import router as bookings
+from calgate.api.calendars.router import router as calendars
+from calgate.api.conferencing.router import router as conferencing
 from calgate.api.event_types.router import router as event_types
 from calgate.api.schedules.router import router as schedules
 from calgate.api.slots.router import router as slots
@@ -21,4 +23,6 @@ ROUTERS: list[APIRouter] = [
     webhooks,
     event_type_webhooks,
     timezones.router,
+    calendars,
+    conferencing,
 ]

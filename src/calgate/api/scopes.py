@@ -10,6 +10,8 @@ may call everything. Mapping (Cal.com's `@Permissions` where it has one):
   webhook delivers booking data to any URL, so here reading a user webhook needs BOOKING_READ
   and changing one BOOKING_READ + BOOKING_WRITE; an event type's webhooks need EVENT_TYPE_READ
   to read and EVENT_TYPE_WRITE + BOOKING_READ to change.
+- Connected calendars and conferencing (Cal.com's apps): reading needs APPS_READ,
+  changing APPS_WRITE.
 - Endpoints that also work without credentials: a token that *is* sent is checked like
   anywhere else (send none to act as a guest). Slot searches need no scope: credentials only
   hide the caller's own holds from the result.
@@ -28,6 +30,8 @@ SCHEDULE_READ = "SCHEDULE_READ"
 SCHEDULE_WRITE = "SCHEDULE_WRITE"
 PROFILE_READ = "PROFILE_READ"
 PROFILE_WRITE = "PROFILE_WRITE"
+APPS_READ = "APPS_READ"
+APPS_WRITE = "APPS_WRITE"
 
 PUBLIC: tuple[str, ...] = ()  # any valid token, whatever its scopes
 
@@ -91,6 +95,23 @@ ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("DELETE", _HOOK): _HOOK_WRITE,
     ("GET", f"{_HOOK}/deliveries"): _BOOK_READ,
     ("POST", f"{_HOOK}/deliveries/{{delivery_id}}/retry"): _HOOK_WRITE,
+    # connected calendars
+    ("POST", "/v2/calendars/ics-feed/save"): (APPS_WRITE,),
+    ("GET", "/v2/calendars/ics-feed/check"): (APPS_READ,),
+    ("GET", "/v2/calendars/busy-times"): (APPS_READ,),
+    ("GET", "/v2/calendars"): (APPS_READ,),
+    ("POST", "/v2/calendars/{calendar}/credentials"): (APPS_WRITE,),
+    ("GET", "/v2/calendars/{calendar}/check"): (APPS_READ,),
+    ("POST", "/v2/calendars/{calendar}/disconnect"): (APPS_WRITE,),
+    ("POST", "/v2/selected-calendars"): (APPS_WRITE,),
+    ("DELETE", "/v2/selected-calendars"): (APPS_WRITE,),
+    ("PUT", "/v2/destination-calendars"): (APPS_WRITE,),
+    # conferencing apps
+    ("GET", "/v2/conferencing"): (APPS_READ,),
+    ("GET", "/v2/conferencing/default"): (APPS_READ,),
+    ("POST", "/v2/conferencing/{app}/connect"): (APPS_WRITE,),
+    ("POST", "/v2/conferencing/{app}/default"): (APPS_WRITE,),
+    ("DELETE", "/v2/conferencing/{app}/disconnect"): (APPS_WRITE,),
 }
 
 

@@ -1,4 +1,5 @@
-"""`calgate admin rotate-secrets`: re-encrypt every gateway secret under the current key.
+"""`calgate admin rotate-secrets`: re-encrypt every sealed secret under the current key (the
+gateway's, and connected calendars' passwords, which the scheduler seals with the same keys).
 
 Runs beside live servers. Rows are taken in small batches, each in one short transaction
 holding the rows' locks (PostgreSQL `FOR UPDATE`, SQLite's write lock), and every value is
@@ -20,7 +21,7 @@ from calgate.gateway import connections as conns
 from calgate.gateway import keys
 from calgate.gateway.crypto import DecryptionError, Keyring, context
 from calgate.store.db import Database
-from calgate.store.models import Connection, GatewayKey
+from calgate.store.models import CalendarCredential, Connection, GatewayKey
 
 BATCH = 100
 
@@ -49,6 +50,8 @@ SEALED = (
         keep_updated_at=True,
     ),
     SealedTable(GatewayKey, keys.TABLE, (("events_secret", "events_secret_enc"),)),
+    # Named here, not imported: the gateway never imports the scheduler's services.
+    SealedTable(CalendarCredential, "calendar_credentials", (("password", "password_enc"),)),
 )
 
 

@@ -29,6 +29,7 @@ from calgate.core import (
     compute_slots,
 )
 from calgate.errors import BadRequest
+from calgate.services.calendars import calendar_busy
 from calgate.services.scheduling_spec import (
     EventTypeRef,
     HostContext,
@@ -47,7 +48,10 @@ from calgate.store.models import (
 )
 from calgate.store.types import RawTime, utc_from_raw
 
-__all__ = ["EventTypeAvailability", "EventTypeRef"]
+__all__ = ["BUSY_CALENDAR", "EventTypeAvailability", "EventTypeRef"]
+
+# The reason a booking check gives when only a host's connected calendar is in the way.
+BUSY_CALENDAR = "busy_calendar"
 
 _R = TypeVar("_R")
 # Slot computation and rendering are CPU-bound Python, run in worker threads. Under the GIL two
@@ -84,6 +88,9 @@ class EventTypeAvailability:
         self.length = length
         self.mode = _mode(spec)
         self.rules = _rules(spec, self.hosts[0].host.week_start if self.hosts else "Sunday")
+        # Calendars that could not be read this time (their cached busy time was used).
+        self.warnings: list[str] = []
+        self._calendar_busy_seen = False
 
     @classmethod
     async def load(
@@ -174,7 +181,24 @@ class EventTypeAvailability:
             reservation_uid=reservation_uid,
             ignore_booking_uid=ignore_booking_uid,
         )
-        return self._run(check_booking, hosts, start, now)
+        decision = self._run(check_booking, hosts, start, now)
+        if decision.ok or decision.reason != "slot_unavailable" or not self._calendar_busy_seen:
+            return decision
+        # Refused for busy time: say so when it is the calendars alone that are in the way.
+        without = await self._hosts(
+            start,
+            end,
+            now,
+            holder=holder,
+            reservation_uid=reservation_uid,
+            ignore_booking_uid=ignore_booking_uid,
+            calendars=False,
+        )
+        if self._run(check_booking, without, start, now).ok:
+            return Decision(
+                False, BUSY_CALENDAR, "The requested time is busy in the host's connected calendar"
+            )
+        return decision
 
     def _run(
         self,
@@ -218,6 +242,7 @@ class EventTypeAvailability:
         holder: str | None = None,
         reservation_uid: str | None = None,
         ignore_booking_uid: str | None = None,
+        calendars: bool = True,
     ) -> list[HostAvailability]:
         """Each host's hours and busy time over [start, end), plus what buffers and limits
         need around it: the one place busy time is gathered.
@@ -227,15 +252,26 @@ class EventTypeAvailability:
         """
         bookings = await self._bookings(start, end, ignore_booking_uid)
         held = await self._reservations(start, end, now, holder, reservation_uid)
+        external = await self._calendars(start, end) if calendars else {}
         return [
             HostAvailability(
                 host_id=ctx.user_id,
                 schedule=ctx.schedule,
                 bookings=tuple(bookings.get(ctx.user_id, ())),
-                busy=tuple(held.get(ctx.user_id, ())) + tuple(held.get(None, ())),
+                busy=tuple(held.get(ctx.user_id, ()))
+                + tuple(held.get(None, ()))
+                + tuple(external.get(ctx.user_id, ())),
             )
             for ctx in self.hosts
         ]
+
+    async def _calendars(self, start: datetime, end: datetime) -> dict[int, list[Interval]]:
+        """{host user id: busy time in their selected connected calendars}, as last read in
+        the background (services.calendars); never waits on a calendar server."""
+        found = await calendar_busy(self.session, self.user_ids, start - MARGIN, end + MARGIN)
+        self.warnings = found.warnings
+        self._calendar_busy_seen = bool(found.busy)
+        return found.busy
 
     async def _bookings(
         self, start: datetime, end: datetime, ignore_uid: str | None

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calgate.core.timezones import check_zone
 from calgate.errors import BadRequest, NotFound
 from calgate.services.availability import EventTypeAvailability
-from calgate.services.locations import booking_location
+from calgate.services.conferencing import meeting_location
 from calgate.services.scheduling_spec import EventTypeRef, HostContext, find_event_type
 from calgate.store.db import Database
 from calgate.store.models import (
@@ -163,8 +163,9 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
             update(BookingBlock).where(BookingBlock.booking_id == old.id).values(active=False)
         )
     attendee_name = req.attendee.name
+    uid = new_uid()
     booking = Booking(
-        uid=new_uid(),
+        uid=uid,
         event_type_id=et.id,
         user_id=organizer.id,
         title=f"{et.title} between {organizer.name or organizer.username} and {attendee_name}",
@@ -172,7 +173,8 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
         start_time=start,
         end_time=end,
         status=BookingStatus.PENDING if et.requires_confirmation else BookingStatus.ACCEPTED,
-        location=req.location or booking_location(et.locations or []),
+        location=req.location
+        or await meeting_location(session, organizer.id, et.locations or [], uid),
         metadata_=req.metadata,
         responses={
             **req.responses,

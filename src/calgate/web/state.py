@@ -19,6 +19,7 @@ from calgate.web.ratelimit import RateLimitStore
 
 if TYPE_CHECKING:
     # Type-only: the runtime holds what the role serves, built and wired by calgate.app.
+    from calgate.gateway.crypto import Keyring
     from calgate.gateway.runtime import Gateway
     from calgate.oauth.runtime import OAuthRuntime
 
@@ -35,6 +36,9 @@ class Runtime:
     gateway: Gateway | None = None
     # Rate-limit counters (web.throttle and the gateway's per-key limit count here).
     rate_limits: RateLimitStore | None = None
+    # Seals secrets at rest outside the gateway (connected calendars' passwords); the same
+    # keys as the gateway's tokens, so `rotate-secrets` covers them. None without a secret key.
+    keyring: Keyring | None = None
 
 
 def get_runtime(connection: HTTPConnection) -> Runtime:

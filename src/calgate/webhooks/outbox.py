@@ -16,6 +16,7 @@ from sqlalchemy import event, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from calgate.calendars import outbox as calendar_outbox
 from calgate.store.models import Booking, BookingStatus, Webhook, WebhookDelivery, utcnow
 from calgate.webhooks import payloads
 from calgate.webhooks.delivery import DeliveryStatus
@@ -171,6 +172,9 @@ async def enqueue_booking(
         count += await schedule_meetings(session, view, now=now)
     elif trigger in ("BOOKING_CREATED", "BOOKING_CONFIRMED") and b.status == BookingStatus.ACCEPTED:
         count += await schedule_meetings(session, view, now=now)
+    # Connected calendars: the same change written back to the host's destination calendar.
+    if await calendar_outbox.enqueue_booking(session, trigger, view, old=old, now=now):
+        wake_on_commit(session)
     return count
 
 

@@ -10,6 +10,12 @@ from calgate.store.models.bookings import (
     BookingStatus,
     SlotReservation,
 )
+from calgate.store.models.calendars import (
+    Calendar,
+    CalendarCredential,
+    CalendarWrite,
+    ConferencingApp,
+)
 from calgate.store.models.event_types import EventType, Host
 from calgate.store.models.gateway import Connection, GatewayEvent, GatewayKey
 from calgate.store.models.oauth import OAuthClient, OAuthCode, OAuthToken
@@ -27,6 +33,10 @@ __all__ = [
     "Booking",
     "BookingBlock",
     "BookingStatus",
+    "Calendar",
+    "CalendarCredential",
+    "CalendarWrite",
+    "ConferencingApp",
     "Connection",
     "EventType",
     "GatewayEvent",
