@@ -27,14 +27,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.config import Settings
 from calgate.store.db import Database
-from calgate.store.models import GatewayEvent, WebhookDelivery, utcnow
+from calgate.store.models import GatewayEvent, OutboundMessage, WebhookDelivery, utcnow
 from calgate.webhooks import outbox
 from calgate.webhooks.delivery import DeliveryStatus, Outcome
 
 log = logging.getLogger("calgate.webhooks")
 
 T = TypeVar("T")
-Row = type[WebhookDelivery] | type[GatewayEvent]
+Row = type[WebhookDelivery] | type[GatewayEvent] | type[OutboundMessage]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,6 @@
+"""Outgoing email and SMS: what is sent (verification codes, booking emails with their
+calendar invites, reminders), written as outbox rows in the caller's transaction, and the
+SMTP and SMS transports the sending loop (`webhooks.mail`) uses.
+
+Imports `store`, `net`, `config` and `errors` only; `webhooks` imports it, never the reverse.
+"""
