@@ -19,6 +19,13 @@ from calgate.store.models import OutboundMessage, utcnow
 # webhooks.delivery.DeliveryStatus.PENDING: the loop's state names (this package sits below it).
 PENDING = "pending"
 CANCELLED = "cancelled"
+# Links in a message are written against this token and completed when sent: the booker's
+# address (CALGATE_BOOKER_URL) is a setting of the sending process, not of the writer.
+BOOKER_URL = "[[booker_url]]"
+
+
+def with_booker(text: str, booker_url: str) -> str:
+    return text.replace(BOOKER_URL, booker_url)
 
 
 @dataclass(frozen=True)

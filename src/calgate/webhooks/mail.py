@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.config import Settings
-from calgate.email.messages import email_message
+from calgate.email.messages import email_message, with_booker
 from calgate.email.smtp import SendFailed, SmtpServer
 from calgate.net.transport import guarded_client
 from calgate.store.db import Database
@@ -92,14 +92,15 @@ class MessageTable:
             return await self._sms(item)
         if self.smtp is None:
             return Outcome(error=_EMAIL_OFF)
+        booker = self.settings.booker_url
         message = email_message(
             message_id=item.message_id,
             sender=self.settings.email_from,
             recipient=item.recipient,
             subject=item.subject,
-            text=item.text,
-            html=item.html,
-            ics=item.ics,
+            text=with_booker(item.text, booker),
+            html=with_booker(item.html, booker) if item.html is not None else None,
+            ics=with_booker(item.ics, booker) if item.ics is not None else None,
             created_at=item.created_at,
         )
         try:

@@ -16,6 +16,7 @@ from sqlalchemy import event, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from calgate.email import booking as booking_emails
 from calgate.store.models import Booking, BookingStatus, Webhook, WebhookDelivery, utcnow
 from calgate.webhooks import payloads
 from calgate.webhooks.delivery import DeliveryStatus
@@ -171,6 +172,11 @@ async def enqueue_booking(
         count += await schedule_meetings(session, view, now=now)
     elif trigger in ("BOOKING_CREATED", "BOOKING_CONFIRMED") and b.status == BookingStatus.ACCEPTED:
         count += await schedule_meetings(session, view, now=now)
+    # The booking's emails (and reminders): the same transaction, the same sending loop.
+    if await booking_emails.queue_booking_emails(
+        session, trigger, view, old=old, cancelled_seat=cancelled_seat, now=now
+    ):
+        wake_on_commit(session)
     return count
 
 
