@@ -4,12 +4,15 @@ expired and reused codes are refused; each user sees only their own list."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
+from calgate.app import create_app
+from calgate.config import Settings
 from calgate.store.models import VerificationCode, utcnow
 from tests.email.mailbox import Mailbox
 
@@ -171,3 +174,11 @@ def test_bad_input_is_a_400(client: TestClient, make_account: Any) -> None:
     assert r.status_code == 400
     assert client.get(f"{BASE}/0", headers=acct.headers).status_code == 400
     assert client.get(BASE).status_code == 401
+
+
+def test_without_smtp_email_codes_answer_an_error(settings: Settings, make_account: Any) -> None:
+    acct = make_account()
+    with TestClient(create_app(replace(settings, smtp_url="")), raise_server_exceptions=False) as c:
+        r = request_code(c, acct, "g@example.com")
+    assert r.status_code == 400
+    assert "CALGATE_SMTP_URL" in r.json()["error"]["message"]

@@ -89,8 +89,9 @@ def test_without_an_sms_provider_phones_answer_an_error(
             headers=acct.headers,
             json={"phone": "+37255556666"},
         )
-    assert r.status_code == 503
+    assert r.status_code == 400
     assert r.json()["status"] == "error"
+    assert "CALGATE_SMS_URL" in r.json()["error"]["message"]
 
 
 def test_a_bad_phone_number_is_a_400(client: TestClient, make_account: Any) -> None:

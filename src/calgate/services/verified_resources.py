@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.email import messages
-from calgate.errors import BadRequest, NotFound, ServiceUnavailable, TooManyRequests
+from calgate.errors import BadRequest, NotFound, TooManyRequests
 from calgate.security import keys
 from calgate.store.db import Database
 from calgate.store.models import VerificationCode, VerifiedEmail, VerifiedPhone, utcnow
@@ -79,13 +79,12 @@ async def request_code(
     db: Database, sender: Sender, user_id: int, channel: Channel, raw_target: str
 ) -> None:
     """Store a fresh code for this address (older ones die) and queue the message with it."""
-    if channel is Channel.SMS and not sender.sms:
-        raise ServiceUnavailable("Sending SMS is not configured on this server (CALGATE_SMS_URL)")
-    if channel is Channel.EMAIL and not sender.email:
-        raise ServiceUnavailable(
-            "Sending email is not configured on this server (CALGATE_SMTP_URL)"
-        )
     target = normalize_phone(raw_target) if channel is Channel.SMS else normalize_email(raw_target)
+    # A 4xx: nothing failed on the server, it was set up without this channel.
+    if channel is Channel.SMS and not sender.sms:
+        raise BadRequest("Sending SMS is not configured on this server (CALGATE_SMS_URL)")
+    if channel is Channel.EMAIL and not sender.email:
+        raise BadRequest("Sending email is not configured on this server (CALGATE_SMTP_URL)")
     now = utcnow()
     since = now - WINDOW
     async with db.transaction(immediate=True) as session:
