@@ -2,5 +2,5 @@
 calendar invites, reminders), written as outbox rows in the caller's transaction, and the
 SMTP and SMS transports the sending loop (`webhooks.mail`) uses.
 
-Imports `store`, `net`, `config` and `errors` only; `webhooks` imports it, never the reverse.
+Imports `store` only; `webhooks` and `services` import it, never the reverse.
 """
