@@ -97,6 +97,7 @@ def test_no_package_import_cycle() -> None:
         ("services", {"api", "oauth", "gateway", "web", "app"}),
         ("api", {"oauth", "gateway", "app", "allinone"}),
         ("store", {"services", "api", "oauth", "gateway", "web", "webhooks"}),
+        ("email", {"services", "api", "oauth", "gateway", "web", "webhooks", "app"}),
     ],
 )
 def test_layering(package: str, forbidden: set[str]) -> None:

@@ -40,6 +40,7 @@ from calgate.web.credentials import Credentials
 from calgate.web.key_use import KeyUse
 from calgate.web.ratelimit import RateLimitStore
 from calgate.web.state import Runtime
+from calgate.webhooks.mail import message_dispatcher
 from calgate.webhooks.worker import webhook_dispatcher
 
 log = logging.getLogger("calgate")
@@ -134,6 +135,9 @@ async def _start(
             dispatcher = webhook_dispatcher(db, settings)
             await dispatcher.start()
             stack.push_async_callback(dispatcher.stop)
+            messages = message_dispatcher(db, settings)
+            await messages.start()
+            stack.push_async_callback(messages.stop)
         if settings.reservation_purge_interval > 0:
             purge = reservation_purge(settings, db)
             purge.start()

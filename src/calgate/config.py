@@ -117,6 +117,18 @@ class Settings:
     rate_limit_api_key: str = "120/minute"
     rate_limit_access_token: str = "500/minute"  # noqa: S105 - a rate, not a secret
     rate_limit_anonymous: str = "120/minute"
+    # Outgoing mail (README "Email and SMS"): smtp://user:pass@host:587 (STARTTLS) or
+    # smtps://...:465 (TLS); empty means no email is sent.
+    smtp_url: str = ""
+    email_from: str = ""
+    # A Twilio-compatible "create message" endpoint (form POST To/From/Body, basic auth);
+    # empty means phone verification answers an error.
+    sms_url: str = ""
+    sms_account: str = ""
+    sms_token: str = ""
+    sms_from: str = ""
+    # Lets the SMS endpoint be on a private address (a gateway on the same network).
+    sms_allow_private: bool = False
 
     @classmethod
     def from_env(
@@ -184,6 +196,13 @@ class Settings:
             rate_limit_anonymous=env.read(
                 "CALGATE_RATE_LIMIT_ANONYMOUS", str.strip, d.rate_limit_anonymous
             ),
+            smtp_url=env.read("CALGATE_SMTP_URL", str.strip, d.smtp_url),
+            email_from=env.read("CALGATE_EMAIL_FROM", str.strip, d.email_from),
+            sms_url=env.read("CALGATE_SMS_URL", str.strip, d.sms_url),
+            sms_account=env.read("CALGATE_SMS_ACCOUNT", str.strip, d.sms_account),
+            sms_token=env.read("CALGATE_SMS_TOKEN", str.strip, d.sms_token),
+            sms_from=env.read("CALGATE_SMS_FROM", str.strip, d.sms_from),
+            sms_allow_private=env.read("CALGATE_SMS_ALLOW_PRIVATE", boolean, d.sms_allow_private),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings  # type: ignore[arg-type]
@@ -199,6 +218,14 @@ class Settings:
     @property
     def serves_gateway(self) -> bool:
         return self.role in ("all", "gateway")
+
+    @property
+    def sends_email(self) -> bool:
+        return bool(self.smtp_url)
+
+    @property
+    def sends_sms(self) -> bool:
+        return bool(self.sms_url)
 
     def with_secret(self) -> Settings:
         """Return settings whose secret_key is set, creating the secret file if needed."""

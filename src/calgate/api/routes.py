@@ -11,6 +11,7 @@ from calgate.api.conferencing.router import router as conferencing
 from calgate.api.event_types.router import router as event_types
 from calgate.api.schedules.router import router as schedules
 from calgate.api.slots.router import router as slots
+from calgate.api.verified_resources.router import router as verified_resources
 from calgate.api.webhooks.router import event_type_router as event_type_webhooks
 from calgate.api.webhooks.router import router as webhooks
 
@@ -25,4 +26,5 @@ ROUTERS: list[APIRouter] = [
     timezones.router,
     calendars,
     conferencing,
+    verified_resources,
 ]

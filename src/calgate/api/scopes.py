@@ -12,6 +12,8 @@ may call everything. Mapping (Cal.com's `@Permissions` where it has one):
   to read and EVENT_TYPE_WRITE + BOOKING_READ to change.
 - Connected calendars and conferencing (Cal.com's apps): reading needs APPS_READ,
   changing APPS_WRITE.
+- Verified emails and phones belong to the profile: PROFILE_READ to list, PROFILE_WRITE to
+  request and check codes.
 - Endpoints that also work without credentials: a token that *is* sent is checked like
   anywhere else (send none to act as a guest). Slot searches need no scope: credentials only
   hide the caller's own holds from the result.
@@ -49,6 +51,9 @@ _ET_HOOKS = f"{_ET}/webhooks"
 _SCHED = "/v2/schedules/{schedule_id}"
 _BOOKING = "/v2/bookings/{booking_uid}"
 _HOOK = "/v2/webhooks/{webhook_id}"
+_VERIFIED = "/v2/verified-resources"
+_PROFILE_READ = (PROFILE_READ,)
+_PROFILE_WRITE = (PROFILE_WRITE,)
 
 ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/v2/me"): (PROFILE_READ,),
@@ -112,6 +117,15 @@ ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/v2/conferencing/{app}/connect"): (APPS_WRITE,),
     ("POST", "/v2/conferencing/{app}/default"): (APPS_WRITE,),
     ("DELETE", "/v2/conferencing/{app}/disconnect"): (APPS_WRITE,),
+    # verified emails and phones: part of the user's profile
+    ("POST", f"{_VERIFIED}/emails/verification-code/request"): _PROFILE_WRITE,
+    ("POST", f"{_VERIFIED}/emails/verification-code/verify"): _PROFILE_WRITE,
+    ("GET", f"{_VERIFIED}/emails"): _PROFILE_READ,
+    ("GET", f"{_VERIFIED}/emails/{{id}}"): _PROFILE_READ,
+    ("POST", f"{_VERIFIED}/phones/verification-code/request"): _PROFILE_WRITE,
+    ("POST", f"{_VERIFIED}/phones/verification-code/verify"): _PROFILE_WRITE,
+    ("GET", f"{_VERIFIED}/phones"): _PROFILE_READ,
+    ("GET", f"{_VERIFIED}/phones/{{id}}"): _PROFILE_READ,
 }
 
 

@@ -27,14 +27,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.config import Settings
 from calgate.store.db import Database
-from calgate.store.models import CalendarWrite, GatewayEvent, WebhookDelivery, utcnow
+from calgate.store.models import (
+    CalendarWrite,
+    GatewayEvent,
+    OutboundMessage,
+    WebhookDelivery,
+    utcnow,
+)
 from calgate.webhooks import outbox
 from calgate.webhooks.delivery import DeliveryStatus, Outcome
 
 log = logging.getLogger("calgate.webhooks")
 
 T = TypeVar("T")
-Row = type[WebhookDelivery] | type[GatewayEvent] | type[CalendarWrite]
+Row = type[WebhookDelivery] | type[GatewayEvent] | type[CalendarWrite] | type[OutboundMessage]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from calgate.calendars import outbox as calendar_outbox
+from calgate.email import booking as booking_emails
 from calgate.store.models import Booking, BookingStatus, Webhook, WebhookDelivery, utcnow
 from calgate.webhooks import payloads
 from calgate.webhooks.delivery import DeliveryStatus
@@ -172,8 +173,13 @@ async def enqueue_booking(
         count += await schedule_meetings(session, view, now=now)
     elif trigger in ("BOOKING_CREATED", "BOOKING_CONFIRMED") and b.status == BookingStatus.ACCEPTED:
         count += await schedule_meetings(session, view, now=now)
-    # Connected calendars: the same change written back to the host's destination calendar.
-    if await calendar_outbox.enqueue_booking(session, trigger, view, old=old, now=now):
+    # Connected calendars: the same change written back to the host's destination calendar;
+    # and the booking's emails (and reminders): the same transaction, the same sending loop.
+    written = await calendar_outbox.enqueue_booking(session, trigger, view, old=old, now=now)
+    mailed = await booking_emails.queue_booking_emails(
+        session, trigger, view, old=old, cancelled_seat=cancelled_seat, now=now
+    )
+    if written or mailed:
         wake_on_commit(session)
     return count
 

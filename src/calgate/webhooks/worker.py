@@ -22,6 +22,7 @@ from calgate.store.models import Webhook, WebhookAttempt, WebhookDelivery
 from calgate.webhooks import signing
 from calgate.webhooks.delivery import DeliveryStatus, Outcome, next_state, post
 from calgate.webhooks.dispatcher import Dispatcher, Lease, Result, settle
+from calgate.webhooks.mail import message_dispatcher
 
 WEBHOOK_ALLOW_PRIVATE = "CALGATE_WEBHOOK_ALLOW_PRIVATE"
 EVENT_ID_HEADER = "X-Calgate-Event-Id"
@@ -150,7 +151,13 @@ async def run_forever(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    # Emails and SMS share the loop's settings and the worker process.
     try:
-        await webhook_dispatcher(db, settings).run_until(stop)
+        messages = message_dispatcher(db, settings)
+        await messages.start()
+        try:
+            await webhook_dispatcher(db, settings).run_until(stop)
+        finally:
+            await messages.stop()
     finally:
         await db.dispose()

@@ -21,6 +21,12 @@ from calgate.store.models.gateway import Connection, GatewayEvent, GatewayKey
 from calgate.store.models.oauth import OAuthClient, OAuthCode, OAuthToken
 from calgate.store.models.schedules import Availability, Schedule
 from calgate.store.models.users import ApiKey, User
+from calgate.store.models.verification import (
+    OutboundMessage,
+    VerificationCode,
+    VerifiedEmail,
+    VerifiedPhone,
+)
 from calgate.store.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
@@ -45,9 +51,13 @@ __all__ = [
     "OAuthClient",
     "OAuthCode",
     "OAuthToken",
+    "OutboundMessage",
     "Schedule",
     "SlotReservation",
     "User",
+    "VerificationCode",
+    "VerifiedEmail",
+    "VerifiedPhone",
     "Webhook",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -1,0 +1,1 @@
+"""Verified emails and phones (/v2/verified-resources)."""

@@ -1,0 +1,6 @@
+"""Outgoing email and SMS: what is sent (verification codes, booking emails with their
+calendar invites, reminders), written as outbox rows in the caller's transaction, and the
+SMTP transport the sending loop (`webhooks.mail`, which also posts the SMS) uses.
+
+Imports `store` only; `webhooks` and `services` import it, never the reverse.
+"""

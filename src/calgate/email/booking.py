@@ -1,0 +1,354 @@
+"""The emails a booking change sends, queued in the change's transaction.
+
+What goes to whom (Cal.com's standard emails):
+
+- created (accepted), confirmed: an invite (METHOD:REQUEST) to each attendee and the host;
+  a confirmation is announced as BOOKING_CREATED too, so BOOKING_CONFIRMED adds nothing.
+- a seat taken in a seated event (attendee added): the invite to that attendee and a notice
+  to the host.
+- requested: "awaiting confirmation" to the attendees, "needs your confirmation" to the host.
+- rescheduled: the moved invite (same UID, higher SEQUENCE) to everyone.
+- cancelled: METHOD:CANCEL to everyone (a cancelled seat: to that attendee only).
+- rejected: "declined" to the attendees.
+
+Each person reads times in their own time zone. An event type turns emails off with Cal.com's
+metadata `disableStandardEmails` (`{"all": {"host": true, "attendee": true}}`, or
+`"confirmation"` for the confirmation emails only), and asks for a reminder with
+`metadata.emailReminderMinutes` (N minutes before the start; moved by a reschedule, dropped by
+a cancel). Links point at the booker (CALGATE_BOOKER_URL), which the sending process fills in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jinja2 import Environment, FileSystemLoader
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calgate.email import messages
+from calgate.email.invite import Invite, Person, ics
+from calgate.store.models import (
+    Attendee,
+    Booking,
+    BookingStatus,
+    EventType,
+    OutboundMessage,
+    User,
+    utcnow,
+)
+
+BOOKER_URL = messages.BOOKER_URL
+_CHAIN_LIMIT = 1000
+_TRIGGERS = frozenset(
+    {
+        "BOOKING_CREATED",
+        "BOOKING_REQUESTED",
+        "BOOKING_RESCHEDULED",
+        "BOOKING_CANCELLED",
+        "BOOKING_REJECTED",
+    }
+)
+
+_text = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=False,  # noqa: S701 - plain-text email, never HTML
+    auto_reload=False,
+    keep_trailing_newline=True,
+)
+_html = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    auto_reload=False,
+)
+
+
+class BookingLike(Protocol):
+    @property
+    def booking(self) -> Booking: ...
+
+    @property
+    def event_type(self) -> EventType | None: ...
+
+    @property
+    def host(self) -> User | None: ...
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    name: str
+    email: str
+    time_zone: str
+    host: bool
+
+
+@dataclass(frozen=True)
+class _Wording:
+    subject: str
+    heading: str
+    intro: str
+
+
+def _tz(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _when(start: datetime, end: datetime, tz: ZoneInfo) -> str:
+    s, e = start.astimezone(tz), end.astimezone(tz)
+    return f"{s:%A, %B} {s.day}, {s:%Y} {s:%H:%M} - {e:%H:%M}"
+
+
+def _disabled(et: EventType | None, host: bool, confirmation: bool) -> bool:
+    setting = (et.metadata_ or {}).get("disableStandardEmails") if et is not None else None
+    if setting is True:
+        return True
+    if not isinstance(setting, dict):
+        return False
+    party = "host" if host else "attendee"
+    groups = ["all", "confirmation"] if confirmation else ["all"]
+    return any(isinstance(setting.get(g), dict) and setting[g].get(party) is True for g in groups)
+
+
+def reminder_minutes(et: EventType | None) -> int | None:
+    value = (et.metadata_ or {}).get("emailReminderMinutes") if et is not None else None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return None
+    return value
+
+
+async def _chain(session: AsyncSession, booking: Booking) -> tuple[str, int]:
+    """The meeting's calendar UID (its first booking's) and how many times it was moved."""
+    root, depth = booking, 0
+    while root.from_reschedule and depth < _CHAIN_LIMIT:
+        previous = (
+            await session.execute(select(Booking).where(Booking.uid == root.from_reschedule))
+        ).scalar_one_or_none()
+        if previous is None:
+            break
+        root, depth = previous, depth + 1
+    return root.ics_uid or f"{root.uid}@calgate", depth
+
+
+def _people(view: BookingLike, attendees: list[Attendee]) -> list[_Recipient]:
+    out = [_Recipient(a.name, a.email, a.time_zone, host=False) for a in attendees]
+    if view.host is not None:
+        h = view.host
+        out.append(_Recipient(h.name or h.username, h.email, h.time_zone, host=True))
+    return out
+
+
+def _wording(trigger: str, b: Booking, to_host: bool, seat_added: bool) -> _Wording | None:
+    t = b.title
+    if trigger == "BOOKING_CREATED" and b.status == BookingStatus.ACCEPTED:
+        if seat_added and to_host:
+            return _Wording(f"New attendee: {t}", "A new attendee joined", "A seat was booked.")
+        if to_host:
+            return _Wording(f"New event: {t}", "A new event has been scheduled", "")
+        return _Wording(f"Confirmed: {t}", "Your event has been scheduled", "")
+    if trigger == "BOOKING_REQUESTED":
+        if to_host:
+            return _Wording(
+                f"Action required: {t}",
+                "A new booking request needs your confirmation",
+                "Confirm or decline it from your bookings.",
+            )
+        return _Wording(
+            f"Request submitted: {t}",
+            "Your booking request has been submitted",
+            "You will get an email once the host confirms it.",
+        )
+    if trigger == "BOOKING_RESCHEDULED":
+        return _Wording(f"Rescheduled: {t}", "Your event has been rescheduled", "")
+    if trigger == "BOOKING_CANCELLED":
+        return _Wording(f"Cancelled: {t}", "This event has been cancelled", "")
+    if trigger == "BOOKING_REJECTED" and not to_host:
+        return _Wording(f"Declined: {t}", "Your booking request was declined", "")
+    return None
+
+
+def _links(b: Booking) -> dict[str, str]:
+    return {
+        "reschedule": f"{BOOKER_URL}/reschedule/{b.uid}",
+        "cancel": f"{BOOKER_URL}/booking/{b.uid}?cancel=true",
+    }
+
+
+def _content(
+    wording: _Wording,
+    view: BookingLike,
+    to: _Recipient,
+    attendees: list[Attendee],
+    *,
+    reason: str | None,
+    links: bool,
+    invite: str | None,
+) -> messages.Content:
+    b = view.booking
+    tz = _tz(to.time_zone)
+    host = view.host
+    context: dict[str, Any] = {
+        "heading": wording.heading,
+        "intro": wording.intro,
+        "title": b.title,
+        "when": _when(b.start_time, b.end_time, tz),
+        "time_zone": tz.key,
+        "location": b.location,
+        "host": (host.name or host.username) if host is not None else None,
+        "attendees": [f"{a.name} <{a.email}>" for a in attendees],
+        "reason": reason,
+        "links": _links(b) if links else None,
+    }
+    return messages.Content(
+        subject=wording.subject,
+        text=_text.get_template("booking.txt").render(context),
+        html=_html.get_template("booking.html").render(context),
+        ics=invite,
+    )
+
+
+async def queue_booking_emails(
+    session: AsyncSession,
+    trigger: str,
+    view: BookingLike,
+    *,
+    old: Booking | None = None,
+    cancelled_seat: Attendee | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Queue the emails (and keep the reminders in step) for one booking change; returns how
+    many messages were written. Commits nothing."""
+    if trigger not in _TRIGGERS:
+        return 0
+    now = now or utcnow()
+    b, et = view.booking, view.event_type
+    if trigger == "BOOKING_RESCHEDULED" and old is not None:
+        await cancel_reminders(session, old.uid)
+    elif trigger in ("BOOKING_CANCELLED", "BOOKING_REJECTED") and cancelled_seat is None:
+        await cancel_reminders(session, b.uid)
+    seat_uid = getattr(view, "seat_uid", None)
+    seat_added = trigger == "BOOKING_CREATED" and seat_uid is not None and len(b.attendees) > 1
+    attendees = list(b.attendees)
+    if seat_added:
+        attendees = [a for a in attendees if a.seat_uid == seat_uid]
+    elif cancelled_seat is not None:
+        attendees = [cancelled_seat]
+    recipients = _people(view, attendees)
+    if cancelled_seat is not None:
+        recipients = [r for r in recipients if not r.host]
+    uid, depth = await _chain(session, b)
+    cancel = trigger == "BOOKING_CANCELLED"
+    with_invite = trigger in ("BOOKING_CREATED", "BOOKING_RESCHEDULED", "BOOKING_CANCELLED") and (
+        b.status == BookingStatus.ACCEPTED or cancel
+    )
+    confirmation = trigger in ("BOOKING_CREATED", "BOOKING_REQUESTED")
+    reason = b.cancellation_reason if cancel else b.rejection_reason
+    if trigger == "BOOKING_RESCHEDULED":
+        reason = b.rescheduling_reason
+    count = 0
+    for to in recipients:
+        wording = _wording(trigger, b, to.host, seat_added)
+        if wording is None or _disabled(et, to.host, confirmation):
+            continue
+        invite = None
+        if with_invite:
+            invite = ics(
+                Invite(
+                    uid=uid,
+                    sequence=depth + (1 if cancel else 0),
+                    method="CANCEL" if cancel else "REQUEST",
+                    title=b.title,
+                    description=b.description,
+                    location=b.location,
+                    start=b.start_time,
+                    end=b.end_time,
+                    organizer=Person(view.host.name or view.host.username, view.host.email)
+                    if view.host is not None
+                    else None,
+                    attendees=tuple(Person(a.name, a.email) for a in b.attendees),
+                    url=f"{BOOKER_URL}/booking/{b.uid}",
+                    stamp=now,
+                )
+            )
+        links = not cancel and trigger != "BOOKING_REJECTED" and not to.host
+        content = _content(
+            wording, view, to, list(b.attendees), reason=reason, links=links, invite=invite
+        )
+        messages.queue(
+            session,
+            channel="email",
+            kind="booking",
+            recipient=to.email,
+            content=content,
+            booking_uid=b.uid,
+            now=now,
+        )
+        count += 1
+    if trigger in ("BOOKING_CREATED", "BOOKING_RESCHEDULED") and b.status == BookingStatus.ACCEPTED:
+        count += await schedule_reminders(session, view, attendees, now=now)
+    return count
+
+
+async def schedule_reminders(
+    session: AsyncSession, view: BookingLike, attendees: list[Attendee], *, now: datetime
+) -> int:
+    """An email N minutes before the start to these attendees and the host (once each)."""
+    b = view.booking
+    minutes = reminder_minutes(view.event_type)
+    if minutes is None:
+        return 0
+    at = b.start_time - timedelta(minutes=minutes)
+    if at <= now:
+        return 0
+    already = set(
+        (
+            await session.execute(
+                select(OutboundMessage.recipient).where(
+                    OutboundMessage.booking_uid == b.uid,
+                    OutboundMessage.kind == "reminder",
+                    OutboundMessage.status == messages.PENDING,
+                )
+            )
+        ).scalars()
+    )
+    count = 0
+    for to in _people(view, attendees):
+        if to.email in already:
+            continue
+        wording = _Wording(
+            f"Reminder: {b.title}", "Your event is coming up", f"It starts in {minutes} minutes."
+        )
+        content = _content(
+            wording, view, to, list(b.attendees), reason=None, links=not to.host, invite=None
+        )
+        messages.queue(
+            session,
+            channel="email",
+            kind="reminder",
+            recipient=to.email,
+            content=content,
+            booking_uid=b.uid,
+            not_before=at,
+            now=now,
+        )
+        count += 1
+    return count
+
+
+async def cancel_reminders(session: AsyncSession, booking_uid: str) -> None:
+    await session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.booking_uid == booking_uid,
+            OutboundMessage.kind == "reminder",
+            OutboundMessage.status == messages.PENDING,
+            OutboundMessage.attempts == 0,
+        )
+        .values(status=messages.CANCELLED, last_error="booking cancelled or moved")
+    )

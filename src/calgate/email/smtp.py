@@ -1,0 +1,67 @@
+"""The SMTP transport: CALGATE_SMTP_URL parsed once, one connection per message.
+
+`smtp://user:pass@host:587` upgrades with STARTTLS when the server offers it (required when
+credentials are given, so a password never crosses in clear); `smtps://host:465` is TLS from
+the first byte.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import EmailMessage
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+
+
+class SendFailed(Exception):
+    """The message was not accepted; `permanent` when retrying cannot help (5xx)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    tls: bool
+    username: str | None
+    password: str | None
+    timeout: float = 30.0
+
+    @classmethod
+    def from_url(cls, url: str, timeout: float = 30.0) -> SmtpServer:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("expected smtp://[user:pass@]host[:port] or smtps://...")
+        tls = parts.scheme == "smtps"
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (465 if tls else 587),
+            tls=tls,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            timeout=timeout,
+        )
+
+    async def send(self, message: EmailMessage) -> None:
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=self.host,
+                port=self.port,
+                username=self.username,
+                password=self.password,
+                use_tls=self.tls,
+                # None: STARTTLS if offered; True when credentials must not go in clear.
+                start_tls=None if self.tls or not self.username else True,
+                timeout=self.timeout,
+            )
+        except aiosmtplib.SMTPResponseException as exc:
+            raise SendFailed(f"SMTP {exc.code}: {exc.message}", permanent=exc.code >= 500) from exc
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            raise SendFailed(f"recipients refused: {exc}", permanent=True) from exc
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise SendFailed(f"{type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,253 @@
+"""Verified emails and phones: one-time codes sent by email or SMS, and each user's verified
+list.
+
+A code is 6 digits, lives 10 minutes, works once and is kept only as a keyed hash. Guessing is
+bounded three ways: per code (5 wrong tries kill it), per address and per user (wrong tries
+and codes sent within the last hour). Wrong tries are committed before the refusal is raised,
+so a failing guess still counts. The message goes out through the outbox, in the transaction
+that stored its code.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calgate.email import messages
+from calgate.errors import BadRequest, NotFound, TooManyRequests
+from calgate.security import keys
+from calgate.store.db import Database
+from calgate.store.models import VerificationCode, VerifiedEmail, VerifiedPhone, utcnow
+from calgate.webhooks import outbox
+
+CODE_TTL = timedelta(minutes=10)
+WINDOW = timedelta(hours=1)
+MAX_TRIES_PER_CODE = 5
+MAX_TRIES_PER_TARGET = 10
+MAX_TRIES_PER_USER = 30
+MAX_SENDS_PER_TARGET = 5
+MAX_SENDS_PER_USER = 20
+
+R = TypeVar("R")
+
+_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+_PHONE_NOISE = re.compile(r"[\s().-]")
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+@dataclass(frozen=True)
+class Sender:
+    """What the server can send: the router passes the settings' switches."""
+
+    pepper: str
+    email: bool
+    sms: bool
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def normalize_phone(phone: str) -> str:
+    number = _PHONE_NOISE.sub("", phone)
+    if not _PHONE.match(number):
+        raise BadRequest("phone must be an international number, e.g. +37255556666")
+    return number
+
+
+def _hash(pepper: str, channel: Channel, target: str, code: str) -> str:
+    return keys.digest(pepper, f"verification:{channel}:{target}:{code}")
+
+
+async def _count(session: AsyncSession, column: Any, *where: Any) -> int:
+    value = (await session.execute(select(column).where(*where))).scalar()
+    return int(value or 0)
+
+
+async def request_code(
+    db: Database, sender: Sender, user_id: int, channel: Channel, raw_target: str
+) -> None:
+    """Store a fresh code for this address (older ones die) and queue the message with it."""
+    target = normalize_phone(raw_target) if channel is Channel.SMS else normalize_email(raw_target)
+    # A 4xx: nothing failed on the server, it was set up without this channel.
+    if channel is Channel.SMS and not sender.sms:
+        raise BadRequest("Sending SMS is not configured on this server (CALGATE_SMS_URL)")
+    if channel is Channel.EMAIL and not sender.email:
+        raise BadRequest("Sending email is not configured on this server (CALGATE_SMTP_URL)")
+    now = utcnow()
+    since = now - WINDOW
+    async with db.transaction(immediate=True) as session:
+        mine = (VerificationCode.user_id == user_id, VerificationCode.created_at > since)
+        if await _count(session, func.count(VerificationCode.id), *mine) >= MAX_SENDS_PER_USER:
+            raise TooManyRequests("Too many verification codes requested", retry_after=3600)
+        same = (VerificationCode.channel == channel, VerificationCode.target == target)
+        if await _count(session, func.count(VerificationCode.id), *mine, *same) >= (
+            MAX_SENDS_PER_TARGET
+        ):
+            raise TooManyRequests("Too many verification codes requested", retry_after=3600)
+        await session.execute(
+            update(VerificationCode)
+            .where(VerificationCode.user_id == user_id, *same, VerificationCode.expires_at > now)
+            .values(expires_at=now)
+        )
+        code = f"{secrets.randbelow(10**6):06d}"
+        session.add(
+            VerificationCode(
+                user_id=user_id,
+                channel=channel,
+                target=target,
+                code_hash=_hash(sender.pepper, channel, target, code),
+                attempts=0,
+                expires_at=now + CODE_TTL,
+                created_at=now,
+            )
+        )
+        text = f"Your verification code is {code}. It expires in 10 minutes."
+        content = messages.Content(subject=f"{code} is your verification code", text=text)
+        messages.queue(
+            session, channel=channel, kind="verification", recipient=target, content=content
+        )
+        outbox.wake_on_commit(session)
+
+
+async def _check_code(
+    session: AsyncSession, pepper: str, user_id: int, channel: Channel, target: str, code: str
+) -> str | None:
+    """Use the code if it is right: None when it was, else why not (the try is counted)."""
+    now = utcnow()
+    since = now - WINDOW
+    mine = (VerificationCode.user_id == user_id, VerificationCode.created_at > since)
+    same = (VerificationCode.channel == channel, VerificationCode.target == target)
+    tries = func.coalesce(func.sum(VerificationCode.attempts), 0)
+    if (
+        await _count(session, tries, *mine) >= MAX_TRIES_PER_USER
+        or await _count(session, tries, *mine, *same) >= MAX_TRIES_PER_TARGET
+    ):
+        return "limit"
+    current = (
+        await session.execute(
+            select(VerificationCode)
+            .where(
+                VerificationCode.user_id == user_id,
+                *same,
+                VerificationCode.used_at.is_(None),
+                VerificationCode.expires_at > now,
+            )
+            .order_by(VerificationCode.id.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if current is None or current.attempts >= MAX_TRIES_PER_CODE:
+        return "invalid"
+    expected = current.code_hash
+    if not secrets.compare_digest(expected, _hash(pepper, channel, target, code.strip())):
+        current.attempts += 1
+        return "invalid"
+    current.used_at = now
+    return None
+
+
+async def verify_email(
+    db: Database, pepper: str, user_id: int, email: str, code: str
+) -> VerifiedEmail:
+    target = normalize_email(email)
+    async with db.transaction(immediate=True) as session:
+        refused = await _check_code(session, pepper, user_id, Channel.EMAIL, target, code)
+        found = None
+        if refused is None:
+            found = (
+                await session.execute(
+                    select(VerifiedEmail).where(
+                        VerifiedEmail.user_id == user_id, VerifiedEmail.email == target
+                    )
+                )
+            ).scalar_one_or_none()
+            if found is None:
+                found = VerifiedEmail(user_id=user_id, email=target, created_at=utcnow())
+                session.add(found)
+                await session.flush()
+    return _verified(refused, found)
+
+
+async def verify_phone(
+    db: Database, pepper: str, user_id: int, phone: str, code: str
+) -> VerifiedPhone:
+    target = normalize_phone(phone)
+    async with db.transaction(immediate=True) as session:
+        refused = await _check_code(session, pepper, user_id, Channel.SMS, target, code)
+        found = None
+        if refused is None:
+            found = (
+                await session.execute(
+                    select(VerifiedPhone).where(
+                        VerifiedPhone.user_id == user_id, VerifiedPhone.phone_number == target
+                    )
+                )
+            ).scalar_one_or_none()
+            if found is None:
+                found = VerifiedPhone(user_id=user_id, phone_number=target, created_at=utcnow())
+                session.add(found)
+                await session.flush()
+    return _verified(refused, found)
+
+
+def _verified(refused: str | None, found: R | None) -> R:
+    # Raised after the commit: a wrong guess must stay counted.
+    if refused == "limit":
+        raise TooManyRequests(
+            "Too many wrong verification codes; try again later", retry_after=3600
+        )
+    if refused is not None or found is None:
+        raise BadRequest("Invalid verification code")
+    return found
+
+
+async def list_emails(db: Database, user_id: int, *, take: int, skip: int) -> list[VerifiedEmail]:
+    async with db.session() as session:
+        rows = await session.execute(
+            select(VerifiedEmail)
+            .where(VerifiedEmail.user_id == user_id)
+            .order_by(VerifiedEmail.id)
+            .offset(skip)
+            .limit(take)
+        )
+        return list(rows.scalars())
+
+
+async def get_email(db: Database, user_id: int, email_id: int) -> VerifiedEmail:
+    async with db.session() as session:
+        row = await session.get(VerifiedEmail, email_id)
+    if row is None or row.user_id != user_id:
+        raise NotFound(f"Verified email with id {email_id} not found")
+    return row
+
+
+async def list_phones(db: Database, user_id: int, *, take: int, skip: int) -> list[VerifiedPhone]:
+    async with db.session() as session:
+        rows = await session.execute(
+            select(VerifiedPhone)
+            .where(VerifiedPhone.user_id == user_id)
+            .order_by(VerifiedPhone.id)
+            .offset(skip)
+            .limit(take)
+        )
+        return list(rows.scalars())
+
+
+async def get_phone(db: Database, user_id: int, phone_id: int) -> VerifiedPhone:
+    async with db.session() as session:
+        row = await session.get(VerifiedPhone, phone_id)
+    if row is None or row.user_id != user_id:
+        raise NotFound(f"Verified phone with id {phone_id} not found")
+    return row
