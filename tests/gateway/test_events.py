@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -19,6 +18,7 @@ from calgate.config import Settings
 from calgate.store.db import sync_url
 from calgate.store.models import GatewayEvent, GatewayKey, utcnow
 from tests.gateway.conftest import Harness
+from tests.support.waiting import wait_until
 from tests.webhooks.receiver import Received, receiver, sequence
 
 FAST = {
@@ -58,13 +58,18 @@ def _rows(gw: Harness) -> list[GatewayEvent]:
 
 
 def _wait_rows(gw: Harness, done: Callable[[list[GatewayEvent]], bool]) -> list[GatewayEvent]:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+
+    def settled() -> list[GatewayEvent]:
         rows = _rows(gw)
-        if done(rows):
-            return rows
-        time.sleep(0.05)
-    raise AssertionError(f"gateway events never settled: {[(r.kind, r.status) for r in rows]}")
+        return rows if done(rows) else []
+
+    try:
+        return wait_until(settled, 20, 0.05)
+    except AssertionError:
+        rows = _rows(gw)
+        raise AssertionError(
+            f"gateway events never settled: {[(r.kind, r.status) for r in rows]}"
+        ) from None
 
 
 def _verify(secret: str, request: Received) -> Any:

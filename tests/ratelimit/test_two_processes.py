@@ -7,7 +7,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -19,7 +18,7 @@ from calgate.config import Settings
 from calgate.services import api_keys, users
 from calgate.store.db import Database, is_sqlite
 from tests.ratelimit.conftest import REDIS_URL
-from tests.support.server import free_port
+from tests.support.server import free_port, responds, wait_for_process
 
 pytestmark = pytest.mark.skipif(
     is_sqlite(os.environ.get("CALGATE_TEST_DATABASE_URL") or "sqlite:///x.db"),
@@ -55,16 +54,7 @@ def _server(env: dict[str, str], log: Path) -> Iterator[str]:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx2.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx2.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start:\n{log.read_text()}")
-            time.sleep(0.1)
+        wait_for_process(process, lambda: responds(f"{url}/health"), timeout=30, log=log.read_text)
         yield url
     finally:
         process.terminate()
