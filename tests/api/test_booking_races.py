@@ -134,7 +134,7 @@ def test_two_server_processes_share_the_guarantee(
             )
             urls.append(f"http://127.0.0.1:{port}")
         for url in urls:
-            wait_until(lambda url=url: responds(f"{url}/health"), 10, 0.05, url)
+            wait_until(lambda url=url: responds(f"{url}/health"), 60, 0.05, url)
         codes = asyncio.run(_race(urls, event_type_id, starts, 200))
     finally:
         for p in procs:
