@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-import time_machine
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 from standardwebhooks import Webhook, WebhookVerificationError
@@ -18,6 +17,7 @@ from calgate.config import Settings
 from calgate.store.db import sync_url
 from calgate.store.models import GatewayEvent, GatewayKey, utcnow
 from tests.gateway.conftest import Harness
+from tests.support.clock import travel
 from tests.support.waiting import wait_until
 from tests.webhooks.receiver import Received, receiver, sequence
 
@@ -112,7 +112,7 @@ def test_replayed_or_tampered_delivery_is_rejected_by_a_verifier(gw: Harness) ->
     assert _verify(secret, request)["type"] == "connection.created"
     # The same request seen again six minutes later: outside the 5-minute tolerance.
     with (
-        time_machine.travel(utcnow() + timedelta(minutes=6)),
+        travel(utcnow() + timedelta(minutes=6)),
         pytest.raises(WebhookVerificationError, match="too old"),
     ):
         _verify(secret, request)

@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from calgate.config import Settings
-from calgate.services import api_keys, users
-from calgate.store.db import Database, sync_url
+from calgate.store.db import sync_url
 from tests.conftest import TEST_SECRET
+from tests.support.accounts import seed_account
 from tests.support.server import free_port, responds, wait_for_process
 from tests.support.waiting import wait_until
 from tests.webhooks.conftest import next_monday, z
@@ -79,22 +79,14 @@ def _start_once(db_url: str, logs: list[IO[bytes]]) -> tuple[subprocess.Popen[by
 
 
 def _seed(db_url: str) -> str:
-    async def seed() -> str:
-        db = Database(db_url)
-        try:
-            async with db.transaction() as session:
-                user = await users.create_user_in(
-                    session,
-                    email="crash@example.com",
-                    password="pw-crash-123",
-                    name="Crash",
-                    time_zone="UTC",
-                )
-                return (await api_keys.create_api_key_in(session, TEST_SECRET, user)).key
-        finally:
-            await db.dispose()
-
-    return asyncio.run(seed())
+    return seed_account(
+        db_url,
+        TEST_SECRET,
+        email="crash@example.com",
+        password="pw-crash-123",
+        name="Crash",
+        time_zone="UTC",
+    ).key
 
 
 async def _book_all(url: str, key: str, hook_url: str) -> list[str]:
