@@ -102,7 +102,7 @@ def _gateway_process(env: dict[str, str], port: int, log: Path) -> Iterator[str]
         wait_for_process(
             process,
             lambda: responds(f"{url}/connections", 401),
-            timeout=20,
+            timeout=60,
             log=log.read_text,
             what="gateway",
         )

@@ -47,7 +47,7 @@ def _server(env: dict[str, str], log: Path) -> Iterator[str]:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for_process(process, lambda: responds(f"{url}/health"), timeout=30, log=log.read_text)
+        wait_for_process(process, lambda: responds(f"{url}/health"), timeout=60, log=log.read_text)
         yield url
     finally:
         process.terminate()

@@ -71,7 +71,7 @@ def _start_once(db_url: str, logs: list[IO[bytes]]) -> tuple[subprocess.Popen[by
         return str(log.read().decode()[-3000:])
 
     try:
-        wait_for_process(proc, lambda: responds(f"{url}/health"), timeout=30, log=tail)
+        wait_for_process(proc, lambda: responds(f"{url}/health"), timeout=60, log=tail)
     except AssertionError:
         proc.kill()
         raise
