@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from calgate.core.timezones import use_pinned_tzdata
 from calgate.store import migrate
 from calgate.store.db import sync_url
 from calgate.store.models import Base
+from tests.support.accounts import Account, seed_account_in
 
 use_pinned_tzdata()
 
@@ -105,47 +105,27 @@ def client(settings: Settings) -> Iterator[TestClient]:
         yield c
 
 
-@dataclass
-class Account:
-    id: int
-    email: str
-    username: str
-    key: str
-    default_schedule_id: int
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.key}"}
-
-
 @pytest.fixture
 def make_account(client: TestClient, settings: Settings) -> Any:
     """Create a user plus an API key through the service layer, as the admin CLI does."""
-    from calgate.services import api_keys, users
-
     counter = iter(range(1, 10_000))
 
     def make(
         email: str | None = None, time_zone: str = "America/New_York", name: str | None = None
     ) -> Account:
         n = next(counter)
-        email = email or f"user{n}@example.com"
 
         async def create() -> Account:
             db = client.app.state.calgate.db  # type: ignore[attr-defined]
             async with db.transaction() as session:
-                user = await users.create_user_in(
+                _, account = await seed_account_in(
                     session,
-                    email=email,
-                    password="correct horse battery",
+                    settings.secret_key,
+                    email=email or f"user{n}@example.com",
                     name=name or f"User {n}",
                     time_zone=time_zone,
                 )
-                issued = await api_keys.create_api_key_in(session, settings.secret_key, user)
-                assert user.default_schedule_id is not None
-                return Account(
-                    user.id, user.email, user.username, issued.key, user.default_schedule_id
-                )
+                return account
 
         assert client.portal is not None
         return client.portal.call(create)

@@ -4,7 +4,6 @@ and how new database files are created."""
 from __future__ import annotations
 
 import dataclasses
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from calgate.config import Settings
 from calgate.store import migrate
 from calgate.store.db import Database
 from calgate.store.models import ApiKey, SlotReservation, utcnow
+from tests.support.waiting import wait_until
 
 
 def _event_type(client: TestClient, account: Any) -> int:
@@ -79,9 +79,7 @@ def test_the_server_runs_the_purge(settings: Settings, make_account: Any) -> Non
         account = make_account()
         event_type_id = _event_type(client, account)
         _reserve(client, event_type_id, "stale", -timedelta(seconds=1))
-        deadline = time.monotonic() + 10
-        while "stale" in _uids(client) and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: "stale" not in _uids(client), 10, what="the purge")
         assert _uids(client) == set()
 
 

@@ -6,7 +6,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +16,8 @@ from sqlalchemy import create_engine, text
 
 from calgate.store.db import sync_url
 from tests.conftest import TEST_SECRET
-from tests.support.server import free_port
+from tests.support.server import free_port, responds
+from tests.support.waiting import wait_until
 
 
 def _next_monday() -> datetime:
@@ -134,13 +134,7 @@ def test_two_server_processes_share_the_guarantee(
             )
             urls.append(f"http://127.0.0.1:{port}")
         for url in urls:
-            for _ in range(200):
-                try:
-                    if httpx2.get(f"{url}/health", timeout=1).status_code == 200:
-                        break
-                except httpx2.TransportError:
-                    pass
-                time.sleep(0.05)
+            wait_until(lambda url=url: responds(f"{url}/health"), 60, 0.05, url)
         codes = asyncio.run(_race(urls, event_type_id, starts, 200))
     finally:
         for p in procs:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from starlette.testclient import TestClient
+
+from tests.support.api import assert_error
+from tests.support.clock import at, travel, z, zms
 
 V_BOOKINGS = {"cal-api-version": "2024-08-13"}
 V_EVENT_TYPES = {"cal-api-version": "2024-06-14"}
@@ -21,19 +22,6 @@ def monday(weeks: int = 0) -> date:
     """A Monday at least two weeks ahead (plus `weeks`)."""
     earliest = datetime.now(UTC).date() + timedelta(days=14)
     return earliest + timedelta(days=(7 - earliest.weekday()) % 7 + 7 * weeks)
-
-
-def at(day: date, hhmm: str, tz: str = "UTC") -> datetime:
-    hour, minute = map(int, hhmm.split(":"))
-    return datetime.combine(day, time(hour, minute), ZoneInfo(tz)).astimezone(UTC)
-
-
-def z(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def zms(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def make_event_type(client: TestClient, acct: Any, **fields: Any) -> int:
@@ -107,17 +95,6 @@ def slot_times(client: TestClient, event_type_id: int, day: date) -> list[str]:
     )  # fmt: skip
     assert r.status_code == 200, r.text
     return [s["time"] for items in r.json()["data"]["slots"].values() for s in items]
-
-
-def assert_error(r: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    body: dict[str, Any] = r.json()
-    assert body["status"] == "error", body
-    assert isinstance(body["error"]["message"], str)
-    assert body["error"]["message"]
-    if code:
-        assert body["error"]["code"] == code, body
-    return body
 
 
 # -- create and get ----------------------------------------------------------------------------
@@ -248,7 +225,7 @@ def test_taken_slot_is_refused(client: TestClient, make_account: Any) -> None:
         create(client, et, start + timedelta(minutes=15), email="third@example.com"),
         create_legacy(client, et, start),
     ):
-        assert_error(r, 400, "BadRequestException")
+        assert_error(r, 400, "BadRequestException", reason="slot_unavailable")
     listed = client.get("/v2/bookings", headers={**acct.headers, **V_BOOKINGS}).json()
     assert listed["pagination"]["totalItems"] == 1
 
@@ -263,15 +240,27 @@ def test_outside_working_hours_is_refused(client: TestClient, make_account: Any)
         at(day, "17:00", "America/New_York"),
         at(day + timedelta(days=5), "10:00", "America/New_York"),  # Saturday
     ):
-        assert_error(create(client, et, start), 400, "BadRequestException")
-        assert_error(create_legacy(client, et, start), 400, "BadRequestException")
+        assert_error(
+            create(client, et, start), 400, "BadRequestException", reason="outside_availability"
+        )
+        assert_error(
+            create_legacy(client, et, start),
+            400,
+            "BadRequestException",
+            reason="outside_availability",
+        )
     assert create(client, et, at(day, "16:30", "America/New_York")).status_code == 201
 
 
 def test_minimum_notice_is_enforced(client: TestClient, make_account: Any) -> None:
     acct = make_account(time_zone="UTC")
     et = make_event_type(client, acct, minimumBookingNotice=525_600)
-    assert_error(create(client, et, at(monday(), "10:00")), 400, "BadRequestException")
+    assert_error(
+        create(client, et, at(monday(), "10:00")),
+        400,
+        "BadRequestException",
+        reason="minimum_booking_notice",
+    )
 
 
 def test_booking_in_the_past_is_refused(client: TestClient, make_account: Any) -> None:
@@ -279,7 +268,12 @@ def test_booking_in_the_past_is_refused(client: TestClient, make_account: Any) -
     et = make_event_type(client, acct)
     today = datetime.now(UTC).date()
     last_week_monday = today - timedelta(days=today.weekday() + 7)
-    assert_error(create(client, et, at(last_week_monday, "10:00")), 400, "BadRequestException")
+    assert_error(
+        create(client, et, at(last_week_monday, "10:00")),
+        400,
+        "BadRequestException",
+        reason="in_the_past",
+    )
 
 
 def test_booking_limit_per_day(client: TestClient, make_account: Any) -> None:
@@ -288,7 +282,12 @@ def test_booking_limit_per_day(client: TestClient, make_account: Any) -> None:
     day = monday()
     book(client, et, at(day, "10:00"))
     book(client, et, at(day, "11:00"))
-    assert_error(create(client, et, at(day, "14:00")), 400, "BadRequestException")
+    assert_error(
+        create(client, et, at(day, "14:00")),
+        400,
+        "BadRequestException",
+        reason="booking_limit_reached",
+    )
     book(client, et, at(day + timedelta(days=1), "14:00"))
     # A cancelled booking no longer counts.
     first = client.get(
@@ -393,11 +392,12 @@ def test_reschedule_to_taken_slot_keeps_original(client: TestClient, make_accoun
     day = monday()
     mine = book(client, et, at(day, "10:00"))
     book(client, et, at(day, "11:00"), email="other@example.com")
-    for start in (at(day, "11:00"), at(day + timedelta(days=5), "11:00")):
+    taken, saturday = at(day, "11:00"), at(day + timedelta(days=5), "11:00")
+    for start, reason in ((taken, "slot_unavailable"), (saturday, "outside_availability")):
         r = client.post(
             f"/v2/bookings/{mine['uid']}/reschedule", headers=V_BOOKINGS, json={"start": z(start)}
         )
-        assert_error(r, 400, "BadRequestException")
+        assert_error(r, 400, "BadRequestException", reason=reason)
     assert get(client, mine["uid"])["status"] == "accepted"
     assert zms(at(day, "10:00")) not in slot_times(client, et, day)
 
@@ -424,7 +424,12 @@ def test_reschedule_within_a_full_day_ignores_the_booking_itself(
     et = make_event_type(client, acct, bookingLimitsCount={"day": 1})
     day = monday()
     old = book(client, et, at(day, "10:00"))
-    assert_error(create(client, et, at(day, "14:00"), email="x@example.com"), 400)
+    assert_error(
+        create(client, et, at(day, "14:00"), email="x@example.com"),
+        400,
+        "BadRequestException",
+        reason="booking_limit_reached",
+    )
     r = client.post(
         f"/v2/bookings/{old['uid']}/reschedule",
         headers=V_BOOKINGS,
@@ -444,7 +449,12 @@ def test_variable_length_booking(client: TestClient, make_account: Any) -> None:
     assert zms(at(day, "10:30")) not in free
     assert zms(at(day, "11:00")) in free
     # A 60-minute meeting must still end by 17:00.
-    assert_error(create(client, et, at(day, "16:30"), lengthInMinutes=60), 400)
+    assert_error(
+        create(client, et, at(day, "16:30"), lengthInMinutes=60),
+        400,
+        "BadRequestException",
+        reason="outside_availability",
+    )
 
 
 def test_reschedule_legacy_via_reschedule_uid(client: TestClient, make_account: Any) -> None:
@@ -609,7 +619,12 @@ def test_seats_fill_one_booking_until_full(client: TestClient, make_account: Any
         "one@example.com",
         "two@example.com",
     ]
-    assert_error(create(client, et, start, email="three@example.com"), 400, "BadRequestException")
+    assert_error(
+        create(client, et, start, email="three@example.com"),
+        400,
+        "BadRequestException",
+        reason="slot_unavailable",
+    )
     assert zms(start) not in slot_times(client, et, day)
     hv = {**acct.headers, **V_BOOKINGS}
     assert client.get("/v2/bookings", headers=hv).json()["pagination"]["totalItems"] == 1
@@ -711,7 +726,7 @@ def test_past_bookings(client: TestClient, make_account: Any) -> None:
     et = make_event_type(client, acct)
     today = datetime.now(UTC).date()
     then = today - timedelta(days=today.weekday() + 21)  # a Monday three weeks ago
-    with time_machine.travel(datetime.combine(then - timedelta(days=7), time(12), UTC), tick=True):
+    with travel(datetime.combine(then - timedelta(days=7), time(12), UTC)):
         past = book(client, et, at(then, "10:00"))
     future = book(client, et, at(monday(), "10:00"))
     hv = {**acct.headers, **V_BOOKINGS}
@@ -812,7 +827,7 @@ def test_reserved_slot_can_be_booked_with_its_reservation(
     )
     assert r.status_code == 201, r.text
     uid = r.json()["data"]["reservationUid"]
-    assert_error(create(client, et, start), 400, "BadRequestException")
+    assert_error(create(client, et, start), 400, "BadRequestException", reason="slot_unavailable")
     booked = book(client, et, start, reservationUid=uid)
     assert booked["start"] == zms(start)
     # Booking consumed the reservation.

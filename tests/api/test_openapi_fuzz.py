@@ -12,8 +12,7 @@ from schemathesis.checks import not_a_server_error
 
 from calgate.app import create_app
 from calgate.config import Settings
-from calgate.services import api_keys, users
-from calgate.store.db import Database
+from tests.support.accounts import seed_account
 
 
 def _operations() -> list[Any]:
@@ -28,26 +27,15 @@ OPERATIONS = _operations()
 
 @pytest.fixture
 def fuzz_target(settings: Settings, live_url: str) -> tuple[str, dict[str, str]]:
-    import asyncio
-
-    async def seed() -> str:
-        db = Database(settings.database_url)
-        try:
-            async with db.transaction() as session:
-                user = await users.create_user_in(
-                    session,
-                    email="fuzz@example.com",
-                    password="pw-fuzz-123",
-                    name="Fuzz",
-                    time_zone="Europe/Berlin",
-                    username="fuzz",
-                )
-                key = (await api_keys.create_api_key_in(session, settings.secret_key, user)).key
-        finally:
-            await db.dispose()
-        return key
-
-    key = asyncio.run(seed())
+    key = seed_account(
+        settings.database_url,
+        settings.secret_key,
+        email="fuzz@example.com",
+        password="pw-fuzz-123",
+        name="Fuzz",
+        time_zone="Europe/Berlin",
+        username="fuzz",
+    ).key
     # A couple of real resources so id-based paths can hit existing rows.
     headers = {"Authorization": f"Bearer {key}"}
     httpx2.post(

@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import time_machine
 from sqlalchemy import insert
 from starlette.testclient import TestClient
 
 from calgate.core import Interval, merge
 from calgate.store.models import Booking, BookingBlock
 from tests.core.test_slot_cases import CASES
+from tests.support.clock import instant, travel
 
 V_EVENT_TYPES = {"cal-api-version": "2024-06-14"}
 V_SCHEDULES = {"cal-api-version": "2024-06-11"}
@@ -31,10 +31,6 @@ DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "
 # time and buffers, DST weeks; with one (22, 26, 125, 177), the grid on the booker's clock.
 WITHOUT_ZONE = [0, 20, 46, 58, 100, 109, 159, 200, 235]
 WITH_ZONE = [22, 26, 125, 177]
-
-
-def _instant(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def _iso(moment: datetime) -> str:
@@ -83,7 +79,7 @@ def _host(client: TestClient, make_account: Any, case: dict[str, Any]) -> tuple[
 
 def _busy(client: TestClient, user_id: int, event_type_id: int, busy: list[dict[str, str]]) -> None:
     # One booking per merged busy interval: a host's bookings may not overlap.
-    spans = merge(Interval(_instant(b["start"]), _instant(b["end"])) for b in busy)
+    spans = merge(Interval(instant(b["start"]), instant(b["end"])) for b in busy)
     if not spans:
         return
 
@@ -133,10 +129,10 @@ def _run(client: TestClient, make_account: Any, index: int) -> None:
     params: dict[str, Any] = {"eventTypeId": et, "start": case["start"], "end": case["end"]}
     if case.get("inviteeTimeZone"):
         params["timeZone"] = case["inviteeTimeZone"]
-    with time_machine.travel(_instant(case["now"]), tick=False):
+    with travel(instant(case["now"]), tick=False):
         r = client.get("/v2/slots", params=params, headers=V_SLOTS)
     assert r.status_code == 200, r.text
-    got = sorted(_iso(_instant(s["start"])) for day in r.json()["data"].values() for s in day)
+    got = sorted(_iso(instant(s["start"])) for day in r.json()["data"].values() for s in day)
     assert got == entry["expected"]
 
 

@@ -19,10 +19,11 @@ from zoneinfo import ZoneInfo
 
 import httpx2
 import pytest
-import time_machine
 from starlette.testclient import TestClient
 
 from calgate.services.slots import ANONYMOUS_MAX_STARTS
+from tests.support.api import assert_error
+from tests.support.clock import at, travel, z, zms
 
 V_SLOTS = {"cal-api-version": "2024-09-04"}
 V_BOOKINGS = {"cal-api-version": "2024-08-13"}
@@ -46,22 +47,6 @@ def monday(month: int | None = None) -> date:
         if day >= earliest:
             return day
         year += 1
-
-
-def at(day: date, hhmm: str, tz: str) -> datetime:
-    """The UTC instant of local wall time `hhmm` on `day` in `tz`."""
-    hour, minute = map(int, hhmm.split(":"))
-    return datetime.combine(day, time(hour, minute), ZoneInfo(tz)).astimezone(UTC)
-
-
-def z(moment: datetime) -> str:
-    """A request timestamp: 2027-01-11T14:00:00Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def zms(moment: datetime) -> str:
-    """Cal.com's response timestamp: 2027-01-11T14:00:00.000Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def day_slots(day: date, tz: str, first: str, last: str, step: int) -> list[str]:
@@ -159,17 +144,6 @@ def book(
     assert r.status_code == 201, r.text
     data: dict[str, Any] = r.json()["data"]
     return data
-
-
-def assert_error(r: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    body: dict[str, Any] = r.json()
-    assert body["status"] == "error", body
-    assert isinstance(body["error"]["message"], str)
-    assert body["error"]["message"]
-    if code:
-        assert body["error"]["code"] == code, body
-    return body
 
 
 def whole_day(day: date) -> tuple[datetime, datetime]:
@@ -664,7 +638,7 @@ def test_empty_date_override_is_a_day_off(client: TestClient, make_account: Any)
         json={"start": z(at(day, "10:00", "Asia/Kolkata")), "eventTypeId": et,
               "attendee": {"name": "G", "email": "g@example.com", "timeZone": "UTC"}},
     )  # fmt: skip
-    assert_error(r, 400, "BadRequestException")
+    assert_error(r, 400, "BadRequestException", reason="outside_availability")
 
 
 def _sunday(month: int, week: int) -> date:
@@ -742,7 +716,7 @@ def test_legacy_reserve_hides_slot_until_deleted(client: TestClient, make_accoun
         json={"start": z(ten), "eventTypeId": et,
               "attendee": {"name": "G", "email": "g@example.com", "timeZone": "UTC"}},
     )  # fmt: skip
-    assert_error(r, 400, "BadRequestException")
+    assert_error(r, 400, "BadRequestException", reason="slot_unavailable")
     r = client.delete("/v2/slots/selected-slot", params={"uid": uid})
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "success"
@@ -851,7 +825,7 @@ def test_reservation_expires(client: TestClient, make_account: Any) -> None:
     data = r.json()["data"]
     assert data["reservationDuration"] == 5
     assert zms(ten) not in flat(legacy_slots(client, et, *whole_day(day)))
-    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=6), tick=True):
+    with travel(datetime.now(UTC) + timedelta(minutes=6)):
         assert zms(ten) in flat(legacy_slots(client, et, *whole_day(day)))
         assert_error(
             client.get(f"/v2/slots/reservations/{data['reservationUid']}", headers=V_SLOTS), 404

@@ -20,9 +20,10 @@ from calgate.app import create_app
 from calgate.client import Client, ClientConfig
 from calgate.config import Settings
 from calgate.gateway.config import GatewaySettings
-from calgate.services import api_keys, event_types, users
+from calgate.services import event_types
 from calgate.store.db import Database
 from tests.conftest import TEST_SECRET
+from tests.support.accounts import seed_account_in
 from tests.support.server import free_port, live_server
 
 HOST_ZONE = "America/New_York"
@@ -72,15 +73,15 @@ def seed(settings: Settings) -> dict[str, str | int]:
         db = Database(settings.database_url)
         try:
             async with db.transaction() as session:
-                user = await users.create_user_in(
+                user, issued = await seed_account_in(
                     session,
+                    settings.secret_key,
                     email="host@example.com",
                     password="host-password-1",
                     name="Host",
                     time_zone=HOST_ZONE,
                     username="host",
                 )
-                issued = await api_keys.create_api_key_in(session, settings.secret_key, user)
                 et = await event_types.create_event_type_in(
                     session,
                     user,

@@ -7,16 +7,14 @@ import json
 import os
 import re
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx2
 import pytest
 import yaml
 
 from tests.client.conftest import CALGATE, REPO
-from tests.support.server import free_port
+from tests.support.server import free_port, responds, wait_for_process
 
 pytestmark = pytest.mark.pure  # the demo server keeps its own SQLite file; no test database
 
@@ -68,16 +66,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx2.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx2.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError((cwd / "serve.log").read_text())
-            time.sleep(0.2)
+        wait_for_process(
+            proc,
+            lambda: responds(f"{url}/health", timeout=2),
+            timeout=60,
+            log=(cwd / "serve.log").read_text,
+        )
         printed = dict(
             line.strip().split(": ", 1)
             for line in (cwd / "serve.log").read_text().splitlines()

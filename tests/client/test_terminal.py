@@ -6,7 +6,6 @@ import os
 import shlex
 import shutil
 import subprocess
-import time
 import uuid
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.client.conftest import CALGATE, HOST_ZONE, Target, at, next_workday
+from tests.support.waiting import wait_until
 
 DONE = "__calgate_done__"
 
@@ -39,16 +39,20 @@ def _in_terminal(tmux: str, env: dict[str, str], command: list[str]) -> str:
         env={**os.environ, "TERM": "xterm-256color"},
     )
     try:
-        deadline = time.monotonic() + 60
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = subprocess.run(
+
+        def capture() -> str:
+            return subprocess.run(
                 [*base, "capture-pane", "-p", "-J"], capture_output=True, text=True, check=True
             ).stdout
-            if DONE in screen:
-                return screen
-            time.sleep(0.3)
-        raise AssertionError(f"command did not finish; screen:\n{screen}")
+
+        def finished() -> str:
+            screen = capture()
+            return screen if DONE in screen else ""
+
+        try:
+            return wait_until(finished, 60, 0.3)
+        except AssertionError:
+            raise AssertionError(f"command did not finish; screen:\n{capture()}") from None
     finally:
         subprocess.run([*base, "kill-server"], check=False)
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from calgate.core import DateOverride, Schedule, WeeklyWindow, WorkingHours
 from calgate.core.period import Period, bounds
+from tests.support.clock import utc
 
 WEEKDAYS = frozenset({1, 2, 3, 4, 5})
 NINE_TO_FIVE = (WeeklyWindow(WEEKDAYS, 540, 1020),)
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 def test_new_york_nine_is_14z_in_winter_and_13z_in_summer() -> None:

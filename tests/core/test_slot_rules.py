@@ -3,7 +3,7 @@ calgate deliberately does not copy (README, "Availability"), each pinned to calg
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from calgate.core import (
     DateOverride,
@@ -15,12 +15,9 @@ from calgate.core import (
     check_booking,
     compute_slots,
 )
+from tests.support.clock import utc
 
 EVERY_DAY = frozenset(range(7))
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 def host(

@@ -23,13 +23,10 @@ from calgate.core import (
     compute_slots,
     group_by_local_date,
 )
+from tests.support.clock import utc
 
 WEEKDAYS = frozenset({1, 2, 3, 4, 5})
 NOW = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)  # a Monday
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 def host(

@@ -29,6 +29,7 @@ from calgate.store.db import Database, sync_url
 from calgate.store.models import Connection, OAuthToken
 from tests.oauth.conftest import hidden_fields
 from tests.support.server import free_port, live_server
+from tests.support.waiting import wait_until
 
 PASSWORD = "owner-password-1"
 OWNER = "owner@example.com"
@@ -164,8 +165,16 @@ def test_keepalive_keeps_an_idle_connection_past_refresh_lifetimes(
     conn_id = env.connect()
     first_token = env.last_token_id()
     started = env.row(conn_id).tokens_changed_at
-    # Untouched (no proxied call) for more than three refresh-token lifetimes.
-    time.sleep(refresh_ttl * 3.5)
+    assert started is not None
+    # Untouched (no proxied call) until the keep-alive has carried the pair through more than
+    # three refresh-token lifetimes: wait for that rotation, not for a guessed duration.
+    lifetimes = timedelta(seconds=refresh_ttl * 3)
+
+    def carried() -> bool:
+        changed = env.row(conn_id).tokens_changed_at
+        return changed is not None and changed > started + lifetimes
+
+    wait_until(carried, timeout=refresh_ttl * 3 + 20, interval=0.1, what="keep-alive refreshes")
     row = env.row(conn_id)
     assert row.status == "ACTIVE"
     assert row.tokens_changed_at is not None

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import time_machine
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 from standardwebhooks import Webhook, WebhookVerificationError
@@ -19,6 +17,8 @@ from calgate.config import Settings
 from calgate.store.db import sync_url
 from calgate.store.models import GatewayEvent, GatewayKey, utcnow
 from tests.gateway.conftest import Harness
+from tests.support.clock import travel
+from tests.support.waiting import wait_until
 from tests.webhooks.receiver import Received, receiver, sequence
 
 FAST = {
@@ -58,13 +58,18 @@ def _rows(gw: Harness) -> list[GatewayEvent]:
 
 
 def _wait_rows(gw: Harness, done: Callable[[list[GatewayEvent]], bool]) -> list[GatewayEvent]:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+
+    def settled() -> list[GatewayEvent]:
         rows = _rows(gw)
-        if done(rows):
-            return rows
-        time.sleep(0.05)
-    raise AssertionError(f"gateway events never settled: {[(r.kind, r.status) for r in rows]}")
+        return rows if done(rows) else []
+
+    try:
+        return wait_until(settled, 20, 0.05)
+    except AssertionError:
+        rows = _rows(gw)
+        raise AssertionError(
+            f"gateway events never settled: {[(r.kind, r.status) for r in rows]}"
+        ) from None
 
 
 def _verify(secret: str, request: Received) -> Any:
@@ -107,7 +112,7 @@ def test_replayed_or_tampered_delivery_is_rejected_by_a_verifier(gw: Harness) ->
     assert _verify(secret, request)["type"] == "connection.created"
     # The same request seen again six minutes later: outside the 5-minute tolerance.
     with (
-        time_machine.travel(utcnow() + timedelta(minutes=6)),
+        travel(utcnow() + timedelta(minutes=6)),
         pytest.raises(WebhookVerificationError, match="too old"),
     ):
         _verify(secret, request)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -31,6 +30,7 @@ from calgate.store.models import Connection
 from tests.gateway.conftest import Harness
 from tests.gateway.fake_provider import CLIENT_ID, CLIENT_SECRET, FakeProvider
 from tests.support.server import live_server
+from tests.support.waiting import wait_until
 
 
 def _past() -> datetime:
@@ -61,11 +61,7 @@ def _row(gw: Harness, connection_id: str) -> Connection:
 
 
 def _wait_for(predicate: Any, what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
+    wait_until(predicate, timeout, 0.01, what)
 
 
 def _identity_provider(fake: FakeProvider) -> Provider:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +18,7 @@ from calgate.store.models import Connection
 from tests.gateway.conftest import Harness
 from tests.gateway.fake_provider import CLIENT_ID, CLIENT_SECRET, FakeProvider
 from tests.support.server import free_port
+from tests.support.waiting import wait_until
 
 
 def _provider(fake: FakeProvider, revoke_url: str | None = None) -> Provider:
@@ -107,9 +107,7 @@ def test_a_pair_obtained_after_the_delete_is_revoked(
 
     caller = threading.Thread(target=proxied_call)
     caller.start()
-    deadline = time.monotonic() + 10
-    while fake_provider.refresh_calls == 0 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: fake_provider.refresh_calls > 0, 10, what="the refresh to start")
     assert fake_provider.refresh_calls == 1
     with gw.client(key) as http:
         assert http.delete(f"/connections/{conn_id}").status_code == 200

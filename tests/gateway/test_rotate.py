@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -24,6 +23,7 @@ from calgate.store.db import Database, sync_url
 from calgate.store.models import Connection, utcnow
 from tests.cli.test_admin import run
 from tests.gateway.conftest import Harness
+from tests.support.waiting import wait_until
 
 OLD = ("old", "secret-one")
 NEW = ("new", "secret-two")
@@ -174,9 +174,7 @@ def test_refresh_during_rotation_loses_nothing(make_gateway: Callable[..., Harne
     threads = [threading.Thread(target=call, args=(c,)) for c in conns]
     for t in threads:
         t.start()
-    deadline = time.monotonic() + 20
-    while fake.refresh_calls < calls_before + len(conns) and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: fake.refresh_calls >= calls_before + len(conns), 20, 0.01, "refreshes")
     assert fake.refresh_calls == calls_before + len(conns)
 
     async def rotate_now() -> dict[str, Any]:

@@ -11,7 +11,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
@@ -35,7 +34,7 @@ from calgate.oauth import service as oauth_service
 from calgate.services import users
 from calgate.store.db import Database, is_sqlite, sync_url
 from calgate.store.models import Connection, OAuthToken, utcnow
-from tests.support.server import free_port, live_server
+from tests.support.server import free_port, live_server, responds, wait_for_process
 
 pytestmark = pytest.mark.skipif(
     is_sqlite(os.environ.get("CALGATE_TEST_DATABASE_URL") or "sqlite:///x.db"),
@@ -100,16 +99,13 @@ def _gateway_process(env: dict[str, str], port: int, log: Path) -> Iterator[str]
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx2.get(f"{url}/connections", timeout=1).status_code == 401:
-                    break
-            except httpx2.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gateway did not start:\n{log.read_text()}")
-            time.sleep(0.1)
+        wait_for_process(
+            process,
+            lambda: responds(f"{url}/connections", 401),
+            timeout=60,
+            log=log.read_text,
+            what="gateway",
+        )
         yield url
     finally:
         process.terminate()

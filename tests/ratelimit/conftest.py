@@ -28,19 +28,19 @@ class Callers:
 def seed_callers(client: TestClient, settings: Settings) -> Callers:
     """A user with two API keys and an OAuth access token, made through the services."""
     from calgate.oauth import service as oauth_service
-    from calgate.services import api_keys, users
+    from calgate.services import api_keys
+    from tests.support.accounts import seed_account_in
 
     async def create() -> Callers:
         db = client.app.state.calgate.db  # type: ignore[attr-defined]
         async with db.transaction() as session:
-            user = await users.create_user_in(
+            user, one = await seed_account_in(
                 session,
+                settings.secret_key,
                 email=f"limits-{uuid.uuid4().hex[:8]}@example.com",
-                password="correct horse battery",
                 name="Limits",
                 time_zone="UTC",
             )
-            one = await api_keys.create_api_key_in(session, settings.secret_key, user)
             two = await api_keys.create_api_key_in(session, settings.secret_key, user)
             oauth, _ = await oauth_service.create_client(
                 session, name="agent", redirect_uris=["https://app.example.com/cb"]

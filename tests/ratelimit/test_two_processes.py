@@ -7,7 +7,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -16,10 +15,10 @@ import httpx2
 import pytest
 
 from calgate.config import Settings
-from calgate.services import api_keys, users
-from calgate.store.db import Database, is_sqlite
+from calgate.store.db import is_sqlite
 from tests.ratelimit.conftest import REDIS_URL
-from tests.support.server import free_port
+from tests.support.accounts import seed_account
+from tests.support.server import free_port, responds, wait_for_process
 
 pytestmark = pytest.mark.skipif(
     is_sqlite(os.environ.get("CALGATE_TEST_DATABASE_URL") or "sqlite:///x.db"),
@@ -30,21 +29,14 @@ LIMIT = 7
 TO_FIRST, TO_SECOND = 10, 8
 
 
-async def _api_key(settings: Settings) -> str:
-    db = Database(settings.database_url)
-    try:
-        async with db.transaction() as session:
-            user = await users.create_user_in(
-                session,
-                email="limits@example.com",
-                password="correct horse battery",
-                name="Limits",
-                time_zone="UTC",
-            )
-            issued = await api_keys.create_api_key_in(session, settings.secret_key, user)
-            return issued.key
-    finally:
-        await db.dispose()
+def _api_key(settings: Settings) -> str:
+    return seed_account(
+        settings.database_url,
+        settings.secret_key,
+        email="limits@example.com",
+        name="Limits",
+        time_zone="UTC",
+    ).key
 
 
 @contextmanager
@@ -55,16 +47,7 @@ def _server(env: dict[str, str], log: Path) -> Iterator[str]:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx2.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx2.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start:\n{log.read_text()}")
-            time.sleep(0.1)
+        wait_for_process(process, lambda: responds(f"{url}/health"), timeout=60, log=log.read_text)
         yield url
     finally:
         process.terminate()
@@ -87,7 +70,7 @@ async def _burst(urls: list[str], key: str) -> list[int]:
 def test_per_key_limit_holds_across_two_processes(
     settings: Settings, redis_prefix: str, tmp_path: Path
 ) -> None:
-    key = asyncio.run(_api_key(settings))
+    key = _api_key(settings)
     env = {
         **os.environ,
         "CALGATE_DATABASE_URL": settings.database_url,

@@ -1,15 +1,19 @@
-"""A real uvicorn server on loopback, in a background thread, for tests that need real HTTP."""
+"""A real uvicorn server on loopback, in a background thread, for tests that need real HTTP;
+and waiting for a server started as a child process."""
 
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx2
 import uvicorn
+
+from tests.support.waiting import wait_until
 
 
 def free_port() -> int:
@@ -25,13 +29,37 @@ def live_server(app: Any, *, port: int | None = None) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("test server did not start")
-        time.sleep(0.01)
+    wait_until(lambda: server.started or not thread.is_alive(), 15, 0.01, "the test server")
+    if not server.started:
+        raise RuntimeError("test server did not start")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def responds(url: str, status: int = 200, timeout: float = 1.0) -> bool:
+    """Whether a GET of ``url`` answers ``status`` now (False while nothing listens)."""
+    try:
+        return httpx2.get(url, timeout=timeout).status_code == status
+    except httpx2.HTTPError:
+        return False
+
+
+def wait_for_process(
+    process: subprocess.Popen[Any],
+    ready: Callable[[], bool],
+    *,
+    timeout: float,
+    log: Callable[[], str],
+    what: str = "server",
+) -> None:
+    """Wait until the child ``process`` is ``ready()``; fail with its ``log()`` if it exits
+    first or isn't ready within ``timeout`` seconds."""
+    try:
+        wait_until(lambda: process.poll() is not None or ready(), timeout, 0.05, what)
+    except AssertionError:
+        raise AssertionError(f"{what} did not start in {timeout}s:\n{log()}") from None
+    if process.poll() is not None:
+        raise AssertionError(f"{what} exited with {process.returncode}:\n{log()}")

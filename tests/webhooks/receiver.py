@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.support.server import free_port
+from tests.support.waiting import wait_until
 
 
 @dataclass
@@ -59,15 +60,17 @@ class Receiver:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def wait_for(self, count: int, timeout: float = 20.0) -> list[Received]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def arrived() -> list[Received]:
             with self.lock:
-                if len(self.requests) >= count:
-                    return list(self.requests)
-            time.sleep(0.02)
-        with self.lock:
-            got = list(self.requests)
-        raise AssertionError(f"expected {count} webhook requests, got {len(got)}")
+                return list(self.requests) if len(self.requests) >= count else []
+
+        try:
+            return wait_until(arrived, timeout)
+        except AssertionError:
+            with self.lock:
+                got = len(self.requests)
+            raise AssertionError(f"expected {count} webhook requests, got {got}") from None
 
     def event_ids(self) -> set[str]:
         with self.lock:

@@ -9,8 +9,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections import defaultdict
+from contextlib import suppress
 from datetime import timedelta
 from typing import IO
 
@@ -19,10 +19,11 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from calgate.config import Settings
-from calgate.services import api_keys, users
-from calgate.store.db import Database, sync_url
+from calgate.store.db import sync_url
 from tests.conftest import TEST_SECRET
-from tests.support.server import free_port
+from tests.support.accounts import seed_account
+from tests.support.server import free_port, responds, wait_for_process
+from tests.support.waiting import wait_until
 from tests.webhooks.conftest import next_monday, z
 from tests.webhooks.receiver import receiver
 
@@ -64,38 +65,28 @@ def _start_once(db_url: str, logs: list[IO[bytes]]) -> tuple[subprocess.Popen[by
         stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx2.get(f"{url}/health", timeout=1).status_code == 200:
-                return proc, url
-        except httpx2.TransportError:
-            pass
-        if proc.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"server exited during start-up:\n{log.read().decode()[-3000:]}")
-        time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("server did not start")
+
+    def tail() -> str:
+        log.seek(0)
+        return str(log.read().decode()[-3000:])
+
+    try:
+        wait_for_process(proc, lambda: responds(f"{url}/health"), timeout=60, log=tail)
+    except AssertionError:
+        proc.kill()
+        raise
+    return proc, url
 
 
 def _seed(db_url: str) -> str:
-    async def seed() -> str:
-        db = Database(db_url)
-        try:
-            async with db.transaction() as session:
-                user = await users.create_user_in(
-                    session,
-                    email="crash@example.com",
-                    password="pw-crash-123",
-                    name="Crash",
-                    time_zone="UTC",
-                )
-                return (await api_keys.create_api_key_in(session, TEST_SECRET, user)).key
-        finally:
-            await db.dispose()
-
-    return asyncio.run(seed())
+    return seed_account(
+        db_url,
+        TEST_SECRET,
+        email="crash@example.com",
+        password="pw-crash-123",
+        name="Crash",
+        time_zone="UTC",
+    ).key
 
 
 async def _book_all(url: str, key: str, hook_url: str) -> list[str]:
@@ -181,9 +172,8 @@ def test_kill_9_mid_delivery_loses_nothing(db_url: str, settings: Settings) -> N
 
             second, _ = _start(db_url, logs)
             procs.append(second)
-            deadline = time.monotonic() + 60
-            while rec.event_ids() != expected and time.monotonic() < deadline:
-                time.sleep(0.1)
+            with suppress(AssertionError):  # the assertion below says what is missing
+                wait_until(lambda: rec.event_ids() == expected, 60, 0.1)
             got = list(rec.requests)
 
         assert {r.event_id for r in got} == expected

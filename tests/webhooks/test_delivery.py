@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from calgate.store.db import sync_url
 from calgate.webhooks import signing
+from tests.support.waiting import wait_until
 from tests.webhooks.conftest import V_BOOKING, book, event_type, next_monday, subscribe, z
 from tests.webhooks.receiver import Receiver, receiver, sequence
 
@@ -452,18 +453,14 @@ def test_meeting_started_and_ended_follow_the_booking(
 def _wait_status(
     client: TestClient, acct: Any, webhook_id: int, status: str, timeout: float = 20.0
 ) -> list[dict[str, Any]]:
-    import time
 
-    deadline = time.monotonic() + timeout
-    while True:
+    def settled() -> list[dict[str, Any]]:
         r = client.get(f"/v2/webhooks/{webhook_id}/deliveries", headers=acct.headers)
         assert r.status_code == 200, r.text
         rows = r.json()["data"]
-        if rows and all(d["status"] == status for d in rows):
-            return list(rows)
-        if time.monotonic() > deadline:
-            raise AssertionError(f"deliveries never all became {status}: {rows}")
-        time.sleep(0.05)
+        return list(rows) if rows and all(d["status"] == status for d in rows) else []
+
+    return wait_until(settled, timeout, 0.05, f"deliveries all {status}")
 
 
 def test_cancelling_one_seat_sends_booking_cancelled_for_that_attendee(

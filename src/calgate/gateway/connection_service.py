@@ -7,11 +7,16 @@ SQLite's write lock at BEGIN and the row lock on PostgreSQL.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from starlette.requests import Request
 
 from calgate.gateway import connections as conns
 from calgate.gateway import events
 from calgate.gateway.connections import ConnectionStatus
+from calgate.gateway.refresh import AccessToken, expiring
 from calgate.gateway.runtime import Gateway
 from calgate.gateway.tokens import revoke_quietly
 from calgate.store.models import utcnow
@@ -75,3 +80,27 @@ async def delete_connection(gateway: Gateway, key_id: int, connection_id: str) -
         timeout=gateway.settings.token_timeout_s,
     )
     return view
+
+
+@dataclass(frozen=True)
+class ProxyPick:
+    """The connection a proxied call goes through, read in one session."""
+
+    key_id: int
+    connection_id: str
+    version: int
+    expires_at: datetime | None
+    token: AccessToken | None  # None: the stored token is too close to expiry; refresh first
+
+
+async def pick_for_proxy(
+    gateway: Gateway, request: Request, app: str, selector: str | None, now: datetime
+) -> ProxyPick:
+    """Authenticate the caller, then pick its connection to ``app`` (the one named by
+    ``selector``, else the oldest active one) and the stored token if still fresh enough."""
+    async with gateway.db.session() as session:
+        key_id = await gateway.authenticate(request, session)
+        conn = await conns.select_for_proxy(session, key_id, app, selector)
+        stale = expiring(conn, now, gateway.settings.refresh_skew_s)
+        token = None if stale and conn.refresh_token_enc else gateway.refresher.current(conn)
+        return ProxyPick(key_id, conn.id, conn.token_version, conn.expires_at, token)

@@ -16,10 +16,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 
 from calgate.errors import BadRequest
-from calgate.gateway import connections as conns
+from calgate.gateway import connection_service
 from calgate.gateway.cache import Route
 from calgate.gateway.errors import BadGateway, GatewayTimeout, PayloadTooLarge
-from calgate.gateway.refresh import AccessToken, expiring
+from calgate.gateway.refresh import AccessToken
 from calgate.gateway.runtime import Gateway, get_gateway
 from calgate.net.ssrf import RefusedTarget
 from calgate.security import keys
@@ -113,7 +113,7 @@ def make_endpoint(app: str) -> Callable[[Request], Awaitable[Response]]:
 async def _connection_token(
     gateway: Gateway, app: str, request: Request
 ) -> tuple[str, AccessToken]:
-    """Authenticate, then pick the connection and a fresh-enough token (one DB session).
+    """Authenticate, then pick the connection and a fresh-enough token.
 
     The answer is remembered for a few seconds (see gateway.cache); the rate limit still
     counts every call.
@@ -127,19 +127,15 @@ async def _connection_token(
         if gateway.limiter is not None:
             await gateway.limiter.hit(cached.key_id)
         return cached.connection_id, cached.token
-    async with gateway.db.session() as session:
-        key_id = await gateway.authenticate(request, session)
-        conn = await conns.select_for_proxy(session, key_id, app, selector or None)
-        connection_id, version, expires_at = conn.id, conn.token_version, conn.expires_at
-        stale = expiring(conn, now, gateway.settings.refresh_skew_s)
-        token = None if stale and conn.refresh_token_enc else gateway.refresher.current(conn)
+    pick = await connection_service.pick_for_proxy(gateway, request, app, selector or None, now)
+    token = pick.token
     if token is None:
-        token = await gateway.refresher.refresh(connection_id, version, force=False)
+        token = await gateway.refresher.refresh(pick.connection_id, pick.version, force=False)
     else:
         gateway.cache.remember_route(
-            digest, app, selector, Route(key_id, connection_id, token, expires_at)
+            digest, app, selector, Route(pick.key_id, pick.connection_id, token, pick.expires_at)
         )
-    return connection_id, token
+    return pick.connection_id, token
 
 
 async def forward(gateway: Gateway, app: str, prefix: str, request: Request) -> Response:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from calgate.api.event_types.changes import ChangesInput
+from calgate.api.event_types.item import EventTypeItem
 from calgate.api.schema import BodyId, Input, Output
 from calgate.store.models import EventType, User
 
@@ -199,8 +200,8 @@ class Shapes:
     Update = UpdateEventTypeInput_2024_04_15
 
     @staticmethod
-    def one(et: EventType, owner: User | None, booker_url: str) -> Any:
-        return EventTypeOutput_2024_04_15.of(et)
+    def one(item: EventTypeItem) -> Any:
+        return EventTypeOutput_2024_04_15.of(item.event_type)
 
     @staticmethod
     def many(ets: list[EventType], owner: User, booker_url: str) -> Any:

@@ -8,8 +8,10 @@ from fastapi.responses import JSONResponse
 from calgate.api.auth import CurrentPrincipal, OptionalPrincipal
 from calgate.api.event_types import legacy, v2024_06_14
 from calgate.api.event_types.changes import ChangesInput
+from calgate.api.event_types.item import EventTypeItem
 from calgate.api.schema import PathId
 from calgate.api.versions import EVENT_TYPES, Versioned, body_schema, parse_body
+from calgate.api.versions import Shapes as VersionShapes
 from calgate.errors import Unauthorized
 from calgate.services import event_types
 from calgate.store.models import EventType, User
@@ -19,15 +21,12 @@ from calgate.web.state import State
 router = APIRouter(prefix="/v2/event-types", tags=["Event Types"])
 
 
-class EventTypeShapes(Protocol):
+class EventTypeShapes(VersionShapes[EventTypeItem], Protocol):
     @property
     def Create(self) -> type[ChangesInput]: ...
 
     @property
     def Update(self) -> type[ChangesInput]: ...
-
-    @staticmethod
-    def one(et: EventType, owner: User | None, booker_url: str) -> Any: ...
 
     @staticmethod
     def many(ets: list[EventType], owner: User, booker_url: str) -> Any: ...
@@ -55,7 +54,8 @@ async def create_event_type(
 ) -> JSONResponse:
     body = await parse_body(request, shapes.Create)
     et = await event_types.create_event_type(state.db, principal.user, body.to_changes())
-    return ok(shapes.one(et, principal.user, state.settings.booker_url), status_code=201)
+    item = EventTypeItem(et, principal.user, state.settings.booker_url)
+    return ok(shapes.one(item), status_code=201)
 
 
 @router.get("", summary="Get all event types")
@@ -83,7 +83,7 @@ async def get_event_type(
     event_type_id: PathId, principal: CurrentPrincipal, shapes: Shapes, state: State
 ) -> JSONResponse:
     et = await event_types.get_event_type(state.db, principal.user.id, event_type_id)
-    return ok(shapes.one(et, principal.user, state.settings.booker_url))
+    return ok(shapes.one(EventTypeItem(et, principal.user, state.settings.booker_url)))
 
 
 @router.patch(
@@ -104,7 +104,7 @@ async def update_event_type(
     et = await event_types.update_event_type(
         state.db, principal.user.id, event_type_id, body.to_changes()
     )
-    return ok(shapes.one(et, principal.user, state.settings.booker_url))
+    return ok(shapes.one(EventTypeItem(et, principal.user, state.settings.booker_url)))
 
 
 @router.delete("/{event_type_id}", summary="Delete an event type")

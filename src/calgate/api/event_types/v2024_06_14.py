@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 
 from calgate.api.event_types.booking_fields import default_booking_fields
 from calgate.api.event_types.changes import ChangesInput
+from calgate.api.event_types.item import EventTypeItem
 from calgate.api.event_types.locations import LocationInput, from_stored, to_stored
 from calgate.api.schema import BodyId, Input, Output
 from calgate.store.models import EventType, User
@@ -443,8 +444,8 @@ class Shapes:
     Update = UpdateEventTypeInput_2024_06_14
 
     @staticmethod
-    def one(et: EventType, owner: User | None, booker_url: str) -> Any:
-        return EventTypeOutput_2024_06_14.of(et, owner, booker_url)
+    def one(item: EventTypeItem) -> Any:
+        return EventTypeOutput_2024_06_14.of(item.event_type, item.owner, item.booker_url)
 
     @staticmethod
     def many(ets: list[EventType], owner: User, booker_url: str) -> Any:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Any, Protocol, cast
+from typing import Annotated, Protocol, cast
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -10,6 +10,7 @@ from calgate.api.auth import CurrentPrincipal
 from calgate.api.schedules import legacy, v2024_06_11
 from calgate.api.schema import PathId
 from calgate.api.versions import SCHEDULES, Versioned, body_schema, parse_body
+from calgate.api.versions import Shapes as VersionShapes
 from calgate.services import schedules
 from calgate.services.schedules import OwnedSchedule, SchedulePatch, ScheduleSpec
 from calgate.web.envelope import ok
@@ -26,15 +27,12 @@ class UpdateInput(Protocol):
     def to_patch(self) -> SchedulePatch: ...
 
 
-class ScheduleShapes(Protocol):
+class ScheduleShapes(VersionShapes[OwnedSchedule], Protocol):
     @property
     def Create(self) -> type[BaseModel]: ...
 
     @property
     def Update(self) -> type[BaseModel]: ...
-
-    @staticmethod
-    def one(owned: OwnedSchedule) -> Any: ...
 
 
 VERSIONS: Versioned[ScheduleShapes] = Versioned(
