@@ -28,6 +28,7 @@ from calgate.gateway.config import GatewaySettings
 from calgate.oauth.routes import router as oauth_router
 from calgate.oauth.runtime import OAuthRuntime
 from calgate.oauth.service import principal_for_access_token
+from calgate.pages import routes as pages_routes
 from calgate.services.api_keys import user_for_api_key
 from calgate.services.slots import purge_expired
 from calgate.store.db import Database
@@ -99,6 +100,9 @@ def create_app(settings: Settings, *, gateway_settings: GatewaySettings | None =
         return JSONResponse({"status": "ok"})
 
     openapi.install(app)
+    if settings.serves_scheduler:
+        # Last: `/{username}` must never shadow an API, gateway or docs route.
+        pages_routes.install(app)
     return app
 
 
