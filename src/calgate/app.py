@@ -71,6 +71,9 @@ def create_app(settings: Settings, *, gateway_settings: GatewaySettings | None =
         version=__version__,
         description="Cal.com API v2-compatible scheduling server with a managed-OAuth gateway.",
         lifespan=lifespan,
+        # openapi.install serves /docs and /redoc with assets from a package, not a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     errors.install(app)
     # Gateway first: routing tries routes in order, and a proxied call should not first be

@@ -214,3 +214,29 @@ def test_guest_books_reschedules_cancels(
         assert cancelled.get("cancellationReason") == "Feeling ill"
     finally:
         context.close()
+
+
+def test_docs_render_operations_offline(
+    browser: Any, server: tuple[str, dict[str, str], str], tmp_path: Path
+) -> None:
+    base = server[0]
+    page = browser.new_page()
+    outside: list[str] = []
+
+    def only_loopback(route: Any) -> None:
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:  # as on a machine without internet
+            outside.append(route.request.url)
+            route.abort()
+
+    try:
+        page.route("**/*", only_loopback)
+        page.goto(f"{base}/docs")
+        page.locator(".opblock").first.wait_for()
+        assert page.locator(".opblock").count() > 20
+        assert page.get_by_text("/v2/bookings").first.is_visible()
+        Shots(page, tmp_path)("docs")
+        assert outside == []
+    finally:
+        page.close()
