@@ -221,3 +221,25 @@ def test_month_bounds_cover_local_days() -> None:
         "2027-02-28T23:00:00+00:00",
         "2027-03-31T22:00:00+00:00",
     )
+
+
+def test_frame_ancestors_follow_the_hosts_allow_list(client: TestClient, host: Any) -> None:
+    et = _event_type(client, host)
+    path = _path(et["bookingUrl"])
+    csp = client.get(path).headers["content-security-policy"]
+    assert "frame-ancestors 'self'" in csp
+    assert "frame-ancestors 'self';" in csp + ";"
+    bad = client.patch(
+        "/v2/me", headers=host.headers, json={"embedOrigins": ["https://x.com; script-src *"]}
+    )
+    assert bad.status_code == 400
+    saved = client.patch(
+        "/v2/me", headers=host.headers, json={"embedOrigins": ["https://Blog.example.com/"]}
+    )
+    assert saved.status_code == 200, saved.text
+    for page in (path, f"/{host.username}"):
+        csp = client.get(page).headers["content-security-policy"]
+        assert csp.endswith("frame-ancestors 'self' https://blog.example.com")
+    cleared = client.patch("/v2/me", headers=host.headers, json={"embedOrigins": None})
+    assert cleared.status_code == 200
+    assert client.get(path).headers["content-security-policy"].endswith("frame-ancestors 'self'")

@@ -23,6 +23,11 @@ _templates = Environment(
 )
 
 
+def frame_ancestors(owner: Any) -> str:
+    """'self' and the origins the page's owner allows (validated when they were saved)."""
+    return " ".join(["'self'", *(getattr(owner, "embed_origins", None) or [])])
+
+
 def headers(frame_ancestors: str = "'self'") -> dict[str, str]:
     return {
         "Cache-Control": "no-store",
@@ -37,9 +42,10 @@ def headers(frame_ancestors: str = "'self'") -> dict[str, str]:
     }
 
 
-def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    body = _templates.get_template(template).render(static=STATIC_PATH, **context)
-    return HTMLResponse(body, status, headers=headers())
+def page(template: str, status: int = 200, *, owner: Any = None, **context: Any) -> HTMLResponse:
+    """A page; ``owner`` (the host whose page it is) decides who may frame it."""
+    body = _templates.get_template(template).render(static=STATIC_PATH, owner=owner, **context)
+    return HTMLResponse(body, status, headers=headers(frame_ancestors(owner)))
 
 
 def clock(moment: datetime, tz: str, hour12: bool) -> str:
