@@ -243,3 +243,59 @@ def test_frame_ancestors_follow_the_hosts_allow_list(client: TestClient, host: A
     cleared = client.patch("/v2/me", headers=host.headers, json={"embedOrigins": None})
     assert cleared.status_code == 200
     assert client.get(path).headers["content-security-policy"].endswith("frame-ancestors 'self'")
+
+
+def _book_first(client: TestClient, path: str, day: str, name: str, email: str) -> str:
+    """Book the day's first time through the form; the confirmation URL."""
+    picker = client.get(path, params={"date": day, "tz": PARIS})
+    form = client.get(SLOT.findall(picker.text)[0][0].replace("&amp;", "&"))
+    start = re.search(r'name="start" value="([^"]+)"', form.text)
+    token = CSRF.search(form.text)
+    assert start is not None
+    assert token is not None
+    r = client.post(
+        f"{path}/book?tz={PARIS}",
+        data={"start": start.group(1), "csrf_token": token.group(1), "name": name, "email": email},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return str(r.headers["location"])
+
+
+def test_seated_booking_shows_and_cancels_only_the_visitors_seat(
+    client: TestClient, host: Any
+) -> None:
+    et = _event_type(client, host, slug="class", seats={"seatsPerTimeSlot": 3})
+    path = _path(et["bookingUrl"])
+    first = _book_first(client, path, "2027-03-15", "Ann One", "ann@example.com")
+    second = _book_first(client, path, "2027-03-15", "Bob Two", "bob@example.com")
+    uid = first.split("/booking/")[1].split("?")[0]
+    assert second.split("/booking/")[1].split("?")[0] == uid  # one booking, two seats
+    assert "seat=" in second
+
+    mine = client.get(second)
+    assert "ann@example.com" not in mine.text
+    assert "Ann One" not in mine.text
+    # Without a seat, the shared uid changes nothing.
+    bare = client.get(f"/booking/{uid}")
+    assert f"/booking/{uid}/cancel" not in bare.text
+    assert client.get(f"/booking/{uid}/cancel").status_code == 400
+    assert client.get(f"/booking/{uid}/reschedule?{second.split('?')[1]}").status_code == 400
+
+    cancel_url = second.replace(f"/booking/{uid}?", f"/booking/{uid}/cancel?")
+    form = client.get(cancel_url)
+    token = CSRF.search(form.text)
+    assert token is not None
+    done = client.post(cancel_url, data={"csrf_token": token.group(1)}, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    api = client.get(f"/v2/bookings/{uid}", headers={**host.headers, **V_BOOKINGS}).json()["data"]
+    assert api["status"] == "accepted"
+    assert [a["email"] for a in api["attendees"]] == ["ann@example.com"]
+
+
+def test_bad_start_is_a_page_not_a_stack_trace(client: TestClient, host: Any) -> None:
+    et = _event_type(client, host)
+    r = client.get(_path(et["bookingUrl"]) + "/book", params={"start": "not-a-time"})
+    assert r.status_code == 400
+    assert "start must be an ISO 8601 date-time" in r.text
+    assert "Traceback" not in r.text

@@ -108,6 +108,8 @@ class View:
         self.hour12 = hour == "12" if hour in ("12", "24") else host_clock == 12
         self.duration = _duration(q.get("duration"))
         self.embed = q.get("embed") == "1"
+        # The seat of a seated booking this visitor holds (several guests share its uid).
+        self.seat = q.get("seat") or None
 
     def params(self, **extra: Any) -> str:
         items: dict[str, Any] = {"tz": self.tz, "hour": "12" if self.hour12 else "24"}
@@ -115,6 +117,8 @@ class View:
             items["duration"] = self.duration
         if self.embed:
             items["embed"] = 1
+        if self.seat:
+            items["seat"] = self.seat
         items.update({k: v for k, v in extra.items() if v is not None})
         return urlencode(items)
 
@@ -394,6 +398,7 @@ async def book(request: Request, state: State, username: str, slug: str) -> Resp
             failure=exc,
             nearby=nearby,
         )
+    view.seat = created.seat_uid if et.seats_per_time_slot else None
     return RedirectResponse(f"/booking/{created.booking.uid}?{view.params()}", status_code=303)
 
 
@@ -417,9 +422,39 @@ async def _booking(state: State, uid: str) -> Held:
     return Held(found.booking, found.event_type, found.host, found.rescheduled_to_uid)
 
 
-def _guest_zone(found: Held) -> str:
+def _seated(found: Held) -> bool:
+    return bool(found.event_type.seats_per_time_slot)
+
+
+def _guest(found: Held, seat: str | None) -> Any:
+    """The attendee holding this link: a seated booking's uid is shared by every guest, so
+    there only the one whose seat is named; None if it isn't."""
     attendees = found.booking.attendees
-    return str(attendees[0].time_zone if attendees else found.host.time_zone)
+    if _seated(found):
+        return next((a for a in attendees if seat and a.seat_uid == seat), None)
+    return attendees[0] if attendees else None
+
+
+def _guest_zone(found: Held, seat: str | None = None) -> str:
+    guest = _guest(found, seat)
+    return str(guest.time_zone if guest is not None else found.host.time_zone)
+
+
+def _view(request: Request, found: Held) -> View:
+    return View(
+        request, _guest_zone(found, request.query_params.get("seat")), found.host.time_format
+    )
+
+
+def _check_holder(found: Held, view: View, *, reschedule: bool = False) -> Any:
+    guest = _guest(found, view.seat)
+    if _seated(found) and (guest is None or reschedule):
+        raise BadRequest(
+            "A seat is changed with the link sent when it was booked; a seated booking can be "
+            "cancelled, not rescheduled, from here",
+            {"reason": "seat_link_required"},
+        )
+    return guest
 
 
 def _calendar_links(found: Held, uid: str) -> dict[str, str]:
@@ -457,7 +492,7 @@ async def confirmation(request: Request, state: State, uid: str) -> Response:
     except CalgateError as exc:
         return _error(request, exc)
     b = found.booking
-    view = View(request, _guest_zone(found), found.host.time_format)
+    view = _view(request, found)
     host_view = View(request, found.host.time_zone, found.host.time_format)
     host_view.tz = found.host.time_zone
     location = b.location or ""
@@ -476,6 +511,8 @@ async def confirmation(request: Request, state: State, uid: str) -> Response:
         successor=found.rescheduled_to_uid,
         links=_calendar_links(found, uid),
         changeable=str(b.status) in ("accepted", "pending") and b.end_time > datetime.now(UTC),
+        reschedulable=not _seated(found),
+        cancellable=not _seated(found) or _guest(found, view.seat) is not None,
         uid=uid,
     )
 
@@ -512,7 +549,11 @@ async def reschedule_form(
         found = await _booking(state, uid)
     except CalgateError as exc:
         return _error(request, exc)
-    view = View(request, _guest_zone(found), found.host.time_format)
+    view = _view(request, found)
+    try:
+        _check_holder(found, view, reschedule=True)
+    except CalgateError as exc:
+        return _error(request, exc, view)
     if start is None:  # first pick a new time
         picker_url = f"/{found.host.username}/{found.event_type.slug}"
         return RedirectResponse(f"{picker_url}?{view.params(rescheduleUid=uid)}", status_code=303)
@@ -568,14 +609,15 @@ async def reschedule(request: Request, state: State, uid: str) -> Response:
         when = _start(_field(form, "start"))
     except CalgateError as exc:
         return _error(request, exc)
-    view = View(request, _guest_zone(found), found.host.time_format)
-    reason = (form.get("reason") or [""])[0].strip() or None
+    view = _view(request, found)
+    reason = (form.get("reason") or [""])[0].strip()[: fields.MAX_TEXT] or None
     try:
+        guest = _check_holder(found, view, reschedule=True)
         moved = await bookings.reschedule_booking(
             state.db,
             uid,
             when,
-            rescheduled_by=found.booking.attendees[0].email if found.booking.attendees else None,
+            rescheduled_by=guest.email if guest is not None else None,
             reason=reason,
         )
     except CalgateError as exc:
@@ -604,7 +646,11 @@ async def cancel_form(request: Request, state: State, uid: str) -> Response:
         found = await _booking(state, uid)
     except CalgateError as exc:
         return _error(request, exc)
-    view = View(request, _guest_zone(found), found.host.time_format)
+    view = _view(request, found)
+    try:
+        _check_holder(found, view)
+    except CalgateError as exc:
+        return _error(request, exc, view)
     return _change_page(request, state, "cancel.html", found, view)
 
 
@@ -616,11 +662,17 @@ async def cancel(request: Request, state: State, uid: str) -> Response:
         _check_csrf(state, request, form)
     except CalgateError as exc:
         return _error(request, exc)
-    view = View(request, _guest_zone(found), found.host.time_format)
+    view = _view(request, found)
     reason = (form.get("reason") or [""])[0].strip()[: fields.MAX_TEXT] or None
-    by = found.booking.attendees[0].email if found.booking.attendees else None
     try:
-        await bookings.cancel_booking(state.db, uid, reason=reason, cancelled_by=by)
+        guest = _check_holder(found, view)
+        await bookings.cancel_booking(
+            state.db,
+            uid,
+            reason=reason,
+            cancelled_by=guest.email if guest is not None else None,
+            seat_uid=view.seat if _seated(found) else None,
+        )
     except CalgateError as exc:
         return _change_page(
             request,
