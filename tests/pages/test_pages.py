@@ -299,3 +299,29 @@ def test_bad_start_is_a_page_not_a_stack_trace(client: TestClient, host: Any) ->
     assert r.status_code == 400
     assert "start must be an ISO 8601 date-time" in r.text
     assert "Traceback" not in r.text
+
+
+def test_duration_choice_changes_the_times_and_the_booking(client: TestClient, host: Any) -> None:
+    et = _event_type(client, host, slug="flex", lengthInMinutesOptions=[30, 60])
+    path = _path(et["bookingUrl"])
+    page = client.get(path, params={"date": "2027-03-15", "tz": PARIS, "duration": "60"})
+    assert '<option value="60" selected>60 min</option>' in page.text
+    api = _api_slots(client, et["id"], "2027-03-15", "2027-03-15", PARIS)
+    r = client.get(
+        "/v2/slots",
+        headers=V_SLOTS,
+        params={
+            "eventTypeId": et["id"],
+            "start": "2027-03-15",
+            "end": "2027-03-15",
+            "timeZone": PARIS,
+            "duration": 60,
+        },
+    )
+    hour_long = [s["start"] for s in r.json()["data"]["2027-03-15"]]
+    assert [iso for _, iso in SLOT.findall(page.text)] == hour_long
+    assert len(hour_long) < len(api["2027-03-15"])
+    link = SLOT.findall(page.text)[0][0].replace("&amp;", "&")
+    assert "duration=60" in link
+    form = client.get(link)
+    assert "2:00pm to 3:00pm" in form.text

@@ -136,8 +136,11 @@ async def picker(
 
 
 def _durations(et: Any) -> list[int]:
-    options = (et.metadata_ or {}).get("multipleDuration") or []
-    return sorted({int(x) for x in options if isinstance(x, int) and 1 <= x <= 1440})
+    """The lengths a guest may choose (`lengthInMinutesOptions`), the default among them."""
+    options = (et.settings or {}).get("length_in_minutes_options") or []
+    if not options:
+        return []
+    return sorted({et.length, *(x for x in options if isinstance(x, int) and 1 <= x <= 1440)})
 
 
 # ---- booking form
