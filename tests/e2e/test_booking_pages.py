@@ -240,3 +240,37 @@ def test_docs_render_operations_offline(
         assert outside == []
     finally:
         page.close()
+
+
+def test_keyboard_only_reaches_the_booking_form(
+    browser: Any, server: tuple[str, dict[str, str], str], tmp_path: Path
+) -> None:
+    _, _, booking_url = server
+    year = dst_march()
+    context = browser.new_context(timezone_id=PARIS, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(f"{booking_url}?month={year}-03&tz={PARIS}")
+        for _ in range(60):  # Tab to the first free day
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.matches('a.day.free')"):
+                break
+        else:
+            pytest.fail("no free day is reachable with Tab")
+        url_before = page.url
+        page.keyboard.press("Enter")
+        # The script swaps the day in place and moves focus to its first time. (Polled from
+        # here: wait_for_function evaluates strings, which the pages' CSP rightly refuses.)
+        for _ in range(100):
+            if page.evaluate("document.activeElement.matches('a.slot')"):
+                break
+            page.wait_for_timeout(50)
+        else:
+            pytest.fail("focus did not move to the chosen day's first time")
+        assert page.url != url_before
+        Shots(page, tmp_path)("keyboard-day")
+        page.keyboard.press("Enter")
+        page.get_by_label("Your name").wait_for()
+        assert "/book?" in page.url
+    finally:
+        context.close()
