@@ -29,6 +29,7 @@ from calgate.gateway.crypto import Keyring
 from calgate.oauth.routes import router as oauth_router
 from calgate.oauth.runtime import OAuthRuntime
 from calgate.oauth.service import principal_for_access_token
+from calgate.pages import routes as pages_routes
 from calgate.services.api_keys import user_for_api_key
 from calgate.services.calendar_writeback import calendar_write_dispatcher
 from calgate.services.calendars import calendar_refresher
@@ -74,6 +75,9 @@ def create_app(settings: Settings, *, gateway_settings: GatewaySettings | None =
         version=__version__,
         description="Cal.com API v2-compatible scheduling server with a managed-OAuth gateway.",
         lifespan=lifespan,
+        # openapi.install serves /docs and /redoc with assets from a package, not a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     errors.install(app)
     # Gateway first: routing tries routes in order, and a proxied call should not first be
@@ -103,6 +107,9 @@ def create_app(settings: Settings, *, gateway_settings: GatewaySettings | None =
         return JSONResponse({"status": "ok"})
 
     openapi.install(app)
+    if settings.serves_scheduler:
+        # Last: `/{username}` must never shadow an API, gateway or docs route.
+        pages_routes.install(app)
     return app
 
 

@@ -59,6 +59,9 @@ class UpdateMeInput(Input):
     locale: str | None = Field(None, max_length=16)
     avatar_url: str | None = None
     bio: str | None = Field(None, max_length=10_000)
+    # calgate extension: CSP frame-ancestors of the booking pages (default: same origin only).
+    # Write-only, so that the profile keeps Cal.com's exact shape; the pages' header shows it.
+    embed_origins: list[str] | None = Field(None, max_length=20)
 
     def to_changes(self) -> ProfileChanges:
         sent = {
@@ -71,7 +74,7 @@ class UpdateMeInput(Input):
 
 # Fields a client may clear with null; for the others null means "leave unchanged", as
 # class-validator's @IsOptional treats it in Cal.com.
-_NULLABLE = {"name", "locale", "avatar_url", "bio"}
+_NULLABLE = {"name", "locale", "avatar_url", "bio", "embed_origins"}
 
 
 @router.get("", summary="Get my profile")

@@ -30,6 +30,26 @@ class ProfileChanges:
     locale: str | Unset | None = UNSET
     avatar_url: str | Unset | None = UNSET
     bio: str | Unset | None = UNSET
+    embed_origins: list[str] | Unset | None = UNSET
+
+
+MAX_EMBED_ORIGINS = 20
+# A scheme and host (and port): what CSP frame-ancestors accepts, nothing that could end the
+# directive or add another (no spaces, quotes, semicolons or paths).
+_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+def check_embed_origins(origins: list[str]) -> list[str]:
+    if len(origins) > MAX_EMBED_ORIGINS:
+        raise BadRequest(f"embedOrigins may list at most {MAX_EMBED_ORIGINS} origins")
+    cleaned = []
+    for origin in origins:
+        origin = origin.strip().rstrip("/").lower()
+        if len(origin) > 255 or not _ORIGIN.match(origin):
+            raise BadRequest(f"embedOrigins: {origin!r} is not an origin like https://example.com")
+        if origin not in cleaned:
+            cleaned.append(origin)
+    return cleaned
 
 
 def normalise_email(email: str) -> str:
@@ -139,6 +159,8 @@ async def update_profile(db: Database, user_id: int, changes: ProfileChanges) ->
         values = sent(changes)
         if "time_zone" in values:
             check_zone(values["time_zone"])
+        if values.get("embed_origins") is not None:
+            values["embed_origins"] = check_embed_origins(values["embed_origins"])
         if "email" in values:
             email = normalise_email(values["email"])
             taken = (

@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from calgate.store.models.base import Base, Timestamped
-from calgate.store.types import UTCDateTime
+from calgate.store.types import JSONType, UTCDateTime
 
 
 class User(Timestamped, Base):
@@ -23,6 +23,9 @@ class User(Timestamped, Base):
     week_start: Mapped[str] = mapped_column(String(16), default="Sunday")
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/London")
     locale: Mapped[str | None] = mapped_column(String(16))
+    # Origins allowed to frame this user's booking pages (CSP frame-ancestors); None or []:
+    # only calgate's own origin.
+    embed_origins: Mapped[list[str] | None] = mapped_column(JSONType)
     # use_alter: users and schedules reference each other.
     default_schedule_id: Mapped[int | None] = mapped_column(
         ForeignKey("schedules.id", ondelete="SET NULL", use_alter=True)

@@ -1,0 +1,315 @@
+"""A booking, for whoever holds its link: confirmation, calendar file, reschedule, cancel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+
+from calgate.errors import BadRequest, CalgateError, NotFound
+from calgate.pages import csrf, fields, ics, render
+from calgate.pages.common import (
+    View,
+    check_csrf,
+    error_page,
+    failure_reason,
+    form_value,
+    nearby_times,
+    parse_start,
+    read_form,
+    secure_cookies,
+    when_text,
+    zulu,
+)
+from calgate.services import bookings
+from calgate.web.state import State
+
+router = APIRouter(include_in_schema=False)
+
+# ---- the booking: confirmation, calendar file, reschedule, cancel
+
+
+@dataclass(frozen=True)
+class Held:
+    """A booking whose event type and host still exist: what the pages can show."""
+
+    booking: Any
+    event_type: Any
+    host: Any
+    rescheduled_to_uid: str | None
+
+
+async def _booking(state: State, uid: str) -> Held:
+    found = await bookings.get_booking(state.db, uid)
+    if found.event_type is None or found.host is None:
+        raise NotFound(f"Booking with uid={uid} not found")
+    return Held(found.booking, found.event_type, found.host, found.rescheduled_to_uid)
+
+
+def _seated(found: Held) -> bool:
+    return bool(found.event_type.seats_per_time_slot)
+
+
+def _guest(found: Held, seat: str | None) -> Any:
+    """The attendee holding this link: a seated booking's uid is shared by every guest, so
+    there only the one whose seat is named; None if it isn't."""
+    attendees = found.booking.attendees
+    if _seated(found):
+        return next((a for a in attendees if seat and a.seat_uid == seat), None)
+    return attendees[0] if attendees else None
+
+
+def _guest_zone(found: Held, seat: str | None = None) -> str:
+    guest = _guest(found, seat)
+    return str(guest.time_zone if guest is not None else found.host.time_zone)
+
+
+def _view(request: Request, found: Held) -> View:
+    return View(
+        request, _guest_zone(found, request.query_params.get("seat")), found.host.time_format
+    )
+
+
+def _check_holder(found: Held, view: View, *, reschedule: bool = False) -> Any:
+    guest = _guest(found, view.seat)
+    if _seated(found) and (guest is None or reschedule):
+        raise BadRequest(
+            "A seat is changed with the link sent when it was booked; a seated booking can be "
+            "cancelled, not rescheduled, from here",
+            {"reason": "seat_link_required"},
+        )
+    return guest
+
+
+def _calendar_links(found: Held, uid: str) -> dict[str, str]:
+    b, et = found.booking, found.event_type
+    title = et.title if et is not None else b.title
+    dates = f"{_stamp(b.start_time)}/{_stamp(b.end_time)}"
+    google = urlencode(
+        {"action": "TEMPLATE", "text": title, "dates": dates, "location": b.location or ""}
+    )
+    outlook = urlencode(
+        {
+            "path": "/calendar/action/compose",
+            "rru": "addevent",
+            "subject": title,
+            "startdt": b.start_time.astimezone(UTC).isoformat(),
+            "enddt": b.end_time.astimezone(UTC).isoformat(),
+            "location": b.location or "",
+        }
+    )
+    return {
+        "Google Calendar": f"https://calendar.google.com/calendar/render?{google}",
+        "Outlook": f"https://outlook.live.com/calendar/0/deeplink/compose?{outlook}",
+        "Download .ics": f"/booking/{uid}/event.ics",
+    }
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+@router.get("/booking/{uid}")
+async def confirmation(request: Request, state: State, uid: str) -> Response:
+    try:
+        found = await _booking(state, uid)
+    except CalgateError as exc:
+        return error_page(request, exc)
+    b = found.booking
+    view = _view(request, found)
+    host_view = View(request, found.host.time_zone, found.host.time_format)
+    host_view.tz = found.host.time_zone
+    location = b.location or ""
+    return render.page(
+        "booking.html",
+        b=b,
+        et=found.event_type,
+        host=found.host,
+        owner=found.host,
+        view=view,
+        guest_when=when_text(view, b.start_time, b.end_time),
+        host_when=when_text(host_view, b.start_time, b.end_time),
+        location=location,
+        meeting_link=location if location.startswith(("https://", "http://")) else None,
+        state_name=str(b.status),
+        successor=found.rescheduled_to_uid,
+        links=_calendar_links(found, uid),
+        changeable=str(b.status) in ("accepted", "pending") and b.end_time > datetime.now(UTC),
+        reschedulable=not _seated(found),
+        cancellable=not _seated(found) or _guest(found, view.seat) is not None,
+        uid=uid,
+    )
+
+
+@router.get("/booking/{uid}/event.ics")
+async def calendar_file(request: Request, state: State, uid: str) -> Response:
+    try:
+        found = await _booking(state, uid)
+    except CalgateError as exc:
+        return error_page(request, exc)
+    b, et, host = found.booking, found.event_type, found.host
+    body = ics.event(
+        uid=b.ics_uid or f"{uid}@calgate",
+        start=b.start_time,
+        end=b.end_time,
+        summary=et.title,
+        description=f"{et.title} with {host.name or host.username}",
+        location=b.location,
+        cancelled=str(b.status) in ("cancelled", "rejected"),
+        now=datetime.now(UTC),
+    )
+    return PlainTextResponse(
+        body,
+        media_type="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{et.slug}.ics"'},
+    )
+
+
+@router.get("/booking/{uid}/reschedule")
+async def reschedule_form(
+    request: Request, state: State, uid: str, start: str | None = None
+) -> Response:
+    try:
+        found = await _booking(state, uid)
+    except CalgateError as exc:
+        return error_page(request, exc)
+    view = _view(request, found)
+    try:
+        _check_holder(found, view, reschedule=True)
+    except CalgateError as exc:
+        return error_page(request, exc, view)
+    if start is None:  # first pick a new time
+        picker_url = f"/{found.host.username}/{found.event_type.slug}"
+        return RedirectResponse(f"{picker_url}?{view.params(rescheduleUid=uid)}", status_code=303)
+    try:
+        when = parse_start(start)
+    except CalgateError as exc:
+        return error_page(request, exc, view)
+    return _change_page(
+        request,
+        state,
+        "reschedule.html",
+        found,
+        view,
+        start=zulu(when),
+        new_when=when_text(view, when, when + (found.booking.end_time - found.booking.start_time)),
+    )
+
+
+def _change_page(
+    request: Request,
+    state: State,
+    template: str,
+    found: Held,
+    view: View,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    nonce = csrf.nonce_of(request)
+    b = found.booking
+    response = render.page(
+        template,
+        status,
+        b=b,
+        et=found.event_type,
+        host=found.host,
+        owner=found.host,
+        view=view,
+        uid=b.uid,
+        old_when=when_text(view, b.start_time, b.end_time),
+        csrf_token=csrf.token(state.settings.secret_key, nonce),
+        **extra,
+    )
+    csrf.remember(response, nonce, secure=secure_cookies(state))
+    return response
+
+
+@router.post("/booking/{uid}/reschedule")
+async def reschedule(request: Request, state: State, uid: str) -> Response:
+    try:
+        found = await _booking(state, uid)
+        form = await read_form(request)
+        check_csrf(state, request, form)
+        when = parse_start(form_value(form, "start"))
+    except CalgateError as exc:
+        return error_page(request, exc)
+    view = _view(request, found)
+    reason = (form.get("reason") or [""])[0].strip()[: fields.MAX_TEXT] or None
+    try:
+        guest = _check_holder(found, view, reschedule=True)
+        moved = await bookings.reschedule_booking(
+            state.db,
+            uid,
+            when,
+            rescheduled_by=guest.email if guest is not None else None,
+            reason=reason,
+        )
+    except CalgateError as exc:
+        url = f"/booking/{uid}/reschedule"
+        nearby = await nearby_times(state, found.event_type, view, when, uid, url)
+        length = found.booking.end_time - found.booking.start_time
+        return _change_page(
+            request,
+            state,
+            "reschedule.html",
+            found,
+            view,
+            exc.status_code,
+            start=zulu(when),
+            new_when=when_text(view, when, when + length),
+            failure=exc,
+            reason=failure_reason(exc),
+            nearby=nearby,
+        )
+    return RedirectResponse(f"/booking/{moved.booking.uid}?{view.params()}", status_code=303)
+
+
+@router.get("/booking/{uid}/cancel")
+async def cancel_form(request: Request, state: State, uid: str) -> Response:
+    try:
+        found = await _booking(state, uid)
+    except CalgateError as exc:
+        return error_page(request, exc)
+    view = _view(request, found)
+    try:
+        _check_holder(found, view)
+    except CalgateError as exc:
+        return error_page(request, exc, view)
+    return _change_page(request, state, "cancel.html", found, view)
+
+
+@router.post("/booking/{uid}/cancel")
+async def cancel(request: Request, state: State, uid: str) -> Response:
+    try:
+        found = await _booking(state, uid)
+        form = await read_form(request)
+        check_csrf(state, request, form)
+    except CalgateError as exc:
+        return error_page(request, exc)
+    view = _view(request, found)
+    reason = (form.get("reason") or [""])[0].strip()[: fields.MAX_TEXT] or None
+    try:
+        guest = _check_holder(found, view)
+        await bookings.cancel_booking(
+            state.db,
+            uid,
+            reason=reason,
+            cancelled_by=guest.email if guest is not None else None,
+            seat_uid=view.seat if _seated(found) else None,
+        )
+    except CalgateError as exc:
+        return _change_page(
+            request,
+            state,
+            "cancel.html",
+            found,
+            view,
+            exc.status_code,
+            failure=exc,
+            reason=failure_reason(exc),
+        )
+    return RedirectResponse(f"/booking/{uid}?{view.params()}", status_code=303)
