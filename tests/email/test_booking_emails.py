@@ -82,8 +82,8 @@ def test_created_rescheduled_cancelled(
     assert "04:00 - 04:30 (America/New_York)" in text(to_ada), text(to_ada)
     assert "10:00 - 10:30 (Europe/Berlin)" in text(to_host), text(to_host)
     # The attendee gets Cal.com's links, pointing at the booker.
-    assert f"{settings.booker_url}/booking/{first['uid']}?cancel=true" in text(to_ada)
-    assert f"{settings.booker_url}/reschedule/{first['uid']}" in text(to_ada)
+    assert f"{settings.booker_url}/booking/{first['uid']}/cancel" in text(to_ada)
+    assert f"{settings.booker_url}/booking/{first['uid']}/reschedule" in text(to_ada)
     html = to_ada.get_body(("html",))
     assert html is not None
     assert "Ada Lovelace &lt;ada@example.com&gt;" in html.get_content()

@@ -175,8 +175,8 @@ def _wording(trigger: str, b: Booking, to_host: bool, seat_added: bool) -> _Word
 
 def _links(b: Booking) -> dict[str, str]:
     return {
-        "reschedule": f"{BOOKER_URL}/reschedule/{b.uid}",
-        "cancel": f"{BOOKER_URL}/booking/{b.uid}?cancel=true",
+        "reschedule": f"{BOOKER_URL}/booking/{b.uid}/reschedule",
+        "cancel": f"{BOOKER_URL}/booking/{b.uid}/cancel",
     }
 
 
