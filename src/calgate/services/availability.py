@@ -8,6 +8,7 @@ same busy time under the same rules.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
@@ -21,13 +22,19 @@ from calgate.core import (
     Decision,
     EventRules,
     ExistingBooking,
+    Explanation,
+    Hold,
     HostAvailability,
-    Interval,
     Period,
     Slot,
     check_booking,
     compute_slots,
+    explain,
+    nearest,
+    present_reasons,
 )
+from calgate.core.explain import SEARCH_DAYS
+from calgate.core.schedule import local_date, local_instant
 from calgate.errors import BadRequest
 from calgate.services.scheduling_spec import (
     EventTypeRef,
@@ -44,6 +51,7 @@ from calgate.store.models import (
     BookingBlock,
     EventType,
     SlotReservation,
+    User,
 )
 from calgate.store.types import RawTime, utc_from_raw
 
@@ -176,15 +184,140 @@ class EventTypeAvailability:
         )
         return self._run(check_booking, hosts, start, now)
 
+    async def require(
+        self,
+        start: datetime,
+        now: datetime,
+        *,
+        holder: str | None = None,
+        reservation_uid: str | None = None,
+        ignore_booking_uid: str | None = None,
+        time_zone: str | None = None,
+    ) -> Decision:
+        """``check``, raising the refusal when the start can't be booked: Cal.com's message and
+        ``details.reason``, plus ``details.reasons``, the explanation's reasons (in
+        ``time_zone``, the booker's; other people's bookings shown to the hosts only)."""
+        end = start + timedelta(minutes=self.length)
+        hosts = await self._hosts(
+            start,
+            end,
+            now,
+            holder=holder,
+            reservation_uid=reservation_uid,
+            ignore_booking_uid=ignore_booking_uid,
+        )
+        decision = self._run(check_booking, hosts, start, now)
+        if decision.ok:
+            return decision
+        # Explained from the very host data the check refused on: the two can't disagree.
+        reasons = await self._reasons(hosts, start, now, holder, time_zone)
+        raise BadRequest(decision.message, {"reason": decision.reason, "reasons": reasons})
+
+    async def reasons(
+        self,
+        start: datetime,
+        now: datetime,
+        *,
+        holder: str | None = None,
+        reservation_uid: str | None = None,
+        ignore_booking_uid: str | None = None,
+        time_zone: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """What blocks ``start``, as a refusal's ``details.reasons``: for refusals decided by
+        a quicker test than ``require`` (a booking block already in the way)."""
+        end = start + timedelta(minutes=self.length)
+        hosts = await self._hosts(
+            start,
+            end,
+            now,
+            holder=holder,
+            reservation_uid=reservation_uid,
+            ignore_booking_uid=ignore_booking_uid,
+        )
+        return await self._reasons(hosts, start, now, holder, time_zone)
+
+    async def _reasons(
+        self,
+        hosts: list[HostAvailability],
+        start: datetime,
+        now: datetime,
+        holder: str | None,
+        time_zone: str | None,
+    ) -> list[dict[str, Any]]:
+        """In ``time_zone`` (the booker's); other people's bookings shown to the hosts only."""
+        ex = self._run(explain, hosts, start, now, zone=time_zone)
+        return present_reasons(
+            ex,
+            time_zone=time_zone or "UTC",
+            names=await self.host_names(),
+            reveal=self.is_host(holder),
+        )
+
+    async def explain(
+        self,
+        start: datetime,
+        now: datetime,
+        *,
+        holder: str | None = None,
+        booker_time_zone: str | None = None,
+        day_time_zone: str = "UTC",
+    ) -> Explanation:
+        """Why ``start`` is (not) bookable, and the nearest starts that are: the booker's day
+        first (one day's busy time, one day's slots), the week either side only if that day has
+        none before or after."""
+        lo = local_instant(local_date(start, day_time_zone), 0, day_time_zone)
+        hi = local_instant(local_date(start, day_time_zone), 1440, day_time_zone)
+        end = start + timedelta(minutes=self.length)
+        hosts = await self._hosts(min(lo, start), max(hi, end), now, holder=holder)
+        ex = self._run(
+            explain, hosts, start, now, zone=booker_time_zone, day_time_zone=day_time_zone
+        )
+        if ex.before is not None and ex.after is not None:
+            return ex
+        week = timedelta(days=SEARCH_DAYS)
+        wide = await self._hosts(lo - week, hi + week, now, holder=holder)
+        before, after = self._run(
+            nearest,
+            wide,
+            start,
+            now,
+            zone=booker_time_zone,
+            day_time_zone=day_time_zone,
+            want_before=ex.before is None,
+            want_after=ex.after is None,
+        )
+        return replace(ex, before=ex.before or before, after=ex.after or after)
+
+    def is_host(self, holder: str | None) -> bool:
+        """Is the caller (a ``holder`` identity, "user:<id>") one of this event type's hosts?"""
+        return holder is not None and holder in {f"user:{uid}" for uid in self.user_ids}
+
+    async def host_names(self) -> dict[int, str]:
+        """{host user id: the name bookers see}, for explanations' sentences."""
+        rows = await self.session.execute(
+            select(User.id, User.name, User.username).where(User.id.in_(self.user_ids))
+        )
+        return {row.id: row.name or row.username or "The host" for row in rows}
+
     def _run(
         self,
         entry: Callable[..., _R],
         hosts: list[HostAvailability],
         *when: datetime,
         zone: str | None = None,
+        **options: Any,
     ) -> _R:
-        """The one call into the engine: both entry points see the same rules, mode and length."""
-        return entry(self.rules, hosts, self.mode, *when, length=self.length, booker_time_zone=zone)
+        """The one call into the engine: every entry point sees the same rules, mode and
+        length (``options``: an explanation's day zone and search)."""
+        return entry(
+            self.rules,
+            hosts,
+            self.mode,
+            *when,
+            length=self.length,
+            booker_time_zone=zone,
+            **options,
+        )
 
     async def clearly_taken(self, start: datetime, *, ignore_booking_id: int | None = None) -> bool:
         """Under the hosts' lock: does an active booking block already cover this time?
@@ -232,7 +365,7 @@ class EventTypeAvailability:
                 host_id=ctx.user_id,
                 schedule=ctx.schedule,
                 bookings=tuple(bookings.get(ctx.user_id, ())),
-                busy=tuple(held.get(ctx.user_id, ())) + tuple(held.get(None, ())),
+                held=tuple(held.get(ctx.user_id, ())) + tuple(held.get(None, ())),
             )
             for ctx in self.hosts
         ]
@@ -302,11 +435,16 @@ class EventTypeAvailability:
         now: datetime,
         holder: str | None,
         reservation_uid: str | None,
-    ) -> dict[int | None, list[Interval]]:
+    ) -> dict[int | None, list[Hold]]:
         """{host user id, or None for holds on the whole event type: their held time}."""
         conn = await self.session.connection()
         rows = await conn.execute(
-            select(SlotReservation.user_id, SlotReservation.slot_start, SlotReservation.slot_end)
+            select(
+                SlotReservation.user_id,
+                SlotReservation.slot_start,
+                SlotReservation.slot_end,
+                SlotReservation.expires_at,
+            )
             .join(EventType, EventType.id == SlotReservation.event_type_id)
             .where(
                 SlotReservation.expires_at > now,
@@ -319,9 +457,11 @@ class EventTypeAvailability:
                 *_not_mine(holder, reservation_uid),
             )
         )
-        held: dict[int | None, list[Interval]] = {}
+        held: dict[int | None, list[Hold]] = {}
         for row in rows:
-            held.setdefault(row.user_id, []).append(Interval(row.slot_start, row.slot_end))
+            held.setdefault(row.user_id, []).append(
+                Hold(row.slot_start, row.slot_end, row.expires_at)
+            )
         return held
 
 
