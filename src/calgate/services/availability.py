@@ -51,7 +51,6 @@ from calgate.store.models import (
     BookingBlock,
     EventType,
     SlotReservation,
-    User,
 )
 from calgate.store.types import RawTime, utc_from_raw
 
@@ -249,7 +248,7 @@ class EventTypeAvailability:
         return present_reasons(
             ex,
             time_zone=time_zone or "UTC",
-            names=await self.host_names(),
+            names=self.host_names(),
             reveal=self.is_host(holder),
         )
 
@@ -274,30 +273,25 @@ class EventTypeAvailability:
         )
         if ex.before is not None and ex.after is not None:
             return ex
+        # Each missing side reads only its own week of busy time.
         week = timedelta(days=SEARCH_DAYS)
-        wide = await self._hosts(lo - week, hi + week, now, holder=holder)
-        before, after = self._run(
-            nearest,
-            wide,
-            start,
-            now,
-            zone=booker_time_zone,
-            day_time_zone=day_time_zone,
-            want_before=ex.before is None,
-            want_after=ex.after is None,
-        )
-        return replace(ex, before=ex.before or before, after=ex.after or after)
+        before, after = ex.before, ex.after
+        zones = {"zone": booker_time_zone, "day_time_zone": day_time_zone}
+        if before is None and lo > now:
+            earlier = await self._hosts(lo - week, lo, now, holder=holder)
+            before, _ = self._run(nearest, earlier, start, now, **zones, want_after=False)
+        if after is None:
+            later = await self._hosts(hi, hi + week, now, holder=holder)
+            _, after = self._run(nearest, later, start, now, **zones, want_before=False)
+        return replace(ex, before=before, after=after)
 
     def is_host(self, holder: str | None) -> bool:
         """Is the caller (a ``holder`` identity, "user:<id>") one of this event type's hosts?"""
         return holder is not None and holder in {f"user:{uid}" for uid in self.user_ids}
 
-    async def host_names(self) -> dict[int, str]:
+    def host_names(self) -> dict[int, str]:
         """{host user id: the name bookers see}, for explanations' sentences."""
-        rows = await self.session.execute(
-            select(User.id, User.name, User.username).where(User.id.in_(self.user_ids))
-        )
-        return {row.id: row.name or row.username or "The host" for row in rows}
+        return {c.user_id: c.host.name or "The host" for c in self.hosts}
 
     def _run(
         self,

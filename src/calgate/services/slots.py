@@ -252,6 +252,6 @@ async def explain_start(
         )
         return ExplainedStart(
             explanation,
-            await availability.host_names(),
+            availability.host_names(),
             reveal=availability.is_host(query.holder),
         )
