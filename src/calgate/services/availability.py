@@ -273,16 +273,22 @@ class EventTypeAvailability:
         )
         if ex.before is not None and ex.after is not None:
             return ex
-        # Each missing side reads only its own week of busy time.
-        week = timedelta(days=SEARCH_DAYS)
+        # Each missing side reads only its own busy time: the next day first (where the answer
+        # usually is), then the rest of the week.
         before, after = ex.before, ex.after
         zones = {"zone": booker_time_zone, "day_time_zone": day_time_zone}
-        if before is None and lo > now:
-            earlier = await self._hosts(lo - week, lo, now, holder=holder)
-            before, _ = self._run(nearest, earlier, start, now, **zones, want_after=False)
-        if after is None:
-            later = await self._hosts(hi, hi + week, now, holder=holder)
-            _, after = self._run(nearest, later, start, now, **zones, want_before=False)
+        for days in (1, SEARCH_DAYS):
+            span = timedelta(days=days)
+            if before is None and lo > now:
+                earlier = await self._hosts(lo - span, lo, now, holder=holder)
+                before, _ = self._run(
+                    nearest, earlier, start, now, **zones, days=days, want_after=False
+                )
+            if after is None:
+                later = await self._hosts(hi, hi + span, now, holder=holder)
+                _, after = self._run(
+                    nearest, later, start, now, **zones, days=days, want_before=False
+                )
         return replace(ex, before=before, after=after)
 
     def is_host(self, holder: str | None) -> bool:
