@@ -1,7 +1,8 @@
 """bench/slots: a 30-day slot query for a host with 1,000 bookings and 50 date overrides.
 
 Reports server-side latency (the service call: database reads + availability engine) and the
-HTTP round trip through uvicorn, p50/p95, and slots/s. Usage:
+HTTP round trip through uvicorn, p50/p95, and slots/s; then one explanation of a start
+(``explain``) beside a one-day slot query for the same day, both at the service. Usage:
     .venv/bin/python -m bench.slots.run [--db sqlite|postgres] [--iterations 200]
 """
 
@@ -22,7 +23,7 @@ from calgate.core.timezones import use_pinned_tzdata
 from calgate.services import event_types, users
 from calgate.services.availability import EventTypeRef
 from calgate.services.event_types import EventTypeChanges
-from calgate.services.slots import SlotQuery, available_slots
+from calgate.services.slots import ExplainQuery, SlotQuery, available_slots, explain_start
 from calgate.store.db import Database
 from calgate.store.models import (
     Attendee,
@@ -136,6 +137,7 @@ async def measure(url: str, iterations: int) -> dict[str, object]:
         found = (await available_slots(db, query, start, end)).slots
         samples.append(time.perf_counter() - t0)
         count = len(found)
+    explained = await explain_vs_day(db, et_id, start, iterations)
     await db.dispose()
     service = summary_ms(samples)
     service["slots_per_query"] = count
@@ -144,6 +146,40 @@ async def measure(url: str, iterations: int) -> dict[str, object]:
         "event_type_id": et_id,
         "service": service,
         "range": [start.isoformat(), end.isoformat()],
+        **explained,
+    }
+
+
+async def explain_vs_day(
+    db: Database, et_id: int, start: datetime, iterations: int
+) -> dict[str, object]:
+    """One explanation against a one-day slot query of the same day, in the booker's zone:
+    the explanation checks the start, lists every blocker and finds the nearest starts."""
+    tz = "America/New_York"
+    day = start + timedelta(days=3)
+    # Mid-afternoon in New York on a day with bookings: often refused, nearest starts nearby.
+    moment = day + timedelta(hours=19, minutes=10)
+    ask = ExplainQuery(EventTypeRef(id=et_id), moment, booker_time_zone=tz)
+    one_day = SlotQuery(EventTypeRef(id=et_id), booker_time_zone=tz)
+    lo, hi = day + timedelta(hours=5), day + timedelta(hours=29)
+    timings: dict[str, list[float]] = {"explain": [], "one_day": []}
+    for n in range(iterations + 5):
+        t0 = time.perf_counter()
+        await explain_start(db, ask)
+        t1 = time.perf_counter()
+        await available_slots(db, one_day, lo, hi)
+        t2 = time.perf_counter()
+        if n >= 5:
+            timings["explain"].append(t1 - t0)
+            timings["one_day"].append(t2 - t1)
+    last = (await explain_start(db, ask)).explanation
+    return {
+        "explain": {
+            **summary_ms(timings["explain"]),
+            "bookable": last.bookable,
+            "reasons": [r.code for r in last.reasons],
+        },
+        "one_day": summary_ms(timings["one_day"]),
     }
 
 
@@ -188,6 +224,14 @@ def main() -> None:
         f"{s['slots_per_query']} slots/query  {s['slots_per_s']} slots/s"
     )  # type: ignore[index]
     print(f"  http     p50 {h['p50_ms']:.2f} ms  p95 {h['p95_ms']:.2f} ms")  # type: ignore[index]
+    e, d = result["explain"], result["one_day"]
+    print(
+        f"  explain  p50 {e['p50_ms']:.2f} ms  p95 {e['p95_ms']:.2f} ms  "  # type: ignore[index]
+        f"(bookable={e['bookable']}, {e['reasons']})"  # type: ignore[index]
+    )
+    print(
+        f"  one-day slot query  p50 {d['p50_ms']:.2f} ms  p95 {d['p95_ms']:.2f} ms"  # type: ignore[index]
+    )
     print(f"  -> {path}")
 
 

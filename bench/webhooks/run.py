@@ -65,7 +65,7 @@ class Receiver:
 
 
 async def seed(db: Database, url: str) -> int:
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         user = await users.create_user_in(
             session, email="hooks@example.com", password="hooks-pass", name="H", time_zone="UTC"
         )
@@ -87,7 +87,7 @@ def _payload(i: int) -> dict[str, Any]:
 
 
 async def enqueue(db: Database, user_id: int, first: int, count: int) -> None:
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         for i in range(first, first + count):
             await outbox.enqueue(
                 session, "BOOKING_CREATED", _payload(i), user_id=user_id, event_type_id=None
@@ -119,7 +119,7 @@ async def bench(url: str, settings: Settings, events: int, live: int) -> dict[st
                 # Phase 2: live events, one transaction each.
                 latencies: list[float] = []
                 for i in range(events, events + live):
-                    async with db.transaction(immediate=True) as session:
+                    async with db.transaction() as session:
                         await outbox.enqueue(
                             session,
                             "BOOKING_CREATED",

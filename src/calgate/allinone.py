@@ -55,7 +55,7 @@ async def register_embedded_gateway(
     secret = embedded_client_secret(settings.secret_key)
     # Reads the client to decide whether to write it: SQLite's write lock from the start, so
     # a writer committing meanwhile (another worker starting) makes it wait, not fail.
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         await oauth.ensure_client(
             session,
             client_id=EMBEDDED_CLIENT_ID,
@@ -99,7 +99,7 @@ async def ensure_demo_connection(
     raw_key = demo_gateway_key(settings.secret_key)
     key_hash = keys.digest(gateway.pepper, raw_key)
     keyring = Keyring(gateway.token_keys)
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         key = await session.scalar(select(GatewayKey).where(GatewayKey.key_hash == key_hash))
         if key is None:
             key = GatewayKey(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from calgate.client import AsyncClient, NotSupported
+from calgate.client import AsyncClient
 from tests.client.conftest import HOST_ZONE, Target, next_workday
 
 pytestmark = pytest.mark.anyio
@@ -32,5 +32,6 @@ async def test_book_list_cancel(target: Target) -> None:
             booking.uid
         ]
         assert (await client.bookings.cancel(booking.uid)).status == "cancelled"
-        with pytest.raises(NotSupported):
-            await client.slots.explain(target.event_type_id, first)
+        explained = await client.slots.explain(target.event_type_id, first)
+        assert explained.bookable
+        assert explained.reasons == []

@@ -82,12 +82,15 @@ async def test_find_book_list_cancel(target: Target, tmp_path: Path) -> None:
         assert again.is_error
         assert "not available" in again.content[0].text
 
-        # Explaining needs the server's /v2/slots/explain: until it has one, a clear refusal.
+        # Why the taken time can't be booked, and what can be.
         why = await agent.call_tool(
             "explain_time", {"event_type_id": target.event_type_id, "start": f"{day}T{first}"}
         )
-        assert why.is_error
-        assert "not supported by this server" in why.content[0].text
+        assert not why.is_error, why.content[0].text
+        explained = _json(why)
+        assert explained["bookable"] is False
+        assert [r["code"] for r in explained["reasons"]] == ["busy_booking"]
+        assert explained["nearest"]["after"] is not None
 
         cancelled = _json(
             await agent.call_tool("cancel_booking", {"uid": booked["uid"], "reason": "test"})

@@ -160,13 +160,40 @@ def test_reservations(target: Target) -> None:
         client.slots.reservations.delete(held.reservation_uid)
 
 
-def test_endpoints_the_server_lacks_say_so(target: Target) -> None:
+def test_explain_and_refusal_reasons(target: Target) -> None:
     start = at(next_workday(), 10)
+    with target.client() as client:
+        free = client.slots.explain(target.event_type_id, start, time_zone=HOST_ZONE)
+        assert free.bookable
+        assert free.start == start
+        client.bookings.create(
+            event_type_id=target.event_type_id,
+            start=start,
+            name="First",
+            email="first@example.com",
+            time_zone=HOST_ZONE,
+        )
+        taken = client.slots.explain(target.event_type_id, start, time_zone=HOST_ZONE)
+        assert not taken.bookable
+        assert [r.code for r in taken.reasons] == ["busy_booking"]
+        assert taken.nearest is not None
+        assert taken.nearest.after is not None
+        with pytest.raises(BadRequest) as refused:
+            client.bookings.create(
+                event_type_id=target.event_type_id,
+                start=start,
+                name="Second",
+                email="second@example.com",
+                time_zone=HOST_ZONE,
+            )
+        assert [r["code"] for r in refused.value.reasons] == ["busy_booking"]
+
+
+def test_endpoints_the_server_lacks_say_so(target: Target) -> None:
     with target.client() as client:
         calls = [
             lambda: client.teams.list(),
             lambda: client.verified_resources.list(),
-            lambda: client.slots.explain(target.event_type_id, start, time_zone=HOST_ZONE),
             lambda: client.bookings.add_guests("nope", ["x@example.com"]),
         ]
         for call in calls:

@@ -89,6 +89,7 @@ ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     # and may set its own duration
     ("GET", "/v2/slots"): PUBLIC,
     ("GET", "/v2/slots/available"): PUBLIC,
+    ("GET", "/v2/slots/explain"): PUBLIC,
     ("POST", "/v2/slots/reserve"): _BOOK_WRITE,
     ("POST", "/v2/slots/reservations"): _BOOK_WRITE,
     ("PATCH", "/v2/slots/reservations/{uid}"): _BOOK_WRITE,

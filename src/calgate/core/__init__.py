@@ -3,6 +3,7 @@
 Pure Python on the standard library: no I/O, no ORM, no HTTP; ``now`` is always an argument.
 """
 
+from calgate.core.explain import Explanation, Reason, explain, nearest, present, present_reasons
 from calgate.core.intervals import Interval, IntervalIndex, intersect, merge, subtract
 from calgate.core.limits import LimitTracker
 from calgate.core.period import Bounds, Period, bounds
@@ -11,6 +12,7 @@ from calgate.core.slots import (
     Decision,
     EventRules,
     ExistingBooking,
+    Hold,
     HostAvailability,
     Slot,
     check_booking,
@@ -24,11 +26,14 @@ __all__ = [
     "Decision",
     "EventRules",
     "ExistingBooking",
+    "Explanation",
+    "Hold",
     "HostAvailability",
     "Interval",
     "IntervalIndex",
     "LimitTracker",
     "Period",
+    "Reason",
     "Schedule",
     "Slot",
     "WeeklyWindow",
@@ -36,8 +41,12 @@ __all__ = [
     "bounds",
     "check_booking",
     "compute_slots",
+    "explain",
     "group_by_local_date",
     "intersect",
     "merge",
+    "nearest",
+    "present",
+    "present_reasons",
     "subtract",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from calgate.core.schedule import local_date
 
@@ -23,6 +24,16 @@ def bucket(key: str, day: date, week_start: str) -> tuple[str, int, int, int]:
     if key == "PER_MONTH":
         return (key, day.year, day.month, 0)
     return (key, day.year, 0, 0)
+
+
+class Breach(NamedTuple):
+    """One limit a new booking would break: ``kind`` is "booking_limit" (counts) or
+    "duration_limit" (minutes); ``used`` is what the period holds already."""
+
+    kind: str
+    key: str
+    used: int
+    allowed: int
 
 
 class LimitTracker:
@@ -53,14 +64,27 @@ class LimitTracker:
     def __bool__(self) -> bool:
         return bool(self.counts or self.minutes)
 
-    def exceeded(self, start: datetime, length: int) -> tuple[str, str] | None:
-        """(reason, message) if one more booking of ``length`` minutes at ``start`` breaks a
-        limit, else None."""
+    def breaches(self, start: datetime, length: int) -> list[Breach]:
+        """Every limit one more booking of ``length`` minutes at ``start`` would break, counts
+        first, in the order the limits were given."""
         day = local_date(start, self.time_zone)
+        found = []
         for key, limit in self.counts.items():
-            if self._count[bucket(key, day, self.week_start)] + 1 > limit:
-                return "booking_limit_reached", f"Booking limit per {UNITS[key]} reached"
+            used = self._count[bucket(key, day, self.week_start)]
+            if used + 1 > limit:
+                found.append(Breach("booking_limit", key, used, limit))
         for key, limit in self.minutes.items():
-            if self._minutes[bucket(key, day, self.week_start)] + length > limit:
-                return "duration_limit_reached", f"Booking duration limit per {UNITS[key]} reached"
-        return None
+            used = self._minutes[bucket(key, day, self.week_start)]
+            if used + length > limit:
+                found.append(Breach("duration_limit", key, used, limit))
+        return found
+
+    def exceeded(self, start: datetime, length: int) -> tuple[str, str] | None:
+        """(reason, message) for the first limit one more booking would break, else None."""
+        found = self.breaches(start, length)
+        if not found:
+            return None
+        first = found[0]
+        if first.kind == "booking_limit":
+            return "booking_limit_reached", f"Booking limit per {UNITS[first.key]} reached"
+        return "duration_limit_reached", f"Booking duration limit per {UNITS[first.key]} reached"

@@ -28,7 +28,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from calgate.core.intervals import Interval, IntervalIndex, intersect, merge, subtract
-from calgate.core.limits import LimitTracker
+from calgate.core.limits import Breach, LimitTracker
 from calgate.core.period import Bounds, Period, bounds
 from calgate.core.schedule import Schedule, WorkingHours, local_date
 from calgate.core.timezones import zone
@@ -67,13 +67,33 @@ class ExistingBooking(NamedTuple):
     attendees_count: int = 1
 
 
+class Hold(NamedTuple):
+    """Another booker's reservation of a slot: busy time until it expires."""
+
+    start: datetime
+    end: datetime
+    until: datetime | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class HostAvailability:
     host_id: int
     schedule: Schedule
     bookings: tuple[ExistingBooking, ...] = ()
-    # Busy time that is not a booking here: reservations, connected calendars.
+    # Busy time that is neither a booking nor a hold here: connected calendars.
     busy: tuple[Interval, ...] = ()
+    # Other bookers' reservations on this host's time.
+    held: tuple[Hold, ...] = ()
+
+
+class Conflict(NamedTuple):
+    """Something on a host's calendar that a candidate (widened by the buffers) runs into:
+    ``kind`` is "booking" (with ``booking``), "hold" (with ``hold``) or "busy"."""
+
+    kind: str
+    interval: Interval
+    booking: ExistingBooking | None = None
+    hold: Hold | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +139,13 @@ class _HostView:
         # A seated booking with room left is a slot to join, not busy time.
         self.open_seats = {b.start: b for b in ours if seats and b.attendees_count < seats}
         open_seats = self.open_seats
+        self.host = host
         blocking = [
             _padded(b) for b in host.bookings if not (open_seats and open_seats.get(b.start) is b)
         ]
-        self.busy = IntervalIndex([*blocking, *host.busy])
+        self.busy = IntervalIndex(
+            [*blocking, *host.busy, *(Interval(h.start, h.end) for h in host.held)]
+        )
         self.seat_busy = [_padded(b) for b in open_seats.values()]
         self._before = _td(rules.before_buffer)
         self._after = _td(rules.after_buffer)
@@ -192,6 +215,37 @@ class _HostView:
             if hit is not None:
                 return _Verdict(False, hit[0], hit[1])
         return _Verdict(True, seat=seat) if seat is not None else _FREE
+
+    def seat_at(self, start: datetime, end: datetime) -> ExistingBooking | None:
+        """The seated booking with room left that a booking of [start, end) would join."""
+        seat = self.open_seats.get(start)
+        return seat if seat is not None and seat.end == end else None
+
+    def conflicts(self, start: datetime, end: datetime) -> list[Conflict]:
+        """Everything ``verdict``'s busy test runs into, one by one: the same widened candidate
+        against the same busy time (bookings widened by their own buffers, holds, other busy
+        time, and the other open seats), for explanations that must name every blocker."""
+        padded = Interval(start - self._before, end + self._after)
+        seat = self.seat_at(start, end)
+        found = []
+        for b in self.host.bookings:
+            if b is seat:
+                continue
+            iv = _padded(b)
+            if iv.overlaps(padded):
+                found.append(Conflict("booking", iv, booking=b))
+        for h in self.host.held:
+            iv = Interval(h.start, h.end)
+            if iv.overlaps(padded):
+                found.append(Conflict("hold", iv, hold=h))
+        found.extend(Conflict("busy", iv) for iv in self.host.busy if iv.overlaps(padded))
+        return found
+
+    def limit_breaches(self, start: datetime, end: datetime) -> list[Breach]:
+        """The limits ``verdict`` tests, all of them; joining an open seat counts toward none."""
+        if not self.limits or self.seat_at(start, end) is not None:
+            return []
+        return self.limits.breaches(start, _minutes(end - start))
 
 
 @cache

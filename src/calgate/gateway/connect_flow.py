@@ -54,7 +54,7 @@ async def start(gateway: Gateway, session_token: str) -> str | Notice:
     now = utcnow()
     state = secrets.token_urlsafe(32)
     verifier, challenge = pkce_pair()
-    async with gateway.db.transaction(immediate=True) as session:
+    async with gateway.db.transaction() as session:
         conn = await session.scalar(
             select(Connection)
             .where(Connection.session_token_hash == keys.digest(settings.pepper, session_token))
@@ -108,7 +108,7 @@ async def callback(
     """The provider's redirect back: settle the state, then exchange the code."""
     settings = gateway.settings
     now = utcnow()
-    async with gateway.db.transaction(immediate=True) as session:
+    async with gateway.db.transaction() as session:
         conn = await session.scalar(
             select(Connection)
             .where(Connection.state_hash == keys.digest(settings.pepper, state))
@@ -179,7 +179,7 @@ async def _complete(
         failure = "token_endpoint_unavailable"
         detail = str(exc)
     account = await identify(gateway, provider, tokens.access_token) if tokens else None
-    async with gateway.db.transaction(immediate=True) as session:
+    async with gateway.db.transaction() as session:
         conn = await session.get(Connection, connection_id, with_for_update=True)
         if conn is None:
             return Notice("Connection failed", "The connection was deleted meanwhile.", 410)

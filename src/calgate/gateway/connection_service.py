@@ -51,7 +51,7 @@ async def get_connection(gateway: Gateway, key_id: int, connection_id: str) -> V
 
 async def reconnect_connection(gateway: Gateway, key_id: int, connection_id: str) -> View:
     """A new connect link for a FAILED connection, or a PENDING one whose link is dead."""
-    async with gateway.db.transaction(immediate=True) as session:
+    async with gateway.db.transaction() as session:
         conn = await conns.get_for(session, key_id, connection_id, lock=True)
         gateway.provider(conn.app)
         conns.reconnect(conn, gateway.settings, gateway.keyring, utcnow())
@@ -60,7 +60,7 @@ async def reconnect_connection(gateway: Gateway, key_id: int, connection_id: str
 
 async def delete_connection(gateway: Gateway, key_id: int, connection_id: str) -> View:
     """Forget the connection and its tokens, then revoke the grant at the provider."""
-    async with gateway.db.transaction(immediate=True) as session:
+    async with gateway.db.transaction() as session:
         conn = await conns.get_for(session, key_id, connection_id, lock=True)
         view = conns.to_json(conn, gateway.settings, gateway.keyring)
         refresh_token, access_token = conns.tokens_of(gateway.keyring, conn)

@@ -32,14 +32,14 @@ async def get_events(gateway: Gateway, key_id: int) -> Destination:
 
 
 async def set_events(gateway: Gateway, key_id: int, url: str) -> Destination:
-    async with gateway.db.transaction(immediate=True) as session:
+    async with gateway.db.transaction() as session:
         key = await keys.get_key(session, key_id, for_update=True)
         secret = keys.set_events(gateway.keyring, key, url)
         return _target(key, secret)
 
 
 async def clear_events(gateway: Gateway, key_id: int) -> Destination:
-    async with gateway.db.transaction(immediate=True) as session:
+    async with gateway.db.transaction() as session:
         key = await keys.get_key(session, key_id, for_update=True)
         keys.clear_events(key)
         return _target(key)

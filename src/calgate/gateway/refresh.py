@@ -219,7 +219,7 @@ class Refresher:
     ) -> AccessToken | _Claim | None:
         """Under the row lock: the current token if no refresh is needed, None if another
         process is refreshing, else a claim (and this process now holds the lease)."""
-        async with self.db.transaction(immediate=True) as session:
+        async with self.db.transaction() as session:
             conn = await session.get(Connection, connection_id, with_for_update=True)
             if conn is None:
                 raise BadRequest(f"Connection {connection_id} was deleted")
@@ -290,7 +290,7 @@ class Refresher:
         app = claim.app
         failure: Exception | None = None
         result: AccessToken | None = None
-        async with self.db.transaction(immediate=True) as session:
+        async with self.db.transaction() as session:
             conn = await session.get(Connection, connection_id, with_for_update=True)
             now = utcnow()
             if conn is None:

@@ -104,7 +104,7 @@ async def rotate(db: Database, keyring: Keyring, *, batch: int = BATCH) -> Repor
             if not ids:
                 break
             last = ids[-1]
-            async with db.transaction(immediate=True) as session:
+            async with db.transaction() as session:
                 await _rotate_rows(session, sealed, keyring, ids, report)
         async with db.session() as session:
             report.remaining += await _count_stale(session, sealed, keyring.current)

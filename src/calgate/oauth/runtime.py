@@ -50,7 +50,7 @@ class OAuthRuntime:
 
     def _in_transaction(self, action: Callable[[CalgateAuthorizationServer], T]) -> T:
         # Every step reads state to decide what to write: take SQLite's write lock up front.
-        with sync_transaction(self.engine, immediate=True) as session:
+        with sync_transaction(self.engine) as session:
             return action(CalgateAuthorizationServer(session, self.settings))
 
 

@@ -31,7 +31,7 @@ async def create_api_key(
 ) -> IssuedKey:
     """A new key for the user with this email (the admin command)."""
     # Immediate: the owner is read before the key is written.
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         user = await get_by_email(session, email)
         return await create_api_key_in(
             session, pepper, user, name=name, expires_in_days=expires_in_days

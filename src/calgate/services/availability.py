@@ -8,6 +8,7 @@ same busy time under the same rules.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
@@ -21,13 +22,20 @@ from calgate.core import (
     Decision,
     EventRules,
     ExistingBooking,
+    Explanation,
+    Hold,
     HostAvailability,
     Interval,
     Period,
     Slot,
     check_booking,
     compute_slots,
+    explain,
+    nearest,
+    present_reasons,
 )
+from calgate.core.explain import SEARCH_DAYS
+from calgate.core.schedule import local_date, local_instant
 from calgate.errors import BadRequest
 from calgate.services.calendars import calendar_busy
 from calgate.services.scheduling_spec import (
@@ -90,7 +98,6 @@ class EventTypeAvailability:
         self.rules = _rules(spec, self.hosts[0].host.week_start if self.hosts else "Sunday")
         # Calendars that could not be read this time (their cached busy time was used).
         self.warnings: list[str] = []
-        self._calendar_busy_seen = False
 
     @classmethod
     async def load(
@@ -161,7 +168,7 @@ class EventTypeAvailability:
         per_host = int((end - start).total_seconds() // 60) // step + 1
         return per_host * (1 if self.mode == "single" else max(1, len(self.hosts)))
 
-    async def check(
+    async def require(
         self,
         start: datetime,
         now: datetime,
@@ -169,9 +176,11 @@ class EventTypeAvailability:
         holder: str | None = None,
         reservation_uid: str | None = None,
         ignore_booking_uid: str | None = None,
+        time_zone: str | None = None,
     ) -> Decision:
-        """May a booking of this length start at ``start``, and which hosts could take it?
-        ``reservation_uid`` is the caller's own hold, which must not block it."""
+        """``check``, raising the refusal when the start can't be booked: Cal.com's message and
+        ``details.reason``, plus ``details.reasons``, the explanation's reasons (in
+        ``time_zone``, the booker's; other people's bookings shown to the hosts only)."""
         end = start + timedelta(minutes=self.length)
         hosts = await self._hosts(
             start,
@@ -182,23 +191,104 @@ class EventTypeAvailability:
             ignore_booking_uid=ignore_booking_uid,
         )
         decision = self._run(check_booking, hosts, start, now)
-        if decision.ok or decision.reason != "slot_unavailable" or not self._calendar_busy_seen:
+        if decision.ok:
             return decision
-        # Refused for busy time: say so when it is the calendars alone that are in the way.
-        without = await self._hosts(
+        # Explained from the very host data the check refused on: the two can't disagree.
+        reasons = await self._reasons(hosts, start, now, holder, time_zone)
+        reason, message = decision.reason, decision.message
+        blocking = [r for r in reasons if r.get("blocking", True)]
+        if blocking and all(r["code"] == BUSY_CALENDAR for r in blocking):
+            # Only the hosts' own calendars are in the way: say so, not just "unavailable".
+            reason = BUSY_CALENDAR
+            message = "The requested time is busy in the host's connected calendar"
+        raise BadRequest(message, {"reason": reason, "reasons": reasons})
+
+    async def reasons(
+        self,
+        start: datetime,
+        now: datetime,
+        *,
+        holder: str | None = None,
+        reservation_uid: str | None = None,
+        ignore_booking_uid: str | None = None,
+        time_zone: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """What blocks ``start``, as a refusal's ``details.reasons``: for refusals decided by
+        a quicker test than ``require`` (a booking block already in the way)."""
+        end = start + timedelta(minutes=self.length)
+        hosts = await self._hosts(
             start,
             end,
             now,
             holder=holder,
             reservation_uid=reservation_uid,
             ignore_booking_uid=ignore_booking_uid,
-            calendars=False,
         )
-        if self._run(check_booking, without, start, now).ok:
-            return Decision(
-                False, BUSY_CALENDAR, "The requested time is busy in the host's connected calendar"
-            )
-        return decision
+        return await self._reasons(hosts, start, now, holder, time_zone)
+
+    async def _reasons(
+        self,
+        hosts: list[HostAvailability],
+        start: datetime,
+        now: datetime,
+        holder: str | None,
+        time_zone: str | None,
+    ) -> list[dict[str, Any]]:
+        """In ``time_zone`` (the booker's); other people's bookings shown to the hosts only."""
+        ex = self._run(explain, hosts, start, now, zone=time_zone)
+        return present_reasons(
+            ex,
+            time_zone=time_zone or "UTC",
+            names=self.host_names(),
+            reveal=self.is_host(holder),
+        )
+
+    async def explain(
+        self,
+        start: datetime,
+        now: datetime,
+        *,
+        holder: str | None = None,
+        booker_time_zone: str | None = None,
+        day_time_zone: str = "UTC",
+    ) -> Explanation:
+        """Why ``start`` is (not) bookable, and the nearest starts that are: the booker's day
+        first (one day's busy time, one day's slots), the week either side only if that day has
+        none before or after."""
+        lo = local_instant(local_date(start, day_time_zone), 0, day_time_zone)
+        hi = local_instant(local_date(start, day_time_zone), 1440, day_time_zone)
+        end = start + timedelta(minutes=self.length)
+        hosts = await self._hosts(min(lo, start), max(hi, end), now, holder=holder)
+        ex = self._run(
+            explain, hosts, start, now, zone=booker_time_zone, day_time_zone=day_time_zone
+        )
+        if ex.before is not None and ex.after is not None:
+            return ex
+        # Each missing side reads only its own busy time: the next day first (where the answer
+        # usually is), then the rest of the week.
+        before, after = ex.before, ex.after
+        zones = {"zone": booker_time_zone, "day_time_zone": day_time_zone}
+        for days in (1, SEARCH_DAYS):
+            span = timedelta(days=days)
+            if before is None and lo > now:
+                earlier = await self._hosts(lo - span, lo, now, holder=holder)
+                before, _ = self._run(
+                    nearest, earlier, start, now, **zones, days=days, want_after=False
+                )
+            if after is None:
+                later = await self._hosts(hi, hi + span, now, holder=holder)
+                _, after = self._run(
+                    nearest, later, start, now, **zones, days=days, want_before=False
+                )
+        return replace(ex, before=before, after=after)
+
+    def is_host(self, holder: str | None) -> bool:
+        """Is the caller (a ``holder`` identity, "user:<id>") one of this event type's hosts?"""
+        return holder is not None and holder in {f"user:{uid}" for uid in self.user_ids}
+
+    def host_names(self) -> dict[int, str]:
+        """{host user id: the name bookers see}, for explanations' sentences."""
+        return {c.user_id: c.host.name or "The host" for c in self.hosts}
 
     def _run(
         self,
@@ -206,9 +296,19 @@ class EventTypeAvailability:
         hosts: list[HostAvailability],
         *when: datetime,
         zone: str | None = None,
+        **options: Any,
     ) -> _R:
-        """The one call into the engine: both entry points see the same rules, mode and length."""
-        return entry(self.rules, hosts, self.mode, *when, length=self.length, booker_time_zone=zone)
+        """The one call into the engine: every entry point sees the same rules, mode and
+        length (``options``: an explanation's day zone and search)."""
+        return entry(
+            self.rules,
+            hosts,
+            self.mode,
+            *when,
+            length=self.length,
+            booker_time_zone=zone,
+            **options,
+        )
 
     async def clearly_taken(self, start: datetime, *, ignore_booking_id: int | None = None) -> bool:
         """Under the hosts' lock: does an active booking block already cover this time?
@@ -242,7 +342,6 @@ class EventTypeAvailability:
         holder: str | None = None,
         reservation_uid: str | None = None,
         ignore_booking_uid: str | None = None,
-        calendars: bool = True,
     ) -> list[HostAvailability]:
         """Each host's hours and busy time over [start, end), plus what buffers and limits
         need around it: the one place busy time is gathered.
@@ -252,15 +351,14 @@ class EventTypeAvailability:
         """
         bookings = await self._bookings(start, end, ignore_booking_uid)
         held = await self._reservations(start, end, now, holder, reservation_uid)
-        external = await self._calendars(start, end) if calendars else {}
+        external = await self._calendars(start, end)
         return [
             HostAvailability(
                 host_id=ctx.user_id,
                 schedule=ctx.schedule,
                 bookings=tuple(bookings.get(ctx.user_id, ())),
-                busy=tuple(held.get(ctx.user_id, ()))
-                + tuple(held.get(None, ()))
-                + tuple(external.get(ctx.user_id, ())),
+                held=tuple(held.get(ctx.user_id, ())) + tuple(held.get(None, ())),
+                busy=tuple(external.get(ctx.user_id, ())),
             )
             for ctx in self.hosts
         ]
@@ -270,7 +368,6 @@ class EventTypeAvailability:
         the background (services.calendars); never waits on a calendar server."""
         found = await calendar_busy(self.session, self.user_ids, start - MARGIN, end + MARGIN)
         self.warnings = found.warnings
-        self._calendar_busy_seen = bool(found.busy)
         return found.busy
 
     async def _bookings(
@@ -338,11 +435,16 @@ class EventTypeAvailability:
         now: datetime,
         holder: str | None,
         reservation_uid: str | None,
-    ) -> dict[int | None, list[Interval]]:
+    ) -> dict[int | None, list[Hold]]:
         """{host user id, or None for holds on the whole event type: their held time}."""
         conn = await self.session.connection()
         rows = await conn.execute(
-            select(SlotReservation.user_id, SlotReservation.slot_start, SlotReservation.slot_end)
+            select(
+                SlotReservation.user_id,
+                SlotReservation.slot_start,
+                SlotReservation.slot_end,
+                SlotReservation.expires_at,
+            )
             .join(EventType, EventType.id == SlotReservation.event_type_id)
             .where(
                 SlotReservation.expires_at > now,
@@ -355,9 +457,11 @@ class EventTypeAvailability:
                 *_not_mine(holder, reservation_uid),
             )
         )
-        held: dict[int | None, list[Interval]] = {}
+        held: dict[int | None, list[Hold]] = {}
         for row in rows:
-            held.setdefault(row.user_id, []).append(Interval(row.slot_start, row.slot_end))
+            held.setdefault(row.user_id, []).append(
+                Hold(row.slot_start, row.slot_end, row.expires_at)
+            )
         return held
 
 

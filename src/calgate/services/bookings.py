@@ -100,13 +100,39 @@ async def create_booking(
     db: Database, req: NewBooking, *, now: datetime | None = None
 ) -> BookingView:
     _check_attendee(req.attendee)
+    now = now or utcnow()
     try:
-        async with db.transaction(immediate=True) as session:
-            return await _create_in(session, req, now or utcnow())
+        async with db.transaction() as session:
+            return await _create_in(session, req, now)
+    except _Taken as taken:
+        # Refused by the quick lookup under the hosts' lock; explained once it is released.
+        raise await _explained(db, req, taken, now) from None
     except IntegrityError as exc:
         # The database's overlap guard fired: someone took this time between our check and
         # insert on another path. Report it as the conflict it is.
         raise BadRequest("The requested time is no longer available (conflict)") from exc
+
+
+class _Taken(BadRequest):
+    """A booking block is already in the way (``clearly_taken``)."""
+
+
+async def _explained(db: Database, req: NewBooking, taken: _Taken, now: datetime) -> BadRequest:
+    """``taken`` with the explanation's reasons, read after the refusing transaction ended."""
+    async with db.session() as session:
+        et = await find_event_type(session, req.event_type)
+        availability = await EventTypeAvailability.of(
+            session, et, duration=req.length, duration_field="lengthInMinutes"
+        )
+        reasons = await availability.reasons(
+            req.start,
+            now,
+            holder=req.holder,
+            reservation_uid=req.reservation_uid,
+            ignore_booking_uid=req.rescheduled_from,
+            time_zone=req.attendee.time_zone,
+        )
+    return BadRequest(taken.message, {**taken.details, "reasons": reasons})
 
 
 async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> BookingView:
@@ -127,16 +153,16 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
     start = req.start
     end = start + timedelta(minutes=availability.length)
     if await availability.clearly_taken(start, ignore_booking_id=old.id if old else None):
-        raise BadRequest("The requested time is not available", {"reason": "slot_unavailable"})
-    decision = await availability.check(
+        raise _Taken("The requested time is not available", {"reason": "slot_unavailable"})
+    # Refused with the explanation's reasons (in the attendee's zone) beside Cal.com's message.
+    decision = await availability.require(
         start,
         now,
         holder=req.holder,
         reservation_uid=req.reservation_uid,
         ignore_booking_uid=old.uid if old else None,
+        time_zone=req.attendee.time_zone,
     )
-    if not decision.ok:
-        raise BadRequest(decision.message, {"reason": decision.reason})
 
     if et.seats_per_time_slot and decision.booking_uid:
         booking = await _booking_for_update(session, decision.booking_uid)
@@ -277,7 +303,7 @@ async def cancel_booking(
     seat_uid: str | None = None,
 ) -> tuple[BookingView, bool]:
     """Cancel a booking, or just one seat of it. Returns (booking, only_removed_attendee)."""
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         booking = await _booking_for_update(session, uid)
         if seat_uid is not None:
             seat = next((a for a in booking.attendees if a.seat_uid == seat_uid), None)
@@ -353,7 +379,7 @@ async def _owned_booking(session: AsyncSession, uid: str, user_id: int) -> Booki
 
 
 async def confirm_booking(db: Database, uid: str, user_id: int) -> BookingView:
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         booking = await _owned_booking(session, uid, user_id)
         if booking.status != BookingStatus.PENDING:
             raise BadRequest(
@@ -369,7 +395,7 @@ async def confirm_booking(db: Database, uid: str, user_id: int) -> BookingView:
 
 
 async def decline_booking(db: Database, uid: str, user_id: int, reason: str | None) -> BookingView:
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         booking = await _owned_booking(session, uid, user_id)
         if booking.status != BookingStatus.PENDING:
             raise BadRequest(f"Only pending bookings can be declined; this one is {booking.status}")
@@ -387,7 +413,7 @@ async def decline_booking(db: Database, uid: str, user_id: int, reason: str | No
 async def mark_absent(
     db: Database, uid: str, user_id: int, *, host: bool | None, attendees: dict[str, bool]
 ) -> BookingView:
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         booking = await _owned_booking(session, uid, user_id)
         if host is not None:
             booking.no_show_host = host

@@ -102,7 +102,7 @@ def _apply(event_type: EventType, changes: EventTypeChanges) -> None:
 
 async def create_event_type(db: Database, owner: User, changes: EventTypeChanges) -> EventType:
     # Immediate: the slug check reads what the insert then relies on.
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         return await create_event_type_in(session, owner, changes)
 
 
@@ -191,7 +191,7 @@ async def find_by_slug(session: AsyncSession, username: str, slug: str) -> Event
 async def update_event_type(
     db: Database, owner_id: int, event_type_id: int, changes: EventTypeChanges
 ) -> EventType:
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         event_type = await owned_event_type(session, owner_id, event_type_id)
         if not isinstance(changes.schedule_id, Unset):
             await _check_schedule(session, owner_id, changes.schedule_id)
@@ -206,7 +206,7 @@ async def update_event_type(
 
 
 async def delete_event_type(db: Database, owner_id: int, event_type_id: int) -> EventType:
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         event_type = await owned_event_type(session, owner_id, event_type_id)
         await session.delete(event_type)
         await session.flush()

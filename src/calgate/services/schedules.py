@@ -113,7 +113,7 @@ async def _lock_user(session: AsyncSession, user_id: int) -> User:
 
 async def create_schedule(db: Database, user_id: int, spec: ScheduleSpec) -> OwnedSchedule:
     # Immediate: whether it becomes the default depends on the user row read first.
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         return await create_schedule_in(session, user_id, spec)
 
 
@@ -181,7 +181,7 @@ async def get_default_schedule(db: Database, user_id: int) -> OwnedSchedule | No
 async def update_schedule(
     db: Database, user_id: int, schedule_id: int, patch: SchedulePatch
 ) -> OwnedSchedule:
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         return await _update(session, user_id, schedule_id, patch)
 
 
@@ -221,7 +221,7 @@ async def _update(
 
 
 async def delete_schedule(db: Database, user_id: int, schedule_id: int) -> None:
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         await _delete(session, user_id, schedule_id)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -32,6 +32,8 @@ class HostRef:
     time_zone: str
     week_start: str
     default_schedule_id: int | None
+    # What bookers see the host called, for explanations' sentences.
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ _HOST_COLUMNS = (
     User.time_zone.label("user_time_zone"),
     User.week_start.label("user_week_start"),
     User.default_schedule_id.label("user_default_schedule_id"),
+    func.coalesce(User.name, User.username).label("user_display_name"),
 )
 
 
@@ -148,6 +151,7 @@ def _host(row: Row[*tuple[Any, ...]]) -> HostRef:
         time_zone=row.user_time_zone,
         week_start=row.user_week_start,
         default_schedule_id=row.user_default_schedule_id,
+        name=row.user_display_name or "",
     )
 
 

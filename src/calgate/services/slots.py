@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calgate.core import Slot
+from calgate.core import Explanation, Slot
 from calgate.errors import BadRequest, NotFound
 from calgate.services.availability import EventTypeAvailability, EventTypeRef
 from calgate.store.db import Database
@@ -97,7 +97,7 @@ async def reserve(
     now: datetime | None = None,
 ) -> Reservation:
     now = now or utcnow()
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         slot = await _check_slot(session, event_type_id, slot_start, duration, now, holder)
         record = SlotReservation(
             uid=str(uuid.uuid4()),
@@ -138,11 +138,8 @@ async def _check_slot(
     availability = await EventTypeAvailability.load(
         session, EventTypeRef(id=event_type_id), duration=duration
     )
-    decision = await availability.check(
-        slot_start, now, holder=holder, reservation_uid=reservation_uid
-    )
-    if not decision.ok:
-        raise BadRequest(decision.message, {"reason": decision.reason})
+    # Refused with the explanation's reasons beside Cal.com's message and reason.
+    await availability.require(slot_start, now, holder=holder, reservation_uid=reservation_uid)
     users = availability.user_ids
     return _CheckedSlot(
         availability.event_type_id,
@@ -186,7 +183,7 @@ async def update_reservation(
     now: datetime | None = None,
 ) -> Reservation:
     now = now or utcnow()
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         record = await _reservation(session, uid, now)
         slot = await _check_slot(
             session, event_type_id, slot_start, duration, now, holder, reservation_uid=uid
@@ -214,3 +211,47 @@ async def purge_expired(db: Database, *, now: datetime | None = None) -> int:
             delete(SlotReservation).where(SlotReservation.expires_at <= (now or utcnow()))
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class ExplainQuery:
+    event_type: EventTypeRef
+    start: datetime
+    length: int | None = None
+    holder: str | None = None
+    # The zone the booker asked in: the grid's clock (None: the host's) and the messages'.
+    booker_time_zone: str | None = None
+
+
+@dataclass(frozen=True)
+class ExplainedStart:
+    explanation: Explanation
+    # {host user id: name}, for the sentences; ``reveal``: the caller is a host, who may see
+    # the bookings that block (anyone else sees "busy").
+    names: dict[int, str]
+    reveal: bool
+
+
+async def explain_start(
+    db: Database, query: ExplainQuery, *, now: datetime | None = None
+) -> ExplainedStart:
+    """Why ``query.start`` is (not) bookable, from the same data a booking would be checked on."""
+    now = now or utcnow()
+    async with db.session() as session:
+        availability = await EventTypeAvailability.load(
+            session, query.event_type, duration=query.length, duration_field="lengthInMinutes"
+        )
+        if not availability.hosts:
+            raise BadRequest("This event type has no hosts")
+        explanation = await availability.explain(
+            query.start,
+            now,
+            holder=query.holder,
+            booker_time_zone=query.booker_time_zone,
+            day_time_zone=query.booker_time_zone or "UTC",
+        )
+        return ExplainedStart(
+            explanation,
+            availability.host_names(),
+            reveal=availability.is_host(query.holder),
+        )

@@ -81,7 +81,7 @@ async def create_user(
 ) -> User:
     """Create a user with a default Mon-Fri 09:00-17:00 schedule in their zone, as Cal.com does."""
     # Immediate: the email and username checks read what the insert relies on.
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         return await create_user_in(
             session,
             email=email,
@@ -152,7 +152,7 @@ async def get_by_username(session: AsyncSession, username: str) -> User | None:
 
 async def update_profile(db: Database, user_id: int, changes: ProfileChanges) -> User:
     # Immediate: the email and schedule checks read what the update relies on.
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         user = (
             await session.execute(select(User).where(User.id == user_id).with_for_update())
         ).scalar_one()

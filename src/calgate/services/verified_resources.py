@@ -87,7 +87,7 @@ async def request_code(
         raise BadRequest("Sending email is not configured on this server (CALGATE_SMTP_URL)")
     now = utcnow()
     since = now - WINDOW
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         mine = (VerificationCode.user_id == user_id, VerificationCode.created_at > since)
         if await _count(session, func.count(VerificationCode.id), *mine) >= MAX_SENDS_PER_USER:
             raise TooManyRequests("Too many verification codes requested", retry_after=3600)
@@ -162,7 +162,7 @@ async def verify_email(
     db: Database, pepper: str, user_id: int, email: str, code: str
 ) -> VerifiedEmail:
     target = normalize_email(email)
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         refused = await _check_code(session, pepper, user_id, Channel.EMAIL, target, code)
         found = None
         if refused is None:
@@ -184,7 +184,7 @@ async def verify_phone(
     db: Database, pepper: str, user_id: int, phone: str, code: str
 ) -> VerifiedPhone:
     target = normalize_phone(phone)
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         refused = await _check_code(session, pepper, user_id, Channel.SMS, target, code)
         found = None
         if refused is None:

@@ -1,7 +1,7 @@
 """Webhook subscriptions (user-level and event-type) and their deliveries: the use cases.
 
-Each function opens its own transaction. Writes take SQLite's write lock up front
-(``immediate``) because they read ownership before they write.
+Each function opens its own transaction (`Database.transaction`, which takes SQLite's write
+lock up front: they read ownership before they write).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ async def _owned(session: AsyncSession, owner: Owner, webhook_id: int) -> Webhoo
 
 
 async def create_webhook(db: Database, owner: Owner, spec: WebhookSpec) -> Webhook:
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         await _check_owner(session, owner)
         subscriptions.check_url(spec.subscriber_url)
         hook = Webhook(
@@ -90,7 +90,7 @@ async def get_webhook(db: Database, owner: Owner, webhook_id: int) -> Webhook:
 async def update_webhook(
     db: Database, owner: Owner, webhook_id: int, patch: WebhookPatch
 ) -> Webhook:
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         hook = await _owned(session, owner, webhook_id)
         if not isinstance(patch.subscriber_url, Unset):
             subscriptions.check_url(patch.subscriber_url)
@@ -101,7 +101,7 @@ async def update_webhook(
 
 
 async def delete_webhook(db: Database, owner: Owner, webhook_id: int) -> Webhook:
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         hook = await _owned(session, owner, webhook_id)
         await session.delete(hook)
         await session.flush()
@@ -110,7 +110,7 @@ async def delete_webhook(db: Database, owner: Owner, webhook_id: int) -> Webhook
 
 async def delete_webhooks(db: Database, owner: Owner) -> int:
     """Delete every webhook of the owner; how many there were."""
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         await _check_owner(session, owner)
         count = (
             await session.execute(
@@ -144,7 +144,7 @@ async def retry_delivery(
 
     `user_id=None` is the operator (admin command): no ownership check.
     """
-    async with db.transaction(immediate=True) as session:
+    async with db.transaction() as session:
         if user_id is not None:
             await subscriptions.visible(session, user_id, webhook_id)
         delivery = await subscriptions.locked_delivery(session, webhook_id, delivery_id)

@@ -70,10 +70,10 @@ def sync_engine(url: str | URL) -> Engine:
 
 
 @contextmanager
-def sync_transaction(engine: Engine, *, immediate: bool = False) -> Iterator[Session]:
-    """The synchronous twin of `Database.transaction`."""
+def sync_transaction(engine: Engine) -> Iterator[Session]:
+    """The synchronous twin of `Database.transaction` (BEGIN IMMEDIATE on SQLite too)."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
-        if immediate and engine.dialect.name == "sqlite":
+        if engine.dialect.name == "sqlite":
             session.connection(execution_options={_IMMEDIATE: True})
         yield session
 
@@ -127,14 +127,18 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def transaction(self, *, immediate: bool = False) -> AsyncIterator[AsyncSession]:
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One committed-or-rolled-back unit of work.
 
-        ``immediate`` takes SQLite's write lock at BEGIN; use it whenever the transaction reads
-        state to decide what to write. PostgreSQL relies on row locks and constraints instead.
+        On SQLite it takes the write lock at BEGIN (BEGIN IMMEDIATE), always: a transaction that
+        reads and then writes would otherwise hold a read lock it cannot upgrade while another
+        writer commits, and SQLite answers that with "database is locked" at once instead of
+        waiting (busy_timeout does not apply to a lock upgrade). Writes on SQLite are serial
+        anyway; reads that write nothing use `session()`. PostgreSQL relies on row locks and
+        constraints instead.
         """
         async with self.sessionmaker() as session, session.begin():
-            if self.is_sqlite and immediate:
+            if self.is_sqlite:
                 # Procuring the connection with the option set makes the begin hook see it.
                 await session.connection(execution_options={_IMMEDIATE: True})
             yield session

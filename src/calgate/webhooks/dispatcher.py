@@ -224,20 +224,20 @@ class Dispatcher(Generic[T]):
             .limit(limit)
             .with_for_update(skip_locked=True, of=row)
         )
-        async with self.db.transaction(immediate=True) as session:
+        async with self.db.transaction() as session:
             ids = list((await session.execute(query)).scalars())
             return await self.table.claim(session, ids, lease) if ids else []
 
     async def _record(self, results: list[Result[T]]) -> None:
         now = utcnow()
-        async with self.db.transaction(immediate=True) as session:
+        async with self.db.transaction() as session:
             for result in results:
                 await self.table.record(session, result, self.worker_id, now)
 
     async def _release(self) -> None:
         """On a clean stop, hand our unsettled rows back at once instead of at lease expiry."""
         row = self.table.row
-        async with self.db.transaction(immediate=True) as session:
+        async with self.db.transaction() as session:
             await session.execute(
                 update(row)
                 .where(row.locked_by == self.worker_id, row.status == DeliveryStatus.PENDING)

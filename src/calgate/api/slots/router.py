@@ -16,12 +16,12 @@ from calgate.api.bookings.common import UtcDateTime, to_utc
 from calgate.api.bookings.query import number
 from calgate.api.schema import BodyId, Input, iso_z
 from calgate.api.versions import body_schema, parse_body
-from calgate.core import group_by_local_date
+from calgate.core import group_by_local_date, present
 from calgate.core.timezones import check_zone, zone
 from calgate.errors import BadRequest
 from calgate.services import slots
 from calgate.services.availability import SLOT_WORK, EventTypeRef
-from calgate.services.slots import AvailableSlots, Reservation, SlotQuery
+from calgate.services.slots import AvailableSlots, ExplainQuery, Reservation, SlotQuery
 from calgate.timefmt import parse_iso_query
 from calgate.web.envelope import ok
 from calgate.web.state import State
@@ -116,6 +116,51 @@ def _slots_v2(found: AvailableSlots, tz: str, ranges: bool) -> JSONResponse:
 
 def _local_iso(moment: datetime, tz: str) -> str:
     return moment.astimezone(zone(tz)).isoformat(timespec="milliseconds")
+
+
+EXTENSION_TAG = "Slots (calgate extension)"
+
+
+@router.get(
+    "/explain",
+    tags=[EXTENSION_TAG],
+    summary="Explain why a start is (not) bookable (calgate extension)",
+    description=(
+        "calgate extension, not part of Cal.com's API. For one event type and one start: "
+        "whether a booking there would be accepted (`bookable`), whether GET /v2/slots offers "
+        "it for that day in `timeZone` (`offered`), every rule that blocks it per host "
+        "(`reasons`: a stable `code`, `hostId`, a one-sentence `message` in `timeZone`, and "
+        "the data behind it), which hosts are free, and the nearest offered starts before and "
+        "after (`nearest`, searched up to 7 days either side). Other people's bookings are "
+        "shown to the event type's hosts only; anyone else sees that the host is busy."
+    ),
+)
+async def explain(
+    state: State,
+    principal: OptionalPrincipal,
+    start: Annotated[str, Query(description="ISO 8601 date-time of the start to explain")],
+    event_type_id: Annotated[str | None, Query(alias="eventTypeId")] = None,
+    event_type_slug: Annotated[str | None, Query(alias="eventTypeSlug")] = None,
+    username: Annotated[str | None, Query()] = None,
+    time_zone: Annotated[str | None, Query(alias="timeZone")] = None,
+    length_in_minutes: Annotated[str | None, Query(alias="lengthInMinutes")] = None,
+) -> JSONResponse:
+    tz = _zone(time_zone)
+    if len(start.strip()) <= 10:
+        raise BadRequest("start must be an ISO 8601 date-time")
+    query = ExplainQuery(
+        event_type=EventTypeRef(
+            id=number("eventTypeId", event_type_id, minimum=1, maximum=2_147_483_647),
+            username=username,
+            slug=event_type_slug,
+        ),
+        start=_bound("start", start, tz, end=False),
+        length=number("lengthInMinutes", length_in_minutes, minimum=1, maximum=1440),
+        holder=_holder(principal),
+        booker_time_zone=time_zone or None,
+    )
+    found = await slots.explain_start(state.db, query)
+    return ok(present(found.explanation, time_zone=tz, names=found.names, reveal=found.reveal))
 
 
 @router.get("/available", summary="Get available slots (legacy)")
