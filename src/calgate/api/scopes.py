@@ -5,6 +5,7 @@ routers never name a scope. As on Cal.com, only OAuth access tokens are restrict
 may call everything. Mapping (Cal.com's `@Permissions` where it has one):
 
 - `/v2/me`: PROFILE_READ / PROFILE_WRITE.
+- `/v2/teams` and memberships: TEAM_PROFILE_READ / TEAM_PROFILE_WRITE (Cal.com's TEAM_ variant).
 - event types, schedules, bookings: GET needs `<RESOURCE>_READ`, anything else `_WRITE`.
 - Webhooks have no scope of their own on Cal.com (its third-party tokens can't use them). A
   webhook delivers booking data to any URL, so here reading a user webhook needs BOOKING_READ
@@ -28,6 +29,8 @@ SCHEDULE_READ = "SCHEDULE_READ"
 SCHEDULE_WRITE = "SCHEDULE_WRITE"
 PROFILE_READ = "PROFILE_READ"
 PROFILE_WRITE = "PROFILE_WRITE"
+TEAM_PROFILE_READ = "TEAM_PROFILE_READ"
+TEAM_PROFILE_WRITE = "TEAM_PROFILE_WRITE"
 
 PUBLIC: tuple[str, ...] = ()  # any valid token, whatever its scopes
 
@@ -45,6 +48,10 @@ _ET_HOOKS = f"{_ET}/webhooks"
 _SCHED = "/v2/schedules/{schedule_id}"
 _BOOKING = "/v2/bookings/{booking_uid}"
 _HOOK = "/v2/webhooks/{webhook_id}"
+_TEAM = "/v2/teams/{team_id}"
+_MEMBER = f"{_TEAM}/memberships/{{membership_id}}"
+_TEAM_READ = (TEAM_PROFILE_READ,)
+_TEAM_WRITE = (TEAM_PROFILE_WRITE,)
 
 ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/v2/me"): (PROFILE_READ,),
@@ -91,6 +98,19 @@ ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("DELETE", _HOOK): _HOOK_WRITE,
     ("GET", f"{_HOOK}/deliveries"): _BOOK_READ,
     ("POST", f"{_HOOK}/deliveries/{{delivery_id}}/retry"): _HOOK_WRITE,
+    # teams and memberships (Cal.com's TEAM_ variant of the profile scopes)
+    ("GET", "/v2/teams"): _TEAM_READ,
+    ("POST", "/v2/teams"): _TEAM_WRITE,
+    ("GET", _TEAM): _TEAM_READ,
+    ("PATCH", _TEAM): _TEAM_WRITE,
+    ("DELETE", _TEAM): _TEAM_WRITE,
+    ("POST", f"{_TEAM}/invite"): _TEAM_WRITE,
+    ("POST", "/v2/teams/invitations/accept"): _TEAM_WRITE,
+    ("GET", f"{_TEAM}/memberships"): _TEAM_READ,
+    ("POST", f"{_TEAM}/memberships"): _TEAM_WRITE,
+    ("GET", _MEMBER): _TEAM_READ,
+    ("PATCH", _MEMBER): _TEAM_WRITE,
+    ("DELETE", _MEMBER): _TEAM_WRITE,
 }
 
 

@@ -15,6 +15,8 @@ SCOPE_DESCRIPTIONS: dict[str, str] = {
     "APPS_WRITE": "Install and manage your apps",
     "PROFILE_READ": "View your profile (name, email, time zone)",
     "PROFILE_WRITE": "Change your profile",
+    "TEAM_PROFILE_READ": "View your teams and their members",
+    "TEAM_PROFILE_WRITE": "Create and change your teams and their members",
 }
 
 ALL_SCOPES: tuple[str, ...] = tuple(SCOPE_DESCRIPTIONS)
