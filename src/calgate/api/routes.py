@@ -9,6 +9,7 @@ from calgate.api.bookings.router import router as bookings
 from calgate.api.event_types.router import router as event_types
 from calgate.api.schedules.router import router as schedules
 from calgate.api.slots.router import router as slots
+from calgate.api.teams.event_types import router as team_event_types
 from calgate.api.teams.router import router as teams
 from calgate.api.webhooks.router import event_type_router as event_type_webhooks
 from calgate.api.webhooks.router import router as webhooks
@@ -22,5 +23,6 @@ ROUTERS: list[APIRouter] = [
     webhooks,
     event_type_webhooks,
     teams,
+    team_event_types,
     timezones.router,
 ]

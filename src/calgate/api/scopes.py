@@ -5,7 +5,8 @@ routers never name a scope. As on Cal.com, only OAuth access tokens are restrict
 may call everything. Mapping (Cal.com's `@Permissions` where it has one):
 
 - `/v2/me`: PROFILE_READ / PROFILE_WRITE.
-- `/v2/teams` and memberships: TEAM_PROFILE_READ / TEAM_PROFILE_WRITE (Cal.com's TEAM_ variant).
+- `/v2/teams` and memberships: TEAM_PROFILE_READ / TEAM_PROFILE_WRITE; team event types:
+  TEAM_EVENT_TYPE_READ / _WRITE (Cal.com's TEAM_ variants).
 - event types, schedules, bookings: GET needs `<RESOURCE>_READ`, anything else `_WRITE`.
 - Webhooks have no scope of their own on Cal.com (its third-party tokens can't use them). A
   webhook delivers booking data to any URL, so here reading a user webhook needs BOOKING_READ
@@ -31,6 +32,8 @@ PROFILE_READ = "PROFILE_READ"
 PROFILE_WRITE = "PROFILE_WRITE"
 TEAM_PROFILE_READ = "TEAM_PROFILE_READ"
 TEAM_PROFILE_WRITE = "TEAM_PROFILE_WRITE"
+TEAM_EVENT_TYPE_READ = "TEAM_EVENT_TYPE_READ"
+TEAM_EVENT_TYPE_WRITE = "TEAM_EVENT_TYPE_WRITE"
 
 PUBLIC: tuple[str, ...] = ()  # any valid token, whatever its scopes
 
@@ -52,6 +55,9 @@ _TEAM = "/v2/teams/{team_id}"
 _MEMBER = f"{_TEAM}/memberships/{{membership_id}}"
 _TEAM_READ = (TEAM_PROFILE_READ,)
 _TEAM_WRITE = (TEAM_PROFILE_WRITE,)
+_TEAM_ET = f"{_TEAM}/event-types"
+_TEAM_ET_READ = (TEAM_EVENT_TYPE_READ,)
+_TEAM_ET_WRITE = (TEAM_EVENT_TYPE_WRITE,)
 
 ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/v2/me"): (PROFILE_READ,),
@@ -111,6 +117,11 @@ ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", _MEMBER): _TEAM_READ,
     ("PATCH", _MEMBER): _TEAM_WRITE,
     ("DELETE", _MEMBER): _TEAM_WRITE,
+    ("GET", _TEAM_ET): _TEAM_ET_READ,
+    ("POST", _TEAM_ET): _TEAM_ET_WRITE,
+    ("GET", f"{_TEAM_ET}/{{event_type_id}}"): _TEAM_ET_READ,
+    ("PATCH", f"{_TEAM_ET}/{{event_type_id}}"): _TEAM_ET_WRITE,
+    ("DELETE", f"{_TEAM_ET}/{{event_type_id}}"): _TEAM_ET_WRITE,
 }
 
 

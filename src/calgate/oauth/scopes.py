@@ -17,6 +17,8 @@ SCOPE_DESCRIPTIONS: dict[str, str] = {
     "PROFILE_WRITE": "Change your profile",
     "TEAM_PROFILE_READ": "View your teams and their members",
     "TEAM_PROFILE_WRITE": "Create and change your teams and their members",
+    "TEAM_EVENT_TYPE_READ": "View your teams' event types",
+    "TEAM_EVENT_TYPE_WRITE": "Create, change and delete your teams' event types",
 }
 
 ALL_SCOPES: tuple[str, ...] = tuple(SCOPE_DESCRIPTIONS)

@@ -23,10 +23,21 @@ from calgate.core.timezones import check_zone
 from calgate.errors import BadRequest, Conflict, Forbidden, NotFound
 from calgate.services.unset import UNSET, Unset, sent
 from calgate.store.db import Database
-from calgate.store.models import Membership, MembershipRole, Team, TeamInvite, User, utcnow
+from calgate.store.models import (
+    EventType,
+    Host,
+    Membership,
+    MembershipRole,
+    Team,
+    TeamInvite,
+    User,
+    utcnow,
+)
 from calgate.store.models.teams import RANK
 
 INVITE_LIFETIME = timedelta(days=7)
+# Event type setting: every accepted member hosts it, also those who join later.
+ASSIGN_ALL = "assign_all_team_members"
 WEEK_DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 
 
@@ -302,6 +313,8 @@ async def create_membership(
             await session.flush()
         except IntegrityError as exc:  # a concurrent add of the same user (PostgreSQL)
             raise Conflict(f"User {member_id} is already a member of team {team_id}") from exc
+        if accepted:
+            await add_to_assign_all(session, team_id, member_id)
         return await _view(session, membership)
 
 
@@ -320,6 +333,10 @@ async def update_membership(
         for key, value in sent(changes).items():
             setattr(target, key, value.value if isinstance(value, MembershipRole) else value)
         await session.flush()
+        if target.accepted:
+            await add_to_assign_all(session, team_id, target.user_id)
+        else:
+            await remove_host(session, team_id, target.user_id)
         return await _view(session, target)
 
 
@@ -367,6 +384,7 @@ async def delete_membership(
         ):
             raise BadRequest("The last owner of a team cannot leave it")
         view = await _view(session, target)
+        await remove_host(session, team_id, target.user_id)
         await session.delete(target)
         await session.flush()
         return view
@@ -417,4 +435,30 @@ async def accept_invite(db: Database, user_id: int, token: str) -> MemberView:
         else:
             membership.accepted = True
         await session.flush()
+        await add_to_assign_all(session, invite.team_id, user_id)
         return await _view(session, membership)
+
+
+# hosting follows membership
+
+
+async def add_to_assign_all(session: AsyncSession, team_id: int, user_id: int) -> None:
+    """A member who joins becomes a host of the team's "all members" event types."""
+    ets = (await session.execute(select(EventType).where(EventType.team_id == team_id))).scalars()
+    for et in ets:
+        if (et.settings or {}).get(ASSIGN_ALL) and all(h.user_id != user_id for h in et.hosts):
+            fixed = et.scheduling_type == "COLLECTIVE"
+            et.hosts.append(Host(user_id=user_id, is_fixed=fixed, priority=2, weight=100))
+    await session.flush()
+
+
+async def remove_host(session: AsyncSession, team_id: int, user_id: int) -> None:
+    """A member who leaves stops hosting the team's event types."""
+    ids = select(EventType.id).where(EventType.team_id == team_id)
+    for host in (
+        await session.execute(
+            select(Host).where(Host.event_type_id.in_(ids), Host.user_id == user_id)
+        )
+    ).scalars():
+        await session.delete(host)
+    await session.flush()
