@@ -6,7 +6,8 @@ may call everything. Mapping (Cal.com's `@Permissions` where it has one):
 
 - `/v2/me`: PROFILE_READ / PROFILE_WRITE.
 - `/v2/teams` and memberships: TEAM_PROFILE_READ / TEAM_PROFILE_WRITE; team event types:
-  TEAM_EVENT_TYPE_READ / _WRITE (Cal.com's TEAM_ variants).
+  TEAM_EVENT_TYPE_READ / _WRITE; team bookings TEAM_BOOKING_READ; members' schedules
+  TEAM_SCHEDULE_READ (Cal.com's TEAM_ variants).
 - event types, schedules, bookings: GET needs `<RESOURCE>_READ`, anything else `_WRITE`.
 - Webhooks have no scope of their own on Cal.com (its third-party tokens can't use them). A
   webhook delivers booking data to any URL, so here reading a user webhook needs BOOKING_READ
@@ -34,6 +35,8 @@ TEAM_PROFILE_READ = "TEAM_PROFILE_READ"
 TEAM_PROFILE_WRITE = "TEAM_PROFILE_WRITE"
 TEAM_EVENT_TYPE_READ = "TEAM_EVENT_TYPE_READ"
 TEAM_EVENT_TYPE_WRITE = "TEAM_EVENT_TYPE_WRITE"
+TEAM_BOOKING_READ = "TEAM_BOOKING_READ"
+TEAM_SCHEDULE_READ = "TEAM_SCHEDULE_READ"
 
 PUBLIC: tuple[str, ...] = ()  # any valid token, whatever its scopes
 
@@ -117,6 +120,8 @@ ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", _MEMBER): _TEAM_READ,
     ("PATCH", _MEMBER): _TEAM_WRITE,
     ("DELETE", _MEMBER): _TEAM_WRITE,
+    ("GET", f"{_TEAM}/bookings"): (TEAM_BOOKING_READ,),
+    ("GET", f"{_TEAM}/schedules"): (TEAM_SCHEDULE_READ,),
     ("GET", _TEAM_ET): _TEAM_ET_READ,
     ("POST", _TEAM_ET): _TEAM_ET_WRITE,
     ("GET", f"{_TEAM_ET}/{{event_type_id}}"): _TEAM_ET_READ,

@@ -8,6 +8,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from calgate.api.auth import CurrentPrincipal
+from calgate.api.bookings import query
+from calgate.api.bookings.v2024_08_13 import Shapes as BookingShapes
+from calgate.api.schedules.v2024_06_11 import ScheduleOutput_2024_06_11
 from calgate.api.schema import PathId
 from calgate.api.teams.schemas import (
     AcceptInviteInput,
@@ -19,7 +22,8 @@ from calgate.api.teams.schemas import (
     UpdateMembershipInput,
     UpdateTeamInput,
 )
-from calgate.services import teams
+from calgate.services import team_views, teams
+from calgate.services.booking_queries import STATUS_FILTERS, BookingFilter
 from calgate.web.envelope import ok
 from calgate.web.state import Db, State
 
@@ -140,3 +144,55 @@ async def delete_membership(
 ) -> JSONResponse:
     view = await teams.delete_membership(db, principal.user.id, team_id, membership_id)
     return ok(MembershipOutput.of(view))
+
+
+@router.get("/{team_id}/schedules", summary="Get all team member schedules")
+async def list_team_schedules(
+    team_id: PathId, principal: CurrentPrincipal, db: Db, take: Take = 250, skip: Skip = 0
+) -> JSONResponse:
+    owned = await team_views.list_team_schedules(
+        db, principal.user.id, team_id, take=take, skip=skip
+    )
+    return ok([ScheduleOutput_2024_06_11.of(o) for o in owned])
+
+
+@router.get("/{team_id}/bookings", summary="Get team bookings")
+async def list_team_bookings(
+    team_id: PathId,
+    principal: CurrentPrincipal,
+    db: Db,
+    status: Annotated[str | None, Query()] = None,
+    attendee_email: Annotated[str | None, Query(alias="attendeeEmail", max_length=320)] = None,
+    attendee_name: Annotated[str | None, Query(alias="attendeeName", max_length=255)] = None,
+    booking_uid: Annotated[str | None, Query(alias="bookingUid", max_length=255)] = None,
+    event_type_id: Annotated[str | None, Query(alias="eventTypeId")] = None,
+    event_type_ids: Annotated[str | None, Query(alias="eventTypeIds")] = None,
+    after_start: Annotated[str | None, Query(alias="afterStart")] = None,
+    before_end: Annotated[str | None, Query(alias="beforeEnd")] = None,
+    sort_start: Annotated[str | None, Query(alias="sortStart")] = None,
+    sort_end: Annotated[str | None, Query(alias="sortEnd")] = None,
+    sort_created: Annotated[str | None, Query(alias="sortCreated")] = None,
+    take: Annotated[str | None, Query()] = None,
+    skip: Annotated[str | None, Query()] = None,
+) -> JSONResponse:
+    sort = tuple(
+        (name, d)
+        for name, raw in (("start", sort_start), ("end", sort_end), ("created", sort_created))
+        if (d := query.direction(f"sort{name.title()}", raw))
+    )
+    f = BookingFilter(
+        statuses=query.choice_list("status", status, STATUS_FILTERS),
+        attendee_email=attendee_email,
+        attendee_name=attendee_name,
+        booking_uid=booking_uid,
+        event_type_ids=query.id_list("eventTypeIds", event_type_ids)
+        + query.id_list("eventTypeId", event_type_id),
+        after_start=query.moment("afterStart", after_start),
+        before_end=query.moment("beforeEnd", before_end),
+        sort=sort,
+        take=query.number("take", take, minimum=1, maximum=250) or 100,
+        skip=query.number("skip", skip, minimum=0, maximum=1_000_000) or 0,
+    )
+    views, total = await team_views.list_team_bookings(db, principal.user, team_id, f)
+    data, extra = BookingShapes.many(views, total, f.skip, f.take)
+    return ok(data, **extra)
