@@ -11,6 +11,7 @@ from calgate.api.schedules.router import router as schedules
 from calgate.api.slots.router import router as slots
 from calgate.api.teams.event_types import router as team_event_types
 from calgate.api.teams.router import router as teams
+from calgate.api.teams.webhooks import router as team_event_type_webhooks
 from calgate.api.webhooks.router import event_type_router as event_type_webhooks
 from calgate.api.webhooks.router import router as webhooks
 
@@ -24,5 +25,6 @@ ROUTERS: list[APIRouter] = [
     event_type_webhooks,
     teams,
     team_event_types,
+    team_event_type_webhooks,
     timezones.router,
 ]

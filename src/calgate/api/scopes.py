@@ -61,6 +61,8 @@ _TEAM_WRITE = (TEAM_PROFILE_WRITE,)
 _TEAM_ET = f"{_TEAM}/event-types"
 _TEAM_ET_READ = (TEAM_EVENT_TYPE_READ,)
 _TEAM_ET_WRITE = (TEAM_EVENT_TYPE_WRITE,)
+_TEAM_ET_HOOKS = f"{_TEAM_ET}/{{event_type_id}}/webhooks"
+_TEAM_ET_HOOK_WRITE = (TEAM_EVENT_TYPE_WRITE, TEAM_BOOKING_READ)
 
 ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/v2/me"): (PROFILE_READ,),
@@ -127,6 +129,13 @@ ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", f"{_TEAM_ET}/{{event_type_id}}"): _TEAM_ET_READ,
     ("PATCH", f"{_TEAM_ET}/{{event_type_id}}"): _TEAM_ET_WRITE,
     ("DELETE", f"{_TEAM_ET}/{{event_type_id}}"): _TEAM_ET_WRITE,
+    # a team event type's webhooks, as a personal one's with the TEAM_ variants
+    ("GET", _TEAM_ET_HOOKS): _TEAM_ET_READ,
+    ("POST", _TEAM_ET_HOOKS): _TEAM_ET_HOOK_WRITE,
+    ("DELETE", _TEAM_ET_HOOKS): _TEAM_ET_HOOK_WRITE,
+    ("GET", f"{_TEAM_ET_HOOKS}/{{webhook_id}}"): _TEAM_ET_READ,
+    ("PATCH", f"{_TEAM_ET_HOOKS}/{{webhook_id}}"): _TEAM_ET_HOOK_WRITE,
+    ("DELETE", f"{_TEAM_ET_HOOKS}/{{webhook_id}}"): _TEAM_ET_HOOK_WRITE,
 }
 
 

@@ -228,3 +228,11 @@ async def delete(db: Database, user_id: int, team_id: int, event_type_id: int) -
         await session.delete(et)
         await session.flush()
         return et
+
+
+async def administered_event_type(
+    session: AsyncSession, user_id: int, team_id: int, event_type_id: int
+) -> EventType:
+    """The team's event type, if the user is an admin or owner of the team."""
+    await team_for(session, team_id, user_id, MembershipRole.ADMIN)
+    return await _team_event_type(session, team_id, event_type_id)
