@@ -322,3 +322,29 @@ def test_slots_match_oracle_over_dst_week(client: TestClient, make_account: Any)
         want = _oracle(lo, hi, hosts, mode)
         assert want, mode
         assert got == want, (mode, sorted(got ^ want)[:6])
+
+
+def test_slots_by_team_slug_and_event_type_slug(client: TestClient, make_account: Any) -> None:
+    owner, a = make_account(time_zone="UTC"), make_account(time_zone="UTC")
+    tid = _team(client, owner, a)
+    slug = client.get(f"/v2/teams/{tid}", headers=owner.headers).json()["data"]["slug"]
+    et = _event_type(client, owner, tid, slug="sales-call", hosts=[{"userId": a.id}])
+    start = _weekday_starts(1, "UTC")[0]
+    params = {"start": z(start), "end": z(start + timedelta(days=1)), "timeZone": "UTC"}
+    by_id = client.get(
+        "/v2/slots", params={**params, "eventTypeId": et.json()["data"]["id"]}, headers=V_SLOTS
+    )
+    by_slug = client.get(
+        "/v2/slots",
+        params={**params, "teamSlug": slug, "eventTypeSlug": "sales-call"},
+        headers=V_SLOTS,
+    )
+    assert by_slug.status_code == 200, by_slug.text
+    assert by_slug.json()["data"] == by_id.json()["data"]
+    assert by_slug.json()["data"]
+    missing = client.get(
+        "/v2/slots",
+        params={**params, "teamSlug": "no-such-team", "eventTypeSlug": "sales-call"},
+        headers=V_SLOTS,
+    )
+    assert missing.status_code == 404
