@@ -10,6 +10,7 @@ from calgate.api.event_types.router import router as event_types
 from calgate.api.schedules.router import router as schedules
 from calgate.api.slots.router import router as slots
 from calgate.api.teams.event_types import router as team_event_types
+from calgate.api.teams.reassign import router as reassign
 from calgate.api.teams.router import router as teams
 from calgate.api.teams.webhooks import router as team_event_type_webhooks
 from calgate.api.webhooks.router import event_type_router as event_type_webhooks
@@ -26,5 +27,6 @@ ROUTERS: list[APIRouter] = [
     teams,
     team_event_types,
     team_event_type_webhooks,
+    reassign,
     timezones.router,
 ]
