@@ -11,6 +11,10 @@ from calgate.api.conferencing.router import router as conferencing
 from calgate.api.event_types.router import router as event_types
 from calgate.api.schedules.router import router as schedules
 from calgate.api.slots.router import router as slots
+from calgate.api.teams.event_types import router as team_event_types
+from calgate.api.teams.reassign import router as reassign
+from calgate.api.teams.router import router as teams
+from calgate.api.teams.webhooks import router as team_event_type_webhooks
 from calgate.api.verified_resources.router import router as verified_resources
 from calgate.api.webhooks.router import event_type_router as event_type_webhooks
 from calgate.api.webhooks.router import router as webhooks
@@ -23,6 +27,10 @@ ROUTERS: list[APIRouter] = [
     bookings,
     webhooks,
     event_type_webhooks,
+    teams,
+    team_event_types,
+    team_event_type_webhooks,
+    reassign,
     timezones.router,
     calendars,
     conferencing,

@@ -5,6 +5,9 @@ routers never name a scope. As on Cal.com, only OAuth access tokens are restrict
 may call everything. Mapping (Cal.com's `@Permissions` where it has one):
 
 - `/v2/me`: PROFILE_READ / PROFILE_WRITE.
+- `/v2/teams` and memberships: TEAM_PROFILE_READ / TEAM_PROFILE_WRITE; team event types:
+  TEAM_EVENT_TYPE_READ / _WRITE; team bookings TEAM_BOOKING_READ; members' schedules
+  TEAM_SCHEDULE_READ (Cal.com's TEAM_ variants).
 - event types, schedules, bookings: GET needs `<RESOURCE>_READ`, anything else `_WRITE`.
 - Webhooks have no scope of their own on Cal.com (its third-party tokens can't use them). A
   webhook delivers booking data to any URL, so here reading a user webhook needs BOOKING_READ
@@ -34,6 +37,12 @@ PROFILE_READ = "PROFILE_READ"
 PROFILE_WRITE = "PROFILE_WRITE"
 APPS_READ = "APPS_READ"
 APPS_WRITE = "APPS_WRITE"
+TEAM_PROFILE_READ = "TEAM_PROFILE_READ"
+TEAM_PROFILE_WRITE = "TEAM_PROFILE_WRITE"
+TEAM_EVENT_TYPE_READ = "TEAM_EVENT_TYPE_READ"
+TEAM_EVENT_TYPE_WRITE = "TEAM_EVENT_TYPE_WRITE"
+TEAM_BOOKING_READ = "TEAM_BOOKING_READ"
+TEAM_SCHEDULE_READ = "TEAM_SCHEDULE_READ"
 
 PUBLIC: tuple[str, ...] = ()  # any valid token, whatever its scopes
 
@@ -54,6 +63,15 @@ _HOOK = "/v2/webhooks/{webhook_id}"
 _VERIFIED = "/v2/verified-resources"
 _PROFILE_READ = (PROFILE_READ,)
 _PROFILE_WRITE = (PROFILE_WRITE,)
+_TEAM = "/v2/teams/{team_id}"
+_MEMBER = f"{_TEAM}/memberships/{{membership_id}}"
+_TEAM_READ = (TEAM_PROFILE_READ,)
+_TEAM_WRITE = (TEAM_PROFILE_WRITE,)
+_TEAM_ET = f"{_TEAM}/event-types"
+_TEAM_ET_READ = (TEAM_EVENT_TYPE_READ,)
+_TEAM_ET_WRITE = (TEAM_EVENT_TYPE_WRITE,)
+_TEAM_ET_HOOKS = f"{_TEAM_ET}/{{event_type_id}}/webhooks"
+_TEAM_ET_HOOK_WRITE = (TEAM_EVENT_TYPE_WRITE, TEAM_BOOKING_READ)
 
 ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/v2/me"): (PROFILE_READ,),
@@ -85,6 +103,8 @@ ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", f"{_BOOKING}/confirm"): _BOOK_WRITE,
     ("POST", f"{_BOOKING}/decline"): _BOOK_WRITE,
     ("POST", f"{_BOOKING}/mark-absent"): _BOOK_WRITE,
+    ("POST", f"{_BOOKING}/reassign"): _BOOK_WRITE,
+    ("POST", f"{_BOOKING}/reassign/{{user_id}}"): _BOOK_WRITE,
     # slots: searching is public; a reservation made with credentials is held by that user
     # and may set its own duration
     ("GET", "/v2/slots"): PUBLIC,
@@ -127,6 +147,33 @@ ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", f"{_VERIFIED}/phones/verification-code/verify"): _PROFILE_WRITE,
     ("GET", f"{_VERIFIED}/phones"): _PROFILE_READ,
     ("GET", f"{_VERIFIED}/phones/{{id}}"): _PROFILE_READ,
+    # teams and memberships (Cal.com's TEAM_ variant of the profile scopes)
+    ("GET", "/v2/teams"): _TEAM_READ,
+    ("POST", "/v2/teams"): _TEAM_WRITE,
+    ("GET", _TEAM): _TEAM_READ,
+    ("PATCH", _TEAM): _TEAM_WRITE,
+    ("DELETE", _TEAM): _TEAM_WRITE,
+    ("POST", f"{_TEAM}/invite"): _TEAM_WRITE,
+    ("POST", "/v2/teams/invitations/accept"): _TEAM_WRITE,
+    ("GET", f"{_TEAM}/memberships"): _TEAM_READ,
+    ("POST", f"{_TEAM}/memberships"): _TEAM_WRITE,
+    ("GET", _MEMBER): _TEAM_READ,
+    ("PATCH", _MEMBER): _TEAM_WRITE,
+    ("DELETE", _MEMBER): _TEAM_WRITE,
+    ("GET", f"{_TEAM}/bookings"): (TEAM_BOOKING_READ,),
+    ("GET", f"{_TEAM}/schedules"): (TEAM_SCHEDULE_READ,),
+    ("GET", _TEAM_ET): _TEAM_ET_READ,
+    ("POST", _TEAM_ET): _TEAM_ET_WRITE,
+    ("GET", f"{_TEAM_ET}/{{event_type_id}}"): _TEAM_ET_READ,
+    ("PATCH", f"{_TEAM_ET}/{{event_type_id}}"): _TEAM_ET_WRITE,
+    ("DELETE", f"{_TEAM_ET}/{{event_type_id}}"): _TEAM_ET_WRITE,
+    # a team event type's webhooks, as a personal one's with the TEAM_ variants
+    ("GET", _TEAM_ET_HOOKS): _TEAM_ET_READ,
+    ("POST", _TEAM_ET_HOOKS): _TEAM_ET_HOOK_WRITE,
+    ("DELETE", _TEAM_ET_HOOKS): _TEAM_ET_HOOK_WRITE,
+    ("GET", f"{_TEAM_ET_HOOKS}/{{webhook_id}}"): _TEAM_ET_READ,
+    ("PATCH", f"{_TEAM_ET_HOOKS}/{{webhook_id}}"): _TEAM_ET_HOOK_WRITE,
+    ("DELETE", f"{_TEAM_ET_HOOKS}/{{webhook_id}}"): _TEAM_ET_HOOK_WRITE,
 }
 
 

@@ -15,6 +15,12 @@ SCOPE_DESCRIPTIONS: dict[str, str] = {
     "APPS_WRITE": "Install and manage your apps",
     "PROFILE_READ": "View your profile (name, email, time zone)",
     "PROFILE_WRITE": "Change your profile",
+    "TEAM_PROFILE_READ": "View your teams and their members",
+    "TEAM_PROFILE_WRITE": "Create and change your teams and their members",
+    "TEAM_EVENT_TYPE_READ": "View your teams' event types",
+    "TEAM_EVENT_TYPE_WRITE": "Create, change and delete your teams' event types",
+    "TEAM_BOOKING_READ": "View your teams' bookings",
+    "TEAM_SCHEDULE_READ": "View your team members' availability schedules",
 }
 
 ALL_SCOPES: tuple[str, ...] = tuple(SCOPE_DESCRIPTIONS)

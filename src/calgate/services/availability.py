@@ -168,6 +168,29 @@ class EventTypeAvailability:
         per_host = int((end - start).total_seconds() // 60) // step + 1
         return per_host * (1 if self.mode == "single" else max(1, len(self.hosts)))
 
+    async def check(
+        self,
+        start: datetime,
+        now: datetime,
+        *,
+        holder: str | None = None,
+        reservation_uid: str | None = None,
+        ignore_booking_uid: str | None = None,
+    ) -> Decision:
+        """May a booking of this length start at ``start``, and which hosts could take it?
+        ``reservation_uid`` is the caller's own hold, which must not block it. `require` is
+        the same check for callers that refuse with the explanation."""
+        end = start + timedelta(minutes=self.length)
+        hosts = await self._hosts(
+            start,
+            end,
+            now,
+            holder=holder,
+            reservation_uid=reservation_uid,
+            ignore_booking_uid=ignore_booking_uid,
+        )
+        return self._run(check_booking, hosts, start, now)
+
     async def require(
         self,
         start: datetime,

@@ -39,6 +39,11 @@ class BookingFilter:
     attendee_name: str | None = None
     booking_uid: str | None = None
     event_type_ids: tuple[int, ...] = ()
+    # Bookings of these teams' event types (Cal.com's teamId / teamsIds).
+    team_ids: tuple[int, ...] = ()
+    # Every booking of ``team_ids``, not only the caller's: set only by services that have
+    # checked the caller administers those teams.
+    whole_teams: bool = False
     after_start: datetime | None = None
     before_end: datetime | None = None
     after_created: datetime | None = None
@@ -73,7 +78,10 @@ def _where(user: User, f: BookingFilter, now: datetime) -> list[Any]:
         Booking.user_id == user.id,
         exists().where(Attendee.booking_id == Booking.id, Attendee.email == user.email),
     )
-    clauses: list[Any] = [mine]
+    clauses: list[Any] = [] if f.whole_teams and f.team_ids else [mine]
+    if f.team_ids:
+        teams_event_types = select(EventType.id).where(EventType.team_id.in_(f.team_ids))
+        clauses.append(Booking.event_type_id.in_(teams_event_types))
     if f.statuses:
         clauses.append(or_(*(_status_clause(s, now) for s in f.statuses)))
     if f.attendee_email:

@@ -25,7 +25,8 @@ from calgate.core.timezones import check_zone
 from calgate.errors import BadRequest, NotFound
 from calgate.services.availability import EventTypeAvailability
 from calgate.services.conferencing import meeting_location
-from calgate.services.scheduling_spec import EventTypeRef, HostContext, find_event_type
+from calgate.services.round_robin import choose_hosts
+from calgate.services.scheduling_spec import EventTypeRef, find_event_type
 from calgate.store.db import Database
 from calgate.store.models import (
     ENDED_STATUSES,
@@ -176,7 +177,9 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
         await webhooks.enqueue_booking(session, "BOOKING_CREATED", seated, now=now)
         return seated
 
-    chosen = _choose_hosts(availability.hosts, decision.host_ids, availability.mode)
+    chosen = await choose_hosts(
+        session, et.id, availability.hosts, decision.host_ids, availability.mode
+    )
     organizer = await session.get(User, chosen[0].user_id)
     if organizer is None:  # hosts are user rows locked above; this can't happen
         raise NotFound(f"User with id={chosen[0].user_id} not found")
@@ -253,17 +256,6 @@ def _attendee(spec: AttendeeSpec, now: datetime, *, seat: bool) -> Attendee:
         seat_uid=new_uid() if seat else None,
         created_at=now,
     )
-
-
-def _choose_hosts(
-    contexts: Sequence[HostContext], free_ids: Sequence[int], mode: str
-) -> list[HostContext]:
-    free = [c for c in contexts if c.user_id in set(free_ids)]
-    if mode == "round_robin":
-        # Highest priority first, then the host listed first; fairness by load comes with
-        # the team event types issue.
-        return [sorted(free, key=lambda c: (-c.host.priority, c.host.id))[0]]
-    return free
 
 
 async def _booking_for_update(session: AsyncSession, uid: str) -> Booking:

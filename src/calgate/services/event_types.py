@@ -211,3 +211,8 @@ async def delete_event_type(db: Database, owner_id: int, event_type_id: int) -> 
         await session.delete(event_type)
         await session.flush()
         return event_type
+
+
+def apply_changes(event_type: EventType, changes: EventTypeChanges) -> None:
+    """Apply a change set to an event type (team event types share the rules)."""
+    _apply(event_type, changes)

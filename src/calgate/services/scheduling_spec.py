@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from calgate.core import DateOverride, WeeklyWindow
 from calgate.core import Schedule as CoreSchedule
 from calgate.errors import BadRequest, NotFound
-from calgate.store.models import Availability, EventType, Host, Schedule, User
+from calgate.store.models import Availability, EventType, Host, Schedule, Team, User
 
 _Ts = TypeVarTuple("_Ts")
 
@@ -106,21 +106,29 @@ class EventTypeRef:
     id: int | None = None
     username: str | None = None
     slug: str | None = None
+    # A team event type: the team's slug with ``slug``.
+    team_slug: str | None = None
 
     def narrow(self, query: Select[*_Ts]) -> Select[*_Ts]:
         """``query`` (which reads EventType) narrowed to this event type."""
         if self.id is not None:
             return query.where(EventType.id == self.id)
+        if self.team_slug and self.slug:
+            return query.join(Team, Team.id == EventType.team_id).where(
+                Team.slug == self.team_slug, EventType.slug == self.slug
+            )
         if self.username and self.slug:
             owner = aliased(User)
             return query.join(owner, owner.id == EventType.owner_id).where(
                 owner.username == self.username, EventType.slug == self.slug
             )
-        raise BadRequest("Provide eventTypeId, or eventTypeSlug together with username")
+        raise BadRequest("Provide eventTypeId, or eventTypeSlug together with username or teamSlug")
 
     def not_found(self) -> NotFound:
         if self.id is not None:
             return NotFound(f"Event type with id={self.id} not found")
+        if self.team_slug:
+            return NotFound(f"Event type '{self.slug}' of team '{self.team_slug}' not found")
         return NotFound(f"Event type '{self.slug}' of user '{self.username}' not found")
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.errors import BadRequest
 from calgate.services.event_types import owned_event_type
+from calgate.services.team_event_types import administered_event_type
 from calgate.services.unset import UNSET, Unset, sent
 from calgate.store.db import Database
 from calgate.store.models import Webhook, WebhookDelivery, utcnow
@@ -41,7 +42,9 @@ class WebhookPatch:
 
 
 async def _check_owner(session: AsyncSession, owner: Owner) -> None:
-    if owner.event_type_id is not None:
+    if owner.team_id is not None and owner.event_type_id is not None:
+        await administered_event_type(session, owner.user_id, owner.team_id, owner.event_type_id)
+    elif owner.event_type_id is not None:
         await owned_event_type(session, owner.user_id, owner.event_type_id)
 
 

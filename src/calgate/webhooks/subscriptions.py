@@ -24,6 +24,8 @@ class Owner:
 
     user_id: int
     event_type_id: int | None = None
+    # Set for a team event type's webhooks: the user must administer this team.
+    team_id: int | None = None
 
 
 def not_found(webhook_id: int) -> NotFound:

@@ -113,6 +113,8 @@ async def list_all(
     booking_uid: Annotated[str | None, Query(alias="bookingUid")] = None,
     event_type_id: Annotated[str | None, Query(alias="eventTypeId")] = None,
     event_type_ids: Annotated[str | None, Query(alias="eventTypeIds")] = None,
+    team_id: Annotated[str | None, Query(alias="teamId")] = None,
+    teams_ids: Annotated[str | None, Query(alias="teamsIds")] = None,
     after_start: Annotated[str | None, Query(alias="afterStart")] = None,
     before_end: Annotated[str | None, Query(alias="beforeEnd")] = None,
     after_created_at: Annotated[str | None, Query(alias="afterCreatedAt")] = None,
@@ -144,6 +146,7 @@ async def list_all(
         booking_uid=booking_uid,
         event_type_ids=query.id_list("eventTypeIds", event_type_ids)
         + query.id_list("eventTypeId", event_type_id),
+        team_ids=query.id_list("teamsIds", teams_ids) + query.id_list("teamId", team_id),
         after_start=query.moment("afterStart", after_start),
         before_end=query.moment("beforeEnd", before_end),
         after_created=query.moment("afterCreatedAt", after_created_at),

@@ -20,6 +20,7 @@ from calgate.store.models.event_types import EventType, Host
 from calgate.store.models.gateway import Connection, GatewayEvent, GatewayKey
 from calgate.store.models.oauth import OAuthClient, OAuthCode, OAuthToken
 from calgate.store.models.schedules import Availability, Schedule
+from calgate.store.models.teams import Membership, MembershipRole, Team, TeamInvite
 from calgate.store.models.users import ApiKey, User
 from calgate.store.models.verification import (
     OutboundMessage,
@@ -48,12 +49,16 @@ __all__ = [
     "GatewayEvent",
     "GatewayKey",
     "Host",
+    "Membership",
+    "MembershipRole",
     "OAuthClient",
     "OAuthCode",
     "OAuthToken",
     "OutboundMessage",
     "Schedule",
     "SlotReservation",
+    "Team",
+    "TeamInvite",
     "User",
     "VerificationCode",
     "VerifiedEmail",

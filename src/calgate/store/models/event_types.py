@@ -31,12 +31,17 @@ class EventType(Timestamped, Base):
     __tablename__ = "event_types"
     __table_args__ = (
         UniqueConstraint("owner_id", "slug"),
+        UniqueConstraint("team_id", "slug"),
         CheckConstraint("length >= 1 AND length <= 1440", name="length_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    # Set for team event types (owner_id is then NULL): the team's members host them.
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), index=True
     )
     title: Mapped[str] = mapped_column(String(255))
     slug: Mapped[str] = mapped_column(String(255))

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 import calgate.store.types
 
 revision = "0008_calendars"
-down_revision = "0006_gateway_events"
+down_revision = "0007_teams"
 branch_labels = None
 depends_on = None
 
