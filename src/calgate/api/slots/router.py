@@ -218,7 +218,7 @@ async def reserve_legacy(
 
 @router.delete("/selected-slot", summary="Delete a reserved slot (legacy)")
 async def delete_selected_slot(
-    state: State, uid: Annotated[str, Query(min_length=1)]
+    state: State, principal: OptionalPrincipal, uid: Annotated[str, Query(min_length=1)]
 ) -> JSONResponse:
     await slots.delete_reservation(state.db, uid)
     return JSONResponse({"status": "success"})
@@ -270,6 +270,6 @@ async def update_reservation(
 
 
 @router.delete("/reservations/{uid}", summary="Delete a reserved slot")
-async def delete_reservation(uid: str, state: State) -> JSONResponse:
+async def delete_reservation(uid: str, state: State, principal: OptionalPrincipal) -> JSONResponse:
     await slots.delete_reservation(state.db, uid)
     return JSONResponse({"status": "success"})
