@@ -14,7 +14,7 @@ from pydantic import Field
 from calgate.api.auth import OptionalPrincipal
 from calgate.api.bookings.common import UtcDateTime, to_utc
 from calgate.api.bookings.query import number
-from calgate.api.schema import BodyId, Input, iso_z
+from calgate.api.schema import BodyId, Input, Name, iso_z
 from calgate.api.versions import body_schema, parse_body
 from calgate.core import group_by_local_date
 from calgate.core.timezones import check_zone, zone
@@ -162,7 +162,7 @@ class ReserveSlotInput_2024_04_15(Input):
     event_type_id: BodyId
     slot_utc_start_date: UtcDateTime
     slot_utc_end_date: UtcDateTime
-    booking_uid: str | None = None
+    booking_uid: Name | None = None
 
 
 class ReserveSlotInput_2024_09_04(Input):
