@@ -136,7 +136,7 @@ async def _start(
             access_token=principal_for_access_token,
             key_use=KeyUse(db),
         )
-        runtime.oauth = OAuthRuntime.open(settings, db)
+        runtime.oauth = OAuthRuntime.open(settings, db, rate_limits)
         stack.callback(runtime.oauth.close)
         if settings.webhook_worker:
             dispatcher = webhook_dispatcher(db, settings)

@@ -86,6 +86,8 @@ class Settings:
     oauth_refresh_token_ttl: int = 30 * 24 * 3600
     oauth_code_ttl: int = 600
     oauth_login_max_failures: int = 5
+    # Failed sign-ins per client IP over all emails (password spraying), same window.
+    oauth_login_max_failures_per_ip: int = 30
     oauth_login_window: int = 300
     # Webhook delivery: in-process worker on/off, SSRF guard, timings.
     webhook_worker: bool = True

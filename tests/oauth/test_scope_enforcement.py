@@ -368,3 +368,36 @@ def test_bad_token_is_still_401_not_403(client: TestClient) -> None:
         assert r.status_code == 401
     r = client.post("/v2/slots/reservations", headers={"Authorization": "Bearer nope"}, json={})
     assert r.status_code == 401
+
+
+def test_releasing_a_reservation_needs_booking_write(
+    client: TestClient, owner: Any, token: Any
+) -> None:
+    """Issue 12, defect 6: both DELETE reservation routes ignored the token's scopes."""
+    start = _monday_15z()
+    et = _event_type(client, owner.headers)
+    writer = token("BOOKING_WRITE")
+    profile_only = token("PROFILE_READ")
+
+    def reserve(hour: int) -> str:
+        slot = (start + timedelta(hours=hour)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        body = {"eventTypeId": et, "slotStart": slot}
+        r = client.post("/v2/slots/reservations", headers={**writer, **V_SLOTS}, json=body)
+        assert r.status_code == 201, r.text
+        return str(r.json()["data"]["reservationUid"])
+
+    uid = reserve(0)
+    url = f"/v2/slots/reservations/{uid}"
+    _forbidden(client.delete(url, headers={**profile_only, **V_SLOTS}), url, "BOOKING_WRITE")
+    assert client.get(url, headers=V_SLOTS).status_code == 200  # still held
+    assert client.delete(url, headers={**writer, **V_SLOTS}).status_code == 200
+
+    uid = reserve(1)
+    url = "/v2/slots/selected-slot"
+    r = client.delete(url, headers=profile_only, params={"uid": uid})
+    _forbidden(r, f"{url}?uid={uid}", "BOOKING_WRITE")
+    assert client.get(f"/v2/slots/reservations/{uid}", headers=V_SLOTS).status_code == 200
+    assert client.delete(url, headers=writer, params={"uid": uid}).status_code == 200
+    # A guest (no credentials) still releases a hold by its uid, as on Cal.com.
+    uid = reserve(2)
+    assert client.delete(f"/v2/slots/reservations/{uid}", headers=V_SLOTS).status_code == 200

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from pydantic import EmailStr, Field
 
 from calgate.api.auth import CurrentPrincipal
-from calgate.api.schema import BodyId, Input, Output
+from calgate.api.schema import BodyId, Input, Output, TimeZoneName, Url
 from calgate.api.versions import body_schema, parse_body
 from calgate.services import users
 from calgate.services.users import ProfileChanges
@@ -55,9 +55,9 @@ class UpdateMeInput(Input):
     time_format: Literal[12, 24] | None = None
     default_schedule_id: BodyId | None = None
     week_start: WeekStart | None = None
-    time_zone: str | None = None
+    time_zone: TimeZoneName | None = None
     locale: str | None = Field(None, max_length=16)
-    avatar_url: str | None = None
+    avatar_url: Url | None = None
     bio: str | None = Field(None, max_length=10_000)
     # calgate extension: CSP frame-ancestors of the booking pages (default: same origin only).
     # Write-only, so that the profile keeps Cal.com's exact shape; the pages' header shows it.

@@ -113,6 +113,10 @@ ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/v2/slots/reserve"): _BOOK_WRITE,
     ("POST", "/v2/slots/reservations"): _BOOK_WRITE,
     ("PATCH", "/v2/slots/reservations/{uid}"): _BOOK_WRITE,
+    # Releasing a hold: a guest may (it holds the uid); a token that is sent must be allowed
+    # to write bookings, as the README table says.
+    ("DELETE", "/v2/slots/reservations/{uid}"): _BOOK_WRITE,
+    ("DELETE", "/v2/slots/selected-slot"): _BOOK_WRITE,
     # user webhooks
     ("GET", "/v2/webhooks"): _BOOK_READ,
     ("POST", "/v2/webhooks"): _HOOK_WRITE,

@@ -1,12 +1,11 @@
-"""Browser-side helpers for the authorize pages: signed session cookie, CSRF tokens, the
-login throttle and HTML rendering. No JavaScript anywhere."""
+"""Browser-side helpers for the authorize pages: signed session cookie, CSRF tokens and
+HTML rendering. No JavaScript anywhere."""
 
 from __future__ import annotations
 
 import base64
 import hmac
 import json
-import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -108,42 +107,3 @@ def set_session_cookie(
         samesite="lax",
         secure=secure,
     )
-
-
-class LoginThrottle:
-    """At most ``max_failures`` failed logins per (client IP, email) in ``window`` seconds.
-
-    In memory, per process: enough for an embedded server; a shared store is a later step.
-    """
-
-    _MAX_KEYS = 10_000
-
-    def __init__(self, max_failures: int, window: int) -> None:
-        self.max_failures = max_failures
-        self.window = window
-        self._failures: dict[tuple[str, str], list[float]] = {}
-
-    def _recent(self, key: tuple[str, str], now: float) -> list[float]:
-        times = [t for t in self._failures.get(key, []) if t > now - self.window]
-        if times:
-            self._failures[key] = times
-        else:
-            self._failures.pop(key, None)
-        return times
-
-    def retry_after(self, key: tuple[str, str], now: float | None = None) -> int:
-        now = time.monotonic() if now is None else now
-        times = self._recent(key, now)
-        if len(times) < self.max_failures:
-            return 0
-        return max(1, math.ceil(times[-self.max_failures] + self.window - now))
-
-    def failed(self, key: tuple[str, str], now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        if len(self._failures) >= self._MAX_KEYS:
-            for k in list(self._failures):
-                self._recent(k, now)
-        self._failures.setdefault(key, []).append(now)
-
-    def succeeded(self, key: tuple[str, str]) -> None:
-        self._failures.pop(key, None)

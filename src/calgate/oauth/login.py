@@ -1,4 +1,5 @@
-"""``POST /auth/oauth2/login``: email + password (argon2), throttled per IP and email."""
+"""``POST /auth/oauth2/login``: email + password (argon2), throttled per (IP, email) and per IP
+(`login_throttle`)."""
 
 from __future__ import annotations
 
@@ -56,13 +57,12 @@ async def login(request: Request) -> Response:
     email = fields.get("email", "").strip()
     password = fields.get("password", "")
     ip = request.client.host if request.client else "unknown"
-    key = (ip, email.lower())
-    wait = oauth.throttle.retry_after(key)
+    wait = await oauth.throttle.retry_after(ip, email)
     if wait:
         return browser.error_page(
             429,
             "Too many sign-in attempts",
-            f"Too many failed attempts for this account. Try again in {wait} seconds.",
+            f"Too many failed sign-in attempts. Try again in {wait} seconds.",
             "too_many_requests",
             headers={"Retry-After": str(wait)},
         )
@@ -83,7 +83,7 @@ async def login(request: Request) -> Response:
         verify_password, user.password_hash if user else None, password
     )
     if not ok or user is None:
-        oauth.throttle.failed(key)
+        await oauth.throttle.failed(ip, email)
         return login_page(
             settings,
             session,
@@ -93,7 +93,7 @@ async def login(request: Request) -> Response:
             error="Incorrect email or password.",
             email=email,
         )
-    oauth.throttle.succeeded(key)
+    await oauth.throttle.succeeded(ip, email)
     # A fresh session (new nonce) on login, so a planted cookie can't be promoted.
     signed_in = browser.BrowserSession.new(user.id)
     response = RedirectResponse(

@@ -17,9 +17,10 @@ from sqlalchemy.engine import Engine
 from starlette.requests import HTTPConnection
 
 from calgate.config import Settings
-from calgate.oauth.browser import LoginThrottle
+from calgate.oauth.login_throttle import LoginThrottle
 from calgate.oauth.server import CalgateAuthorizationServer
 from calgate.store.db import Database, sync_engine, sync_transaction
+from calgate.web.ratelimit import RateLimitStore
 from calgate.web.state import get_runtime
 
 T = TypeVar("T")
@@ -33,12 +34,17 @@ class OAuthRuntime:
     throttle: LoginThrottle
 
     @classmethod
-    def open(cls, settings: Settings, db: Database) -> OAuthRuntime:
+    def open(cls, settings: Settings, db: Database, rate_limits: RateLimitStore) -> OAuthRuntime:
         return cls(
             settings=settings,
             db=db,
             engine=sync_engine(settings.database_url),
-            throttle=LoginThrottle(settings.oauth_login_max_failures, settings.oauth_login_window),
+            throttle=LoginThrottle.of(
+                rate_limits,
+                per_account=settings.oauth_login_max_failures,
+                per_ip=settings.oauth_login_max_failures_per_ip,
+                window=settings.oauth_login_window,
+            ),
         )
 
     def close(self) -> None:

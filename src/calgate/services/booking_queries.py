@@ -10,6 +10,7 @@ from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from calgate.errors import BadRequest
 from calgate.services.bookings import BookingView
 from calgate.store.db import Database
 from calgate.store.models import (
@@ -22,6 +23,11 @@ from calgate.store.models import (
     User,
     utcnow,
 )
+
+# Longest text filter per field, by the wire name the error reports: no stored value can be
+# longer (names and uids are bounded at 255 on input, emails at 320), and an unbounded one
+# made SQLite refuse the LIKE pattern with a 500.
+TEXT_FILTER_MAX = {"attendeeName": 255, "attendeeEmail": 320, "bookingUid": 255}
 
 STATUS_FILTERS = ("upcoming", "recurring", "past", "cancelled", "unconfirmed", "accepted")
 SORTABLE = {
@@ -54,6 +60,17 @@ class BookingFilter:
     sort: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     take: int = 100
     skip: int = 0
+
+    def __post_init__(self) -> None:
+        given = {
+            "attendeeName": self.attendee_name,
+            "attendeeEmail": self.attendee_email,
+            "bookingUid": self.booking_uid,
+        }
+        for name, value in given.items():
+            bound = TEXT_FILTER_MAX[name]
+            if value is not None and len(value) > bound:
+                raise BadRequest(f"{name} must be at most {bound} characters")
 
 
 def _status_clause(status: str, now: datetime) -> Any:

@@ -18,6 +18,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+# Registers the flush guard: no session commits a value a response could not render.
+import calgate.store.renderable  # noqa: F401
+
 # Execution option the SQLite "begin" hook reads to open the transaction as BEGIN IMMEDIATE.
 _IMMEDIATE = "calgate_sqlite_immediate"
 

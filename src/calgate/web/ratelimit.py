@@ -105,20 +105,43 @@ class RateLimitStore:
         A storage that cannot be reached lets the request through (logged at most once a
         minute): a Redis outage must not take the API down with it.
         """
+        return await self._ask(item, identifiers, count=True)
+
+    async def peek(self, item: RateLimitItem, *identifiers: str) -> Verdict:
+        """Where this caller stands against ``item``, without counting anything.
+
+        ``allowed`` says whether one more hit would be within the limit."""
+        return await self._ask(item, identifiers, count=False)
+
+    async def clear(self, item: RateLimitItem, *identifiers: str) -> None:
+        """Forget this caller's count for ``item`` (a storage outage is ignored, as in hit)."""
         limiter = self._open()
-        # The memory storage's keys share the process; prefix them as Redis does.
-        ids = (self.prefix, *identifiers) if self.url == MEMORY else identifiers
         try:
-            allowed = await limiter.hit(item, *ids)
+            await limiter.clear(item, *self._ids(identifiers))
+        except StorageError as exc:
+            self._storage_failed(exc)
+
+    def _ids(self, identifiers: tuple[str, ...]) -> tuple[str, ...]:
+        # The memory storage's keys share the process; prefix them as Redis does.
+        return (self.prefix, *identifiers) if self.url == MEMORY else identifiers
+
+    async def _ask(self, item: RateLimitItem, identifiers: tuple[str, ...], count: bool) -> Verdict:
+        limiter = self._open()
+        ids = self._ids(identifiers)
+        try:
+            allowed = await (limiter.hit if count else limiter.test)(item, *ids)
             stats = await limiter.get_window_stats(item, *ids)
         except StorageError as exc:
-            now = time.monotonic()
-            if now - self._last_failure_log > 60:
-                self._last_failure_log = now
-                log.warning("rate-limit storage unavailable, not limiting: %s", exc.storage_error)
+            self._storage_failed(exc)
             return Verdict(True, item.amount, item.amount, item.get_expiry())
         reset_after = max(0, math.ceil(stats.reset_time - time.time()))
         return Verdict(allowed, item.amount, stats.remaining, reset_after)
+
+    def _storage_failed(self, exc: StorageError) -> None:
+        now = time.monotonic()
+        if now - self._last_failure_log > 60:
+            self._last_failure_log = now
+            log.warning("rate-limit storage unavailable, not limiting: %s", exc.storage_error)
 
     async def aclose(self) -> None:
         storage, self._storage, self._limiter = self._storage, None, None

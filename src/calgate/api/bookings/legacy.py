@@ -10,7 +10,7 @@ from pydantic import ConfigDict, EmailStr, Field
 
 from calgate.api.bookings.common import Listing, Rescheduling, UtcDateTime
 from calgate.api.bookings.query import number
-from calgate.api.schema import BodyId, Input, Output, iso_z
+from calgate.api.schema import BodyId, Input, Metadata, Name, Output, Text, iso_z
 from calgate.services.availability import EventTypeRef
 from calgate.services.bookings import AttendeeSpec, BookingView, NewBooking
 
@@ -22,7 +22,7 @@ class Responses(Input):
     email: EmailStr
     guests: list[EmailStr] = Field(default_factory=list, max_length=50)
     location: Any = None
-    notes: str | None = None
+    notes: Text | None = None
     phone_number: str | None = Field(None, alias="attendeePhoneNumber", max_length=32)
 
 
@@ -35,10 +35,10 @@ class CreateBookingInput_2024_04_15(Input):
     time_zone: str = Field(min_length=1, max_length=64)
     language: str = Field("en", max_length=16)
     responses: Responses
-    metadata: dict[str, Any] = Field(default_factory=dict)
-    reschedule_uid: str | None = None
+    metadata: Metadata = Field(default_factory=dict)
+    reschedule_uid: Name | None = None
     rescheduling_reason: str | None = Field(None, max_length=5000)
-    reservation_uid: str | None = None
+    reservation_uid: Name | None = None
 
     def attendee(self) -> AttendeeSpec:
         r = self.responses
@@ -82,7 +82,7 @@ class CancelBookingInput_2024_04_15(Input):
     model_config = ConfigDict(**{**Input.model_config, "extra": "ignore"})
     cancellation_reason: str | None = Field(None, max_length=5000)
     all_remaining_bookings: bool | None = None
-    seat_reference_uid: str | None = None
+    seat_reference_uid: Name | None = None
 
     def seat(self) -> str | None:
         return self.seat_reference_uid

@@ -8,7 +8,7 @@ from pydantic import EmailStr, Field, model_validator
 
 from calgate.api.bookings.common import Listing, Rescheduling, UtcDateTime
 from calgate.api.bookings.query import number
-from calgate.api.schema import BodyId, Input, Output, iso_z
+from calgate.api.schema import Blob, BodyId, Input, Metadata, Name, Output, Url, iso_z
 from calgate.services import availability
 from calgate.services.bookings import AttendeeSpec, BookingView, NewBooking
 
@@ -30,7 +30,7 @@ class AttendeeInput(Input):
 
 class LocationInput(Input):
     model_config = {**Input.model_config, "extra": "allow"}
-    type: str
+    type: Name
 
 
 class CreateBookingInput_2024_08_13(Input):
@@ -39,18 +39,18 @@ class CreateBookingInput_2024_08_13(Input):
     event_type_id: BodyId | None = None
     event_type_slug: str | None = Field(None, max_length=255)
     username: str | None = Field(None, max_length=255)
-    team_slug: str | None = None
-    organization_slug: str | None = None
+    team_slug: Name | None = None
+    organization_slug: Name | None = None
     guests: list[EmailStr] = Field(default_factory=list, max_length=50)
-    meeting_url: str | None = None
-    location: LocationInput | str | None = None
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    meeting_url: Url | None = None
+    location: LocationInput | Name | None = None
+    metadata: Metadata = Field(default_factory=dict)
     length_in_minutes: int | None = Field(None, ge=1, le=1440)
-    booking_fields_responses: dict[str, Any] = Field(default_factory=dict)
-    email_verification_code: str | None = None
-    routing: dict[str, Any] | None = None
+    booking_fields_responses: Blob = Field(default_factory=dict)
+    email_verification_code: Name | None = None
+    routing: Blob | None = None
     # calgate extension: book a slot you reserved earlier.
-    reservation_uid: str | None = None
+    reservation_uid: Name | None = None
 
     @model_validator(mode="after")
     def _target(self) -> CreateBookingInput_2024_08_13:
@@ -95,7 +95,7 @@ class CreateBookingInput_2024_08_13(Input):
 class CancelBookingInput_2024_08_13(Input):
     cancellation_reason: str | None = Field(None, max_length=5000)
     cancel_subsequent_bookings: bool | None = None
-    seat_uid: str | None = None
+    seat_uid: Name | None = None
 
     def seat(self) -> str | None:
         return self.seat_uid
@@ -105,8 +105,8 @@ class RescheduleBookingInput_2024_08_13(Input):
     start: UtcDateTime
     rescheduled_by: str | None = Field(None, max_length=320)
     rescheduling_reason: str | None = Field(None, max_length=5000)
-    email_verification_code: str | None = None
-    seat_uid: str | None = None
+    email_verification_code: Name | None = None
+    seat_uid: Name | None = None
 
 
 class DeclineBookingInput_2024_08_13(Input):

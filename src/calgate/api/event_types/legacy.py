@@ -13,7 +13,7 @@ from pydantic import Field
 
 from calgate.api.event_types.changes import ChangesInput
 from calgate.api.event_types.item import EventTypeItem
-from calgate.api.schema import BodyId, Input, Output
+from calgate.api.schema import Blob, BodyId, Input, Metadata, Name, Output, Url
 from calgate.store.models import EventType, User
 
 LimitKey = Literal["PER_DAY", "PER_WEEK", "PER_MONTH", "PER_YEAR"]
@@ -21,13 +21,13 @@ LimitKey = Literal["PER_DAY", "PER_WEEK", "PER_MONTH", "PER_YEAR"]
 
 class LegacyLocation(Input):
     model_config = {**Input.model_config, "extra": "allow"}
-    type: str = Field(min_length=1)
+    type: Name = Field(min_length=1)
 
 
 class _Fields(ChangesInput):
     description: str | None = Field(None, max_length=10_000)
     hidden: bool | None = None
-    locations: list[LegacyLocation] | None = None
+    locations: list[LegacyLocation] | None = Field(None, max_length=50)
     disable_guests: bool | None = None
     slot_interval: int | None = Field(None, ge=1, le=1440)
     minimum_booking_notice: int | None = Field(None, ge=0, le=525_600)
@@ -47,10 +47,10 @@ class _Fields(ChangesInput):
     seats_show_attendees: bool | None = None
     seats_show_availability_count: bool | None = None
     lock_time_zone_toggle_on_booking_page: bool | None = None
-    event_name: str | None = None
-    success_redirect_url: str | None = None
-    metadata: dict[str, Any] | None = None
-    booking_fields: list[dict[str, Any]] | None = None
+    event_name: Name | None = None
+    success_redirect_url: Url | None = None
+    metadata: Metadata | None = None
+    booking_fields: list[Blob] | None = Field(None, max_length=50)
 
     def attribute_values(self) -> dict[str, Any]:
         renames = {

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from calgate.api.schema import Input
+from calgate.api.schema import Input, Name, Phone, Url
 
 INTEGRATIONS = {
     "cal-video": "integrations:daily",
@@ -47,13 +47,13 @@ _BY_STORED = {v: k for k, v in INTEGRATIONS.items()}
 
 class AddressLocation(Input):
     type: Literal["address"]
-    address: str = Field(min_length=1)
+    address: Name = Field(min_length=1)
     public: bool = False
 
 
 class LinkLocation(Input):
     type: Literal["link"]
-    link: str = Field(min_length=1)
+    link: Url = Field(min_length=1)
     public: bool = False
 
 
@@ -64,7 +64,7 @@ class IntegrationLocation(Input):
 
 class PhoneLocation(Input):
     type: Literal["phone"]
-    phone: str = Field(min_length=3)
+    phone: Phone = Field(min_length=3)
     public: bool = False
 
 

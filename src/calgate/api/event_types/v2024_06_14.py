@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -11,7 +11,7 @@ from calgate.api.event_types.booking_fields import default_booking_fields
 from calgate.api.event_types.changes import ChangesInput
 from calgate.api.event_types.item import EventTypeItem
 from calgate.api.event_types.locations import LocationInput, from_stored, to_stored
-from calgate.api.schema import BodyId, Input, Output
+from calgate.api.schema import BlobItems, BodyId, Input, Locale, Name, Output, Url
 from calgate.store.models import EventType, User
 
 Minutes = int
@@ -85,8 +85,8 @@ class Recurrence(Input):
 
 
 class Color(Input):
-    light_theme_hex: str
-    dark_theme_hex: str
+    light_theme_hex: Name
+    dark_theme_hex: Name
 
 
 class BookerLayouts(Input):
@@ -98,8 +98,8 @@ class BookingField(Input):
     """A booking question. Kept as given; its shape is the 2024-06-14 output shape."""
 
     model_config = {**Input.model_config, "extra": "allow"}
-    type: str | None = None
-    slug: str | None = None
+    type: Name | None = None
+    slug: Name | None = None
 
 
 _LIMIT_KEYS = {"day": "PER_DAY", "week": "PER_WEEK", "month": "PER_MONTH", "year": "PER_YEAR"}
@@ -129,10 +129,10 @@ _SETTINGS_FIELDS = (
 
 
 class _EventTypeFields(ChangesInput):
-    length_in_minutes_options: list[int] | None = None
+    length_in_minutes_options: list[int] | None = Field(None, max_length=50)
     description: str | None = Field(None, max_length=10_000)
-    locations: list[LocationInput] | None = None
-    booking_fields: list[BookingField] | None = None
+    locations: list[LocationInput] | None = Field(None, max_length=50)
+    booking_fields: list[Annotated[BookingField, BlobItems]] | None = Field(None, max_length=50)
     disable_guests: bool | None = None
     slot_interval: int | None = Field(None, ge=1, le=1440)
     minimum_booking_notice: int | None = Field(None, ge=0, le=525_600)
@@ -152,14 +152,14 @@ class _EventTypeFields(ChangesInput):
     lock_time_zone_toggle_on_booking_page: bool | None = None
     color: Color | None = None
     seats: Seats | Disabled | None = None
-    custom_name: str | None = None
+    custom_name: Name | None = None
     use_destination_calendar_email: bool | None = None
     hide_calendar_event_details: bool | None = None
-    success_redirect_url: str | None = None
+    success_redirect_url: Url | None = None
     hide_organizer_email: bool | None = None
     hidden: bool | None = None
     booking_requires_authentication: bool | None = None
-    interface_language: str | None = None
+    interface_language: Locale | None = None
     allow_rescheduling_past_bookings: bool | None = None
     allow_rescheduling_cancelled_bookings: bool | None = None
     show_optimized_slots: bool | None = None

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from calgate.api.schema import Input, Output
+from calgate.api.schema import Input, Output, TimeZoneName
 from calgate.services.schedules import (
     OverrideRule,
     OwnedSchedule,
@@ -69,7 +69,7 @@ class CreateAvailabilityInput_2024_04_15(Input):
 
 class CreateScheduleInput_2024_04_15(Input):
     name: str = Field(min_length=1, max_length=255)
-    time_zone: str
+    time_zone: TimeZoneName
     availabilities: list[CreateAvailabilityInput_2024_04_15] | None = None
     is_default: bool = True
 
@@ -90,7 +90,7 @@ class DateOverrideInput(Input):
 
 class UpdateScheduleInput_2024_04_15(Input):
     name: str | None = Field(None, min_length=1, max_length=255)
-    time_zone: str | None = None
+    time_zone: TimeZoneName | None = None
     is_default: bool | None = None
     # Seven lists, index 0 = Sunday, of ranges for that weekday.
     schedule: list[list[TimeRange]] | None = Field(None, min_length=7, max_length=7)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from calgate.api.schema import Input, Output
+from calgate.api.schema import Input, Name, Output, TimeZoneName
 from calgate.services.schedules import (
     OverrideRule,
     OwnedSchedule,
@@ -37,8 +37,8 @@ def format_hhmm(minutes: int) -> str:
 
 class Availability_2024_06_11(Input):
     days: list[DayName] = Field(min_length=1)
-    start_time: str
-    end_time: str
+    start_time: Name
+    end_time: Name
 
     @field_validator("start_time", "end_time")
     @classmethod
@@ -56,8 +56,8 @@ class Availability_2024_06_11(Input):
 
 class Override_2024_06_11(Input):
     date: date
-    start_time: str
-    end_time: str
+    start_time: Name
+    end_time: Name
 
     @field_validator("start_time", "end_time")
     @classmethod
@@ -71,7 +71,7 @@ class Override_2024_06_11(Input):
 
 class CreateScheduleInput_2024_06_11(Input):
     name: str = Field(min_length=1, max_length=255)
-    time_zone: str
+    time_zone: TimeZoneName
     is_default: bool
     availability: list[Availability_2024_06_11] | None = None
     overrides: list[Override_2024_06_11] | None = None
@@ -90,7 +90,7 @@ class CreateScheduleInput_2024_06_11(Input):
 
 class UpdateScheduleInput_2024_06_11(Input):
     name: str | None = Field(None, min_length=1, max_length=255)
-    time_zone: str | None = None
+    time_zone: TimeZoneName | None = None
     is_default: bool | None = None
     availability: list[Availability_2024_06_11] | None = None
     overrides: list[Override_2024_06_11] | None = None

@@ -14,7 +14,7 @@ from pydantic import Field
 from calgate.api.auth import OptionalPrincipal
 from calgate.api.bookings.common import UtcDateTime, to_utc
 from calgate.api.bookings.query import number
-from calgate.api.schema import BodyId, Input, iso_z
+from calgate.api.schema import BodyId, Input, Name, iso_z
 from calgate.api.versions import body_schema, parse_body
 from calgate.core import group_by_local_date, present
 from calgate.core.timezones import check_zone, zone
@@ -209,7 +209,7 @@ class ReserveSlotInput_2024_04_15(Input):
     event_type_id: BodyId
     slot_utc_start_date: UtcDateTime
     slot_utc_end_date: UtcDateTime
-    booking_uid: str | None = None
+    booking_uid: Name | None = None
 
 
 class ReserveSlotInput_2024_09_04(Input):
@@ -265,7 +265,7 @@ async def reserve_legacy(
 
 @router.delete("/selected-slot", summary="Delete a reserved slot (legacy)")
 async def delete_selected_slot(
-    state: State, uid: Annotated[str, Query(min_length=1)]
+    state: State, principal: OptionalPrincipal, uid: Annotated[str, Query(min_length=1)]
 ) -> JSONResponse:
     await slots.delete_reservation(state.db, uid)
     return JSONResponse({"status": "success"})
@@ -317,6 +317,6 @@ async def update_reservation(
 
 
 @router.delete("/reservations/{uid}", summary="Delete a reserved slot")
-async def delete_reservation(uid: str, state: State) -> JSONResponse:
+async def delete_reservation(uid: str, state: State, principal: OptionalPrincipal) -> JSONResponse:
     await slots.delete_reservation(state.db, uid)
     return JSONResponse({"status": "success"})
