@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import EmailStr, Field
+from pydantic import EmailStr, Field, field_validator
 
 from calgate.api.auth import CurrentPrincipal
 from calgate.api.schema import BodyId, Input, Output
@@ -59,6 +59,25 @@ class UpdateMeInput(Input):
     locale: str | None = Field(None, max_length=16)
     avatar_url: str | None = None
     bio: str | None = Field(None, max_length=10_000)
+    metadata: dict[str, Any] | None = None
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata_limits(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # Cal.com's documented limits: at most 50 keys, keys up to 40 characters, values up to
+        # 500 characters.
+        if value is None:
+            return value
+        if len(value) > 50:
+            raise ValueError("metadata must have at most 50 keys")
+        for key, item in value.items():
+            if len(key) > 40:
+                raise ValueError("metadata keys must be at most 40 characters")
+            if isinstance(item, dict | list):
+                raise ValueError("metadata values must be strings, numbers or booleans")
+            if isinstance(item, str) and len(item) > 500:
+                raise ValueError("metadata values must be at most 500 characters")
+        return value
 
     def to_changes(self) -> ProfileChanges:
         sent = {

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calgate.core import booking_rules
 from calgate.core.timezones import check_zone
 from calgate.errors import BadRequest, NotFound
 from calgate.services.availability import EventTypeAvailability
@@ -123,6 +124,9 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
         old = await _booking_for_update(session, req.rescheduled_from)
         if old.status in ENDED_STATUSES:
             raise BadRequest(f"Booking {old.uid} is {old.status} and cannot be rescheduled")
+        refusal = booking_rules.rescheduling_refusal(et.settings, old.start_time, now)
+        if refusal:
+            raise BadRequest(refusal, {"reason": "rescheduling_disabled"})
 
     start = req.start
     end = start + timedelta(minutes=availability.length)
@@ -137,6 +141,8 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
     )
     if not decision.ok:
         raise BadRequest(decision.message, {"reason": decision.reason})
+    if old is None:
+        await _check_active_bookings(session, et, req.attendee.email, now)
 
     if et.seats_per_time_slot and decision.booking_uid:
         booking = await _booking_for_update(session, decision.booking_uid)
@@ -215,6 +221,33 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
     return created
 
 
+async def _check_active_bookings(
+    session: AsyncSession, et: EventType, email: str, now: datetime
+) -> None:
+    """Refuse a booker who already holds the event type's most upcoming bookings."""
+    limit = booking_rules.active_bookings_limit(et.settings)
+    if limit is None:
+        return
+    held = (
+        await session.execute(
+            select(func.count(func.distinct(Booking.id)))
+            .join(Attendee, Attendee.booking_id == Booking.id)
+            .where(
+                Booking.event_type_id == et.id,
+                Booking.status.in_((BookingStatus.ACCEPTED, BookingStatus.PENDING)),
+                Booking.end_time > now,
+                func.lower(Attendee.email) == email.lower(),
+            )
+        )
+    ).scalar_one()
+    if held >= limit:
+        raise BadRequest(
+            f"This booker already has {held} upcoming bookings of this event type, "
+            f"its limit is {limit}",
+            {"reason": "booker_limit_exceeded"},
+        )
+
+
 def _attendee(spec: AttendeeSpec, now: datetime, *, seat: bool) -> Attendee:
     return Attendee(
         name=spec.name,
@@ -277,6 +310,10 @@ async def cancel_booking(
     """Cancel a booking, or just one seat of it. Returns (booking, only_removed_attendee)."""
     async with db.transaction(immediate=True) as session:
         booking = await _booking_for_update(session, uid)
+        et = await session.get(EventType, booking.event_type_id) if booking.event_type_id else None
+        refusal = booking_rules.cancelling_refusal(et.settings if et else None)
+        if refusal:
+            raise BadRequest(refusal, {"reason": "cancelling_disabled"})
         if seat_uid is not None:
             seat = next((a for a in booking.attendees if a.seat_uid == seat_uid), None)
             if seat is None:

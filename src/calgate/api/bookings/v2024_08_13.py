@@ -8,7 +8,7 @@ from pydantic import EmailStr, Field, model_validator
 
 from calgate.api.bookings.common import Listing, Rescheduling, UtcDateTime
 from calgate.api.bookings.query import number
-from calgate.api.schema import BodyId, Input, Output, iso_z
+from calgate.api.schema import BodyId, Input, Omittable, Output, iso_z
 from calgate.services import availability
 from calgate.services.bookings import AttendeeSpec, BookingView, NewBooking
 
@@ -140,9 +140,9 @@ class BookingAttendee(Output):
     email: str
     display_email: str
     time_zone: str
-    language: str | None
+    language: Omittable[str] = None
     absent: bool
-    phone_number: str | None = None
+    phone_number: Omittable[str] = None
 
 
 class EventTypeRef(Output):
@@ -157,25 +157,25 @@ class BookingOutput_2024_08_13(Output):
     description: str
     hosts: list[BookingHost]
     status: Literal["cancelled", "accepted", "rejected", "pending"]
-    cancellation_reason: str | None = None
-    cancelled_by_email: str | None = None
-    rescheduling_reason: str | None = None
-    rescheduled_by_email: str | None = None
-    rescheduled_from_uid: str | None = None
-    rescheduled_to_uid: str | None = None
+    cancellation_reason: Omittable[str] = None
+    cancelled_by_email: Omittable[str] = None
+    rescheduling_reason: Omittable[str] = None
+    rescheduled_by_email: Omittable[str] = None
+    rescheduled_from_uid: Omittable[str] = None
+    rescheduled_to_uid: Omittable[str] = None
     start: str
     end: str
     duration: int
     event_type_id: int | None
     event_type: EventTypeRef | None
-    meeting_url: str | None = None
+    meeting_url: Omittable[str] = None
     location: str | None
     absent_host: bool
     created_at: str
     updated_at: str
     metadata: dict[str, Any]
-    rating: int | None = None
-    ics_uid: str | None
+    rating: Omittable[int] = None
+    ics_uid: Omittable[str] = None
     attendees: list[BookingAttendee]
     guests: list[str]
     booking_fields_responses: dict[str, Any]

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from calgate.store.models.base import Base, Timestamped
-from calgate.store.types import UTCDateTime
+from calgate.store.types import JSONType, UTCDateTime
 
 
 class User(Timestamped, Base):
@@ -23,6 +24,8 @@ class User(Timestamped, Base):
     week_start: Mapped[str] = mapped_column(String(16), default="Sunday")
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/London")
     locale: Mapped[str | None] = mapped_column(String(16))
+    # Cal.com's free-form user metadata (PATCH /v2/me), at most 50 short keys.
+    metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONType)
     # use_alter: users and schedules reference each other.
     default_schedule_id: Mapped[int | None] = mapped_column(
         ForeignKey("schedules.id", ondelete="SET NULL", use_alter=True)
