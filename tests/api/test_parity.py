@@ -230,3 +230,114 @@ def test_patch_me_accepts_metadata(client: TestClient, make_account: Any) -> Non
         "/v2/me", headers=acct.headers, json={"metadata": {f"k{i}": i for i in range(51)}}
     )
     assert_error(r, 400)
+
+
+# -- seats: privacy and authority --------------------------------------------------------------
+
+
+def _private_seats(client: TestClient, acct: Any) -> int:
+    return make_event_type(
+        client,
+        acct,
+        seats={"seatsPerTimeSlot": 3, "showAttendeeInfo": False, "showAvailabilityCount": True},
+    )
+
+
+def test_hidden_seats_show_each_booker_only_itself(client: TestClient, make_account: Any) -> None:
+    acct = make_account(time_zone="UTC")
+    et = _private_seats(client, acct)
+    start = at(monday(), "10:00")
+    first = book(client, et, start, email="one@example.com", name="One")
+    second = book(client, et, start, email="two@example.com", name="Two")
+    assert second["uid"] == first["uid"]
+    # The second booker's 201 names only the second booker.
+    assert [a["email"] for a in second["attendees"]] == ["two@example.com"]
+    assert second["attendees"][0]["seatUid"] == second["seatUid"]
+    assert second["bookingFieldsResponses"]["email"] == "two@example.com"
+    assert "One" not in second["title"]
+    # Anonymous readers by uid see nobody; by seat, only that seat.
+    anonymous = get(client, first["uid"])
+    assert anonymous["attendees"] == []
+    assert "one@example.com" not in json.dumps(anonymous)
+    r = client.get(f"/v2/bookings/by-seat/{second['seatUid']}", headers=V_BOOKINGS)
+    assert r.status_code == 200, r.text
+    by_seat = r.json()["data"]
+    assert by_seat["uid"] == first["uid"]
+    assert by_seat["seatUid"] == second["seatUid"]
+    assert [a["email"] for a in by_seat["attendees"]] == ["two@example.com"]
+    legacy = client.get(f"/v2/bookings/{first['uid']}").json()["data"]
+    assert legacy["attendees"] == []
+    assert "one@example.com" not in json.dumps(legacy)
+    # The host sees everyone.
+    hosted = get(client, first["uid"], {**acct.headers, **V_BOOKINGS})
+    assert sorted(a["email"] for a in hosted["attendees"]) == ["one@example.com", "two@example.com"]
+    assert all(a["seatUid"] for a in hosted["attendees"])
+    r = client.get("/v2/bookings/by-seat/nope", headers=V_BOOKINGS)
+    assert_error(r, 404)
+
+
+def test_seated_booking_cancel_authority(client: TestClient, make_account: Any) -> None:
+    acct = make_account(time_zone="UTC")
+    stranger = make_account(time_zone="UTC")
+    et = _private_seats(client, acct)
+    start = at(monday(), "11:00")
+    first = book(client, et, start, email="one@example.com")
+    second = book(client, et, start, email="two@example.com")
+    uid = first["uid"]
+    # Without seatUid and without the host's credentials, no seat is cancelled.
+    for headers in (V_BOOKINGS, {**stranger.headers, **V_BOOKINGS}, {}):
+        r = client.post(f"/v2/bookings/{uid}/cancel", headers=headers, json={})
+        assert_error(r, 403)
+    hosted = {**acct.headers, **V_BOOKINGS}
+    assert len(get(client, uid, hosted)["attendees"]) == 2
+    # An attendee cancels only its own seat.
+    r = client.post(
+        f"/v2/bookings/{uid}/cancel", headers=V_BOOKINGS, json={"seatUid": second["seatUid"]}
+    )
+    assert r.status_code == 200, r.text
+    assert "one@example.com" not in r.text
+    assert [a["email"] for a in get(client, uid, hosted)["attendees"]] == ["one@example.com"]
+    book(client, et, start, email="three@example.com")
+    # The host cancels the whole booking.
+    r = client.post(f"/v2/bookings/{uid}/cancel", headers=hosted, json={})
+    assert r.status_code == 200, r.text
+    assert get(client, uid, hosted)["status"] == "cancelled"
+
+
+# -- bookingFields -----------------------------------------------------------------------------
+
+
+def test_booking_fields_merge_with_the_defaults(client: TestClient, make_account: Any) -> None:
+    acct = make_account(time_zone="UTC")
+    headers = {**acct.headers, **V_EVENT_TYPES}
+    fields = [
+        {"type": "name"},
+        {"type": "text", "slug": "company", "label": "Company", "required": True},
+        {"slug": "notes", "required": True, "label": "Agenda"},
+        {"type": "select", "slug": "size", "label": "Size", "required": False,
+         "options": ["S", "M"]},
+    ]  # fmt: skip
+    r = client.post(
+        "/v2/event-types",
+        headers=headers,
+        json={"title": "Q", "slug": "q", "lengthInMinutes": 30, "bookingFields": fields},
+    )
+    assert r.status_code == 201, r.text
+    out = r.json()["data"]["bookingFields"]
+    slugs = [f["slug"] for f in out]
+    assert slugs == [
+        "name", "email", "location", "title", "notes", "guests", "rescheduleReason",
+        "company", "size",
+    ]  # fmt: skip
+    by_slug = {f["slug"]: f for f in out}
+    assert by_slug["name"]["label"] == "Your name"
+    assert by_slug["name"]["isDefault"] is True
+    assert by_slug["notes"]["required"] is True
+    assert by_slug["notes"]["label"] == "Agenda"
+    assert by_slug["notes"]["type"] == "textarea"
+    company = by_slug["company"]
+    assert company["isDefault"] is False
+    assert company["hidden"] is False
+    assert company["required"] is True
+    assert company["placeholder"] == ""
+    assert by_slug["size"]["options"] == ["S", "M"]

@@ -76,6 +76,7 @@ ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", f"{_BOOKING}/confirm"): _BOOK_WRITE,
     ("POST", f"{_BOOKING}/decline"): _BOOK_WRITE,
     ("POST", f"{_BOOKING}/mark-absent"): _BOOK_WRITE,
+    ("GET", "/v2/bookings/by-seat/{seat_uid}"): _BOOK_READ,
     # slots: searching is public; a reservation made with credentials is held by that user
     # and may set its own duration
     ("GET", "/v2/slots"): PUBLIC,

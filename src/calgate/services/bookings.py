@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.core import booking_rules
 from calgate.core.timezones import check_zone
-from calgate.errors import BadRequest, NotFound
+from calgate.errors import BadRequest, Forbidden, NotFound
 from calgate.services.availability import EventTypeAvailability
 from calgate.services.locations import booking_location
 from calgate.services.scheduling_spec import EventTypeRef, HostContext, find_event_type
@@ -84,6 +84,49 @@ class BookingView:
     rescheduled_to_uid: str | None = None
     # The seat just taken in a seated booking: the attendee's handle to cancel only that seat.
     seat_uid: str | None = None
+    # False when the caller may see only its own seat: a seated event type hiding attendees,
+    # and a caller who is not the host (Cal.com shows the others only to the host/owner).
+    full: bool = True
+
+    def attendees(self) -> list[Attendee]:
+        """The attendees this caller may see."""
+        if self.full:
+            return list(self.booking.attendees)
+        return [a for a in self.booking.attendees if self.seat_uid and a.seat_uid == self.seat_uid]
+
+    def responses(self) -> dict[str, Any]:
+        """Booking-question answers this caller may see (they are the first booker's)."""
+        if self.full:
+            return dict(self.booking.responses or {})
+        mine = self.attendees()
+        return {"name": mine[0].name, "email": mine[0].email} if mine else {}
+
+    def title(self) -> str:
+        # A seated booking's stored title names its first booker.
+        if self.full or self.event_type is None:
+            return self.booking.title
+        return self.event_type.title
+
+
+def _holder_user(holder: str | None) -> int | None:
+    kind, _, ident = (holder or "").partition(":")
+    return int(ident) if kind == "user" and ident.isdigit() else None
+
+
+def _hides_attendees(booking: Booking, et: EventType | None) -> bool:
+    seated = any(a.seat_uid for a in booking.attendees)
+    return seated and not (et is not None and et.seats_show_attendees)
+
+
+def _is_host(booking: Booking, viewer_id: int | None) -> bool:
+    return viewer_id is not None and viewer_id == booking.user_id
+
+
+def for_viewer(view: BookingView, viewer_id: int | None) -> BookingView:
+    """The view as the caller may see it: other seats hidden unless the caller is the host."""
+    if _hides_attendees(view.booking, view.event_type) and not _is_host(view.booking, viewer_id):
+        return replace(view, full=False)
+    return view
 
 
 async def _lock_users(session: AsyncSession, user_ids: Sequence[int]) -> None:
@@ -154,7 +197,7 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
         host = await session.get(User, booking.user_id) if booking.user_id else None
         seated = BookingView(booking, et, host, seat_uid=seat.seat_uid)
         await webhooks.enqueue_booking(session, "BOOKING_CREATED", seated, now=now)
-        return seated
+        return for_viewer(seated, _holder_user(req.holder))
 
     chosen = _choose_hosts(availability.hosts, decision.host_ids, availability.mode)
     organizer = await session.get(User, chosen[0].user_id)
@@ -289,14 +332,29 @@ async def view(session: AsyncSession, booking: Booking) -> BookingView:
     return BookingView(booking, et, host, successor)
 
 
-async def get_booking(db: Database, uid: str) -> BookingView:
+async def get_booking(db: Database, uid: str, viewer_id: int | None = None) -> BookingView:
     async with db.session() as session:
         booking = (
             await session.execute(select(Booking).where(Booking.uid == uid))
         ).scalar_one_or_none()
         if booking is None:
             raise NotFound(f"Booking with uid={uid} not found")
-        return await view(session, booking)
+        return for_viewer(await view(session, booking), viewer_id)
+
+
+async def get_booking_by_seat(
+    db: Database, seat_uid: str, viewer_id: int | None = None
+) -> BookingView:
+    """The seated booking holding `seat_uid`, as the holder of that seat sees it."""
+    async with db.session() as session:
+        seat = (
+            await session.execute(select(Attendee).where(Attendee.seat_uid == seat_uid))
+        ).scalar_one_or_none()
+        booking = await session.get(Booking, seat.booking_id) if seat else None
+        if booking is None:
+            raise NotFound(f"Booking with seatUid={seat_uid} not found")
+        seated = replace(await view(session, booking), seat_uid=seat_uid)
+        return for_viewer(seated, viewer_id)
 
 
 async def cancel_booking(
@@ -306,14 +364,25 @@ async def cancel_booking(
     reason: str | None = None,
     cancelled_by: str | None = None,
     seat_uid: str | None = None,
+    viewer_id: int | None = None,
 ) -> tuple[BookingView, bool]:
-    """Cancel a booking, or just one seat of it. Returns (booking, only_removed_attendee)."""
+    """Cancel a booking, or just one seat of it. Returns (booking, only_removed_attendee).
+
+    A seat's holder cancels its own seat by its seatUid; cancelling a whole seated booking
+    (every seat) needs the host's credentials, as in Cal.com.
+    """
     async with db.transaction(immediate=True) as session:
         booking = await _booking_for_update(session, uid)
         et = await session.get(EventType, booking.event_type_id) if booking.event_type_id else None
         refusal = booking_rules.cancelling_refusal(et.settings if et else None)
         if refusal:
             raise BadRequest(refusal, {"reason": "cancelling_disabled"})
+        seated = len(booking.attendees) > 1 and any(a.seat_uid for a in booking.attendees)
+        if seat_uid is None and seated and not _is_host(booking, viewer_id):
+            raise Forbidden(
+                "Cancelling a whole seated booking needs the host's credentials; "
+                "an attendee cancels its own seat with seatUid"
+            )
         if seat_uid is not None:
             seat = next((a for a in booking.attendees if a.seat_uid == seat_uid), None)
             if seat is None:
@@ -321,7 +390,7 @@ async def cancel_booking(
             booking.attendees.remove(seat)
             await session.flush()
             if booking.attendees:
-                remaining = await view(session, booking)
+                remaining = for_viewer(await view(session, booking), viewer_id)
                 await webhooks.enqueue_booking(
                     session, "BOOKING_CANCELLED", remaining, cancelled_seat=seat
                 )

@@ -143,6 +143,9 @@ class BookingAttendee(Output):
     language: Omittable[str] = None
     absent: bool
     phone_number: Omittable[str] = None
+    # Seated bookings: each seat's handle (Cal.com's SeatedAttendee).
+    seat_uid: Omittable[str] = None
+    booking_fields_responses: Omittable[dict[str, Any]] = None
 
 
 class EventTypeRef(Output):
@@ -183,13 +186,14 @@ class BookingOutput_2024_08_13(Output):
     @classmethod
     def of(cls, v: BookingView) -> BookingOutput_2024_08_13:
         b = v.booking
-        main = b.attendees[0] if b.attendees else None
-        rest = list(b.attendees[1:])
+        visible = v.attendees()
+        main = visible[0] if visible else None
+        rest = list(visible[1:])
         location = b.location
         return cls(
             id=b.id,
             uid=b.uid,
-            title=b.title,
+            title=v.title(),
             description=b.description or "",
             hosts=[
                 BookingHost(
@@ -233,11 +237,15 @@ class BookingOutput_2024_08_13(Output):
                     language=a.locale,
                     absent=a.no_show,
                     phone_number=a.phone_number,
+                    seat_uid=a.seat_uid,
+                    booking_fields_responses={"name": a.name, "email": a.email}
+                    if a.seat_uid
+                    else None,
                 )
                 for a in ([main] if main else []) + [a for a in rest if a.seat_uid]
             ],
             guests=[a.email for a in rest if not a.seat_uid],
-            booking_fields_responses=b.responses or {},
+            booking_fields_responses=v.responses(),
         )
 
 

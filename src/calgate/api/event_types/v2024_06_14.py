@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from calgate.api.event_types.booking_fields import default_booking_fields
+from calgate.api.event_types.booking_fields import merged_booking_fields
 from calgate.api.event_types.changes import ChangesInput
 from calgate.api.event_types.locations import LocationInput, from_stored, to_stored
 from calgate.api.schema import BodyId, Input, Omittable, Output
@@ -385,7 +385,7 @@ class EventTypeOutput_2024_06_14(Output):
             slug=et.slug,
             description=et.description or "",
             locations=[from_stored(loc) for loc in et.locations or []],
-            booking_fields=et.booking_fields or default_booking_fields(),
+            booking_fields=merged_booking_fields(et.booking_fields),
             disable_guests=bool(s.get("disable_guests", False)),
             slot_interval=et.slot_interval,
             minimum_booking_notice=et.minimum_booking_notice,
