@@ -74,14 +74,25 @@ def test_patch_me_validates(client: TestClient, make_account: Any) -> None:
     assert r.status_code == 400
 
 
-def test_timezones_lists_iana_zones_publicly(client: TestClient) -> None:
+def test_timezones_lists_cities_with_their_zones_publicly(client: TestClient) -> None:
+    """Cal.com's shape: one `{city, timezone, pop}` per city name, from GeoNames data."""
     r = client.get("/v2/timezones")
     assert r.status_code == 200
     body = r.json()
     assert body["status"] == "success"
-    zones = body["data"]
-    assert zones == sorted(zones)
-    assert {"America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"} <= set(zones)
+    cities = body["data"]
+    assert len(cities) > 10_000
+    assert all(set(c) == {"city", "timezone", "pop"} for c in cities)
+    by_name = {c["city"]: c for c in cities}
+    assert len(by_name) == len(cities)
+    assert by_name["London"]["timezone"] == "Europe/London"
+    assert by_name["Kolkata"]["timezone"] == "Asia/Kolkata"
+    assert by_name["New York City"]["timezone"] == "America/New_York"
+    assert by_name["London"]["pop"] > 1_000_000
+    # The most populous city of a shared name wins: Paris, France, not Paris, Texas.
+    assert by_name["Paris"]["timezone"] == "Europe/Paris"
+    zones = {c["timezone"] for c in cities}
+    assert {"America/New_York", "Asia/Kolkata", "Australia/Sydney"} <= zones
     assert "Mars/Olympus_Mons" not in zones
 
 

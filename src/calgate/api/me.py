@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from pydantic import EmailStr, Field
 
 from calgate.api.auth import CurrentPrincipal
-from calgate.api.schema import BodyId, Input, Output, TimeZoneName, Url
+from calgate.api.schema import BodyId, Input, Metadata, Output, TimeZoneName, Url
 from calgate.api.versions import body_schema, parse_body
 from calgate.services import users
 from calgate.services.users import ProfileChanges
@@ -62,6 +62,7 @@ class UpdateMeInput(Input):
     # calgate extension: CSP frame-ancestors of the booking pages (default: same origin only).
     # Write-only, so that the profile keeps Cal.com's exact shape; the pages' header shows it.
     embed_origins: list[str] | None = Field(None, max_length=20)
+    metadata: Metadata | None = None
 
     def to_changes(self) -> ProfileChanges:
         sent = {

@@ -105,6 +105,9 @@ ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", f"{_BOOKING}/mark-absent"): _BOOK_WRITE,
     ("POST", f"{_BOOKING}/reassign"): _BOOK_WRITE,
     ("POST", f"{_BOOKING}/reassign/{{user_id}}"): _BOOK_WRITE,
+    # reading one booking is public by uid (or seatUid); credentials only widen what is shown
+    ("GET", _BOOKING): PUBLIC,
+    ("GET", "/v2/bookings/by-seat/{seat_uid}"): PUBLIC,
     # slots: searching is public; a reservation made with credentials is held by that user
     # and may set its own duration
     ("GET", "/v2/slots"): PUBLIC,

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calgate.core import booking_rules
 from calgate.core.timezones import check_zone
-from calgate.errors import BadRequest, NotFound
+from calgate.errors import BadRequest, Forbidden, NotFound
 from calgate.services.availability import EventTypeAvailability
 from calgate.services.conferencing import meeting_location
 from calgate.services.round_robin import choose_hosts
@@ -84,6 +85,49 @@ class BookingView:
     rescheduled_to_uid: str | None = None
     # The seat just taken in a seated booking: the attendee's handle to cancel only that seat.
     seat_uid: str | None = None
+    # False when the caller may see only its own seat: a seated event type hiding attendees,
+    # and a caller who is not the host (Cal.com shows the others only to the host/owner).
+    full: bool = True
+
+    def attendees(self) -> list[Attendee]:
+        """The attendees this caller may see."""
+        if self.full:
+            return list(self.booking.attendees)
+        return [a for a in self.booking.attendees if self.seat_uid and a.seat_uid == self.seat_uid]
+
+    def responses(self) -> dict[str, Any]:
+        """Booking-question answers this caller may see (they are the first booker's)."""
+        if self.full:
+            return dict(self.booking.responses or {})
+        mine = self.attendees()
+        return {"name": mine[0].name, "email": mine[0].email} if mine else {}
+
+    def title(self) -> str:
+        # A seated booking's stored title names its first booker.
+        if self.full or self.event_type is None:
+            return self.booking.title
+        return self.event_type.title
+
+
+def _holder_user(holder: str | None) -> int | None:
+    kind, _, ident = (holder or "").partition(":")
+    return int(ident) if kind == "user" and ident.isdigit() else None
+
+
+def _hides_attendees(booking: Booking, et: EventType | None) -> bool:
+    seated = any(a.seat_uid for a in booking.attendees)
+    return seated and not (et is not None and et.seats_show_attendees)
+
+
+def _is_host(booking: Booking, viewer_id: int | None) -> bool:
+    return viewer_id is not None and viewer_id == booking.user_id
+
+
+def for_viewer(view: BookingView, viewer_id: int | None) -> BookingView:
+    """The view as the caller may see it: other seats hidden unless the caller is the host."""
+    if _hides_attendees(view.booking, view.event_type) and not _is_host(view.booking, viewer_id):
+        return replace(view, full=False)
+    return view
 
 
 async def _lock_users(session: AsyncSession, user_ids: Sequence[int]) -> None:
@@ -150,6 +194,9 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
         old = await _booking_for_update(session, req.rescheduled_from)
         if old.status in ENDED_STATUSES:
             raise BadRequest(f"Booking {old.uid} is {old.status} and cannot be rescheduled")
+        refusal = booking_rules.rescheduling_refusal(et.settings, old.start_time, now)
+        if refusal:
+            raise BadRequest(refusal, {"reason": "rescheduling_disabled"})
 
     start = req.start
     end = start + timedelta(minutes=availability.length)
@@ -164,6 +211,8 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
         ignore_booking_uid=old.uid if old else None,
         time_zone=req.attendee.time_zone,
     )
+    if old is None:
+        await _check_active_bookings(session, et, req.attendee.email, now)
 
     if et.seats_per_time_slot and decision.booking_uid:
         booking = await _booking_for_update(session, decision.booking_uid)
@@ -175,7 +224,7 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
         host = await session.get(User, booking.user_id) if booking.user_id else None
         seated = BookingView(booking, et, host, seat_uid=seat.seat_uid)
         await webhooks.enqueue_booking(session, "BOOKING_CREATED", seated, now=now)
-        return seated
+        return for_viewer(seated, _holder_user(req.holder))
 
     chosen = await choose_hosts(
         session, et.id, availability.hosts, decision.host_ids, availability.mode
@@ -246,6 +295,33 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
     return created
 
 
+async def _check_active_bookings(
+    session: AsyncSession, et: EventType, email: str, now: datetime
+) -> None:
+    """Refuse a booker who already holds the event type's most upcoming bookings."""
+    limit = booking_rules.active_bookings_limit(et.settings)
+    if limit is None:
+        return
+    held = (
+        await session.execute(
+            select(func.count(func.distinct(Booking.id)))
+            .join(Attendee, Attendee.booking_id == Booking.id)
+            .where(
+                Booking.event_type_id == et.id,
+                Booking.status.in_((BookingStatus.ACCEPTED, BookingStatus.PENDING)),
+                Booking.end_time > now,
+                func.lower(Attendee.email) == email.lower(),
+            )
+        )
+    ).scalar_one()
+    if held >= limit:
+        raise BadRequest(
+            f"This booker already has {held} upcoming bookings of this event type, "
+            f"its limit is {limit}",
+            {"reason": "booker_limit_exceeded"},
+        )
+
+
 def _attendee(spec: AttendeeSpec, now: datetime, *, seat: bool) -> Attendee:
     return Attendee(
         name=spec.name,
@@ -276,14 +352,29 @@ async def view(session: AsyncSession, booking: Booking) -> BookingView:
     return BookingView(booking, et, host, successor)
 
 
-async def get_booking(db: Database, uid: str) -> BookingView:
+async def get_booking(db: Database, uid: str, viewer_id: int | None = None) -> BookingView:
     async with db.session() as session:
         booking = (
             await session.execute(select(Booking).where(Booking.uid == uid))
         ).scalar_one_or_none()
         if booking is None:
             raise NotFound(f"Booking with uid={uid} not found")
-        return await view(session, booking)
+        return for_viewer(await view(session, booking), viewer_id)
+
+
+async def get_booking_by_seat(
+    db: Database, seat_uid: str, viewer_id: int | None = None
+) -> BookingView:
+    """The seated booking holding `seat_uid`, as the holder of that seat sees it."""
+    async with db.session() as session:
+        seat = (
+            await session.execute(select(Attendee).where(Attendee.seat_uid == seat_uid))
+        ).scalar_one_or_none()
+        booking = await session.get(Booking, seat.booking_id) if seat else None
+        if booking is None:
+            raise NotFound(f"Booking with seatUid={seat_uid} not found")
+        seated = replace(await view(session, booking), seat_uid=seat_uid)
+        return for_viewer(seated, viewer_id)
 
 
 async def cancel_booking(
@@ -293,10 +384,25 @@ async def cancel_booking(
     reason: str | None = None,
     cancelled_by: str | None = None,
     seat_uid: str | None = None,
+    viewer_id: int | None = None,
 ) -> tuple[BookingView, bool]:
-    """Cancel a booking, or just one seat of it. Returns (booking, only_removed_attendee)."""
+    """Cancel a booking, or just one seat of it. Returns (booking, only_removed_attendee).
+
+    A seat's holder cancels its own seat by its seatUid; cancelling a whole seated booking
+    (every seat) needs the host's credentials, as in Cal.com.
+    """
     async with db.transaction() as session:
         booking = await _booking_for_update(session, uid)
+        et = await session.get(EventType, booking.event_type_id) if booking.event_type_id else None
+        refusal = booking_rules.cancelling_refusal(et.settings if et else None)
+        if refusal:
+            raise BadRequest(refusal, {"reason": "cancelling_disabled"})
+        seated = len(booking.attendees) > 1 and any(a.seat_uid for a in booking.attendees)
+        if seat_uid is None and seated and not _is_host(booking, viewer_id):
+            raise Forbidden(
+                "Cancelling a whole seated booking needs the host's credentials; "
+                "an attendee cancels its own seat with seatUid"
+            )
         if seat_uid is not None:
             seat = next((a for a in booking.attendees if a.seat_uid == seat_uid), None)
             if seat is None:
@@ -304,7 +410,7 @@ async def cancel_booking(
             booking.attendees.remove(seat)
             await session.flush()
             if booking.attendees:
-                remaining = await view(session, booking)
+                remaining = for_viewer(await view(session, booking), viewer_id)
                 await webhooks.enqueue_booking(
                     session, "BOOKING_CANCELLED", remaining, cancelled_seat=seat
                 )

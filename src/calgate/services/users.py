@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +32,7 @@ class ProfileChanges:
     avatar_url: str | Unset | None = UNSET
     bio: str | Unset | None = UNSET
     embed_origins: list[str] | Unset | None = UNSET
+    metadata: dict[str, Any] | Unset = UNSET
 
 
 MAX_EMBED_ORIGINS = 20
@@ -183,6 +185,7 @@ async def update_profile(db: Database, user_id: int, changes: ProfileChanges) ->
             if not owned:
                 raise BadRequest(f"defaultScheduleId: schedule {schedule_id} is not yours")
         for key, value in values.items():
-            setattr(user, key, value)
+            # The model's `metadata` attribute is SQLAlchemy's; the column is `metadata_`.
+            setattr(user, "metadata_" if key == "metadata" else key, value)
         await session.flush()
         return user

@@ -158,7 +158,7 @@ class BookingOutput_2024_04_15(Output):
         return cls(
             id=b.id,
             uid=b.uid,
-            title=b.title,
+            title=v.title(),
             description=b.description,
             start_time=iso_z(b.start_time),
             end_time=iso_z(b.end_time),
@@ -176,7 +176,7 @@ class BookingOutput_2024_04_15(Output):
                     booking_id=b.id,
                     no_show=a.no_show,
                 )
-                for a in b.attendees
+                for a in v.attendees()
             ],
             user=LegacyUser(
                 id=v.host.id,
@@ -190,7 +190,7 @@ class BookingOutput_2024_04_15(Output):
             event_type=LegacyEventType(id=et.id, slug=et.slug, title=et.title, length=et.length)
             if et
             else None,
-            responses=b.responses or {},
+            responses=v.responses(),
             metadata=b.metadata_ or {},
             cancellation_reason=b.cancellation_reason,
             rejection_reason=b.rejection_reason,

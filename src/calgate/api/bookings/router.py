@@ -162,9 +162,23 @@ async def list_all(
     return ok(data, **extra)
 
 
+def _viewer(principal: Any) -> int | None:
+    return principal.user.id if principal is not None else None
+
+
+@router.get("/by-seat/{seat_uid}", summary="Get a seated booking by its seat")
+async def get_booking_by_seat(
+    seat_uid: str, shapes: Shapes, principal: OptionalPrincipal, state: State
+) -> JSONResponse:
+    view = await bookings.get_booking_by_seat(state.db, seat_uid, _viewer(principal))
+    return ok(shapes.one(view))
+
+
 @router.get("/{booking_uid}", summary="Get a booking")
-async def get_booking(booking_uid: str, shapes: Shapes, state: State) -> JSONResponse:
-    return ok(shapes.one(await bookings.get_booking(state.db, booking_uid)))
+async def get_booking(
+    booking_uid: str, shapes: Shapes, principal: OptionalPrincipal, state: State
+) -> JSONResponse:
+    return ok(shapes.one(await bookings.get_booking(state.db, booking_uid, _viewer(principal))))
 
 
 @router.post(
@@ -188,6 +202,7 @@ async def cancel(
         reason=body.cancellation_reason,
         cancelled_by=principal.user.email if principal else None,
         seat_uid=body.seat(),
+        viewer_id=_viewer(principal),
     )
     return ok(shapes.cancelled(view, only_attendee))
 

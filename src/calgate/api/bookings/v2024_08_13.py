@@ -8,7 +8,7 @@ from pydantic import EmailStr, Field, model_validator
 
 from calgate.api.bookings.common import Listing, Rescheduling, UtcDateTime
 from calgate.api.bookings.query import number
-from calgate.api.schema import Blob, BodyId, Input, Metadata, Name, Output, Url, iso_z
+from calgate.api.schema import Blob, BodyId, Input, Metadata, Name, Omittable, Output, Url, iso_z
 from calgate.services import availability
 from calgate.services.bookings import AttendeeSpec, BookingView, NewBooking
 
@@ -140,9 +140,12 @@ class BookingAttendee(Output):
     email: str
     display_email: str
     time_zone: str
-    language: str | None
+    language: Omittable[str] = None
     absent: bool
-    phone_number: str | None = None
+    phone_number: Omittable[str] = None
+    # Seated bookings: each seat's handle (Cal.com's SeatedAttendee).
+    seat_uid: Omittable[str] = None
+    booking_fields_responses: Omittable[dict[str, Any]] = None
 
 
 class EventTypeRef(Output):
@@ -157,25 +160,25 @@ class BookingOutput_2024_08_13(Output):
     description: str
     hosts: list[BookingHost]
     status: Literal["cancelled", "accepted", "rejected", "pending"]
-    cancellation_reason: str | None = None
-    cancelled_by_email: str | None = None
-    rescheduling_reason: str | None = None
-    rescheduled_by_email: str | None = None
-    rescheduled_from_uid: str | None = None
-    rescheduled_to_uid: str | None = None
+    cancellation_reason: Omittable[str] = None
+    cancelled_by_email: Omittable[str] = None
+    rescheduling_reason: Omittable[str] = None
+    rescheduled_by_email: Omittable[str] = None
+    rescheduled_from_uid: Omittable[str] = None
+    rescheduled_to_uid: Omittable[str] = None
     start: str
     end: str
     duration: int
     event_type_id: int | None
     event_type: EventTypeRef | None
-    meeting_url: str | None = None
+    meeting_url: Omittable[str] = None
     location: str | None
     absent_host: bool
     created_at: str
     updated_at: str
     metadata: dict[str, Any]
-    rating: int | None = None
-    ics_uid: str | None
+    rating: Omittable[int] = None
+    ics_uid: Omittable[str] = None
     attendees: list[BookingAttendee]
     guests: list[str]
     booking_fields_responses: dict[str, Any]
@@ -183,13 +186,14 @@ class BookingOutput_2024_08_13(Output):
     @classmethod
     def of(cls, v: BookingView) -> BookingOutput_2024_08_13:
         b = v.booking
-        main = b.attendees[0] if b.attendees else None
-        rest = list(b.attendees[1:])
+        visible = v.attendees()
+        main = visible[0] if visible else None
+        rest = list(visible[1:])
         location = b.location
         return cls(
             id=b.id,
             uid=b.uid,
-            title=b.title,
+            title=v.title(),
             description=b.description or "",
             hosts=[
                 BookingHost(
@@ -233,11 +237,15 @@ class BookingOutput_2024_08_13(Output):
                     language=a.locale,
                     absent=a.no_show,
                     phone_number=a.phone_number,
+                    seat_uid=a.seat_uid,
+                    booking_fields_responses={"name": a.name, "email": a.email}
+                    if a.seat_uid
+                    else None,
                 )
                 for a in ([main] if main else []) + [a for a in rest if a.seat_uid]
             ],
             guests=[a.email for a in rest if not a.seat_uid],
-            booking_fields_responses=b.responses or {},
+            booking_fields_responses=v.responses(),
         )
 
 

@@ -7,11 +7,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
-from calgate.api.event_types.booking_fields import default_booking_fields
+from calgate.api.event_types.booking_fields import merged_booking_fields
 from calgate.api.event_types.changes import ChangesInput
 from calgate.api.event_types.item import EventTypeItem
 from calgate.api.event_types.locations import LocationInput, from_stored, to_stored
-from calgate.api.schema import BlobItems, BodyId, Input, Locale, Name, Output, Url
+from calgate.api.schema import BlobItems, BodyId, Input, Locale, Name, Omittable, Output, Url
 from calgate.store.models import EventType, User
 
 Minutes = int
@@ -94,6 +94,31 @@ class BookerLayouts(Input):
     enabled_layouts: list[Literal["month", "week", "column"]]
 
 
+class DisableCancelling(Input):
+    disabled: bool = False
+
+
+class DisableRescheduling(Input):
+    disabled: bool = False
+    minutes_before: int | None = Field(None, ge=1, le=525_600)
+
+
+class BookerActiveBookingsLimit(Input):
+    maximum_active_bookings: int = Field(ge=1, le=10_000)
+    offer_reschedule: bool | None = None
+
+
+class CalVideoSettings(Input):
+    disable_recording_for_organizer: bool | None = None
+    disable_recording_for_guests: bool | None = None
+    redirect_url_on_exit: str | None = Field(None, max_length=2048)
+    enable_automatic_recording_for_organizer: bool | None = None
+    enable_automatic_transcription: bool | None = None
+    disable_transcription_for_guests: bool | None = None
+    disable_transcription_for_organizer: bool | None = None
+    send_transcription_emails: bool | None = None
+
+
 class BookingField(Input):
     """A booking question. Kept as given; its shape is the 2024-06-14 output shape."""
 
@@ -125,6 +150,11 @@ _SETTINGS_FIELDS = (
     "allow_rescheduling_cancelled_bookings",
     "show_optimized_slots",
     "confirmation_policy",
+    # Read by the booking service too (core/booking_rules.py), in this stored wire form.
+    "disable_cancelling",
+    "disable_rescheduling",
+    "booker_active_bookings_limit",
+    "cal_video_settings",
 )
 
 
@@ -163,6 +193,10 @@ class _EventTypeFields(ChangesInput):
     allow_rescheduling_past_bookings: bool | None = None
     allow_rescheduling_cancelled_bookings: bool | None = None
     show_optimized_slots: bool | None = None
+    disable_cancelling: DisableCancelling | None = None
+    disable_rescheduling: DisableRescheduling | None = None
+    booker_active_bookings_limit: BookerActiveBookingsLimit | Disabled | None = None
+    cal_video_settings: CalVideoSettings | None = None
 
     def attribute_values(self) -> dict[str, Any]:
         """Translate the fields the client sent into EventType attributes."""
@@ -290,7 +324,7 @@ class EventTypeOutput_2024_06_14(Output):
     id: int
     owner_id: int | None
     length_in_minutes: int
-    length_in_minutes_options: list[int] | None = None
+    length_in_minutes_options: Omittable[list[int]] = None
     title: str
     slug: str
     description: str
@@ -312,18 +346,18 @@ class EventTypeOutput_2024_06_14(Output):
     is_instant_event: bool
     seats_show_availability_count: bool | None
     schedule_id: int | None
-    booking_limits_count: dict[str, Any] | None = None
-    booking_limits_duration: dict[str, Any] | None = None
-    booking_window: dict[str, Any] | None = None
+    booking_limits_count: Omittable[dict[str, Any]] = None
+    booking_limits_duration: Omittable[dict[str, Any]] = None
+    booking_window: Omittable[dict[str, Any]] = None
     only_show_first_available_slot: bool
-    booker_layouts: dict[str, Any] | None = None
-    confirmation_policy: dict[str, Any] | None = None
+    booker_layouts: Omittable[dict[str, Any]] = None
+    confirmation_policy: Omittable[dict[str, Any]] = None
     requires_booker_email_verification: bool
     hide_calendar_notes: bool
-    color: dict[str, Any] | None = None
-    seats: dict[str, Any] | None = None
+    color: Omittable[dict[str, Any]] = None
+    seats: Omittable[dict[str, Any]] = None
     offset_start: int
-    custom_name: str | None = None
+    custom_name: Omittable[str] = None
     use_destination_calendar_email: bool
     hide_calendar_event_details: bool
     hide_organizer_email: bool
@@ -333,6 +367,10 @@ class EventTypeOutput_2024_06_14(Output):
     allow_rescheduling_past_bookings: bool
     allow_rescheduling_cancelled_bookings: bool
     show_optimized_slots: bool
+    disable_cancelling: Omittable[dict[str, Any]] = None
+    disable_rescheduling: Omittable[dict[str, Any]] = None
+    booker_active_bookings_limit: Omittable[dict[str, Any]] = None
+    cal_video_settings: Omittable[dict[str, Any]] = None
     users: list[EventTypeUser]
     booking_url: str
 
@@ -348,7 +386,7 @@ class EventTypeOutput_2024_06_14(Output):
             slug=et.slug,
             description=et.description or "",
             locations=[from_stored(loc) for loc in et.locations or []],
-            booking_fields=et.booking_fields or default_booking_fields(),
+            booking_fields=merged_booking_fields(et.booking_fields),
             disable_guests=bool(s.get("disable_guests", False)),
             slot_interval=et.slot_interval,
             minimum_booking_notice=et.minimum_booking_notice,
@@ -401,6 +439,10 @@ class EventTypeOutput_2024_06_14(Output):
                 s.get("allow_rescheduling_cancelled_bookings")
             ),
             show_optimized_slots=bool(s.get("show_optimized_slots")),
+            disable_cancelling=s.get("disable_cancelling"),
+            disable_rescheduling=s.get("disable_rescheduling"),
+            booker_active_bookings_limit=_active_limit_out(s.get("booker_active_bookings_limit")),
+            cal_video_settings=s.get("cal_video_settings"),
             users=[
                 EventTypeUser(
                     id=owner.id,
@@ -420,6 +462,11 @@ def _limits_out(stored: dict[str, int] | None) -> dict[str, Any] | None:
     if not stored:
         return None
     return {wire: stored[key] for wire, key in _LIMIT_KEYS.items() if key in stored}
+
+
+def _active_limit_out(stored: dict[str, Any] | None) -> dict[str, Any] | None:
+    # A limit sent as {"disabled": true} is no limit: omitted, as when never set.
+    return stored if stored and "maximumActiveBookings" in stored else None
 
 
 def _window_out(et: EventType) -> dict[str, Any] | None:

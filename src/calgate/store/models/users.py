@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -26,6 +27,8 @@ class User(Timestamped, Base):
     # Origins allowed to frame this user's booking pages (CSP frame-ancestors); None or []:
     # only calgate's own origin.
     embed_origins: Mapped[list[str] | None] = mapped_column(JSONType)
+    # Cal.com's free-form user metadata (PATCH /v2/me), at most 50 short keys.
+    metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONType)
     # use_alter: users and schedules reference each other.
     default_schedule_id: Mapped[int | None] = mapped_column(
         ForeignKey("schedules.id", ondelete="SET NULL", use_alter=True)

@@ -1,6 +1,6 @@
 """embed origins: who may frame a user's booking pages (CSP frame-ancestors)
 
-Revision ID: 0012_embed_origins
+Revision ID: 0011_embed_origins
 Revises: 0006_gateway_events
 Create Date: 2026-11-26 03:00:00.000000
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0012_embed_origins"
-down_revision = "0009_emails"
+revision = "0011_embed_origins"
+down_revision = "0010_parity"
 branch_labels = None
 depends_on = None
 
