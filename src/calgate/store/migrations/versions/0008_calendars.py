@@ -2,7 +2,7 @@
 the write-back outbox and conferencing apps
 
 Revision ID: 0008_calendars
-Revises: 0006_gateway_events
+Revises: 0007_teams
 Create Date: 2026-11-26 02:40:00.000000
 """
 

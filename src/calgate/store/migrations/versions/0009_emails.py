@@ -1,7 +1,7 @@
 """verified emails and phones, verification codes, the outbound message outbox
 
 Revision ID: 0009_emails
-Revises: 0006_gateway_events
+Revises: 0008_calendars
 Create Date: 2026-11-26 02:45:00.000000
 """
 

@@ -1,7 +1,7 @@
 """parity: users.metadata (PATCH /v2/me `metadata`)
 
 Revision ID: 0010_parity
-Revises: 0006_gateway_events
+Revises: 0009_emails
 Create Date: 2026-11-26 03:00:00.000000
 """
 

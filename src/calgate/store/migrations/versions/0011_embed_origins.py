@@ -1,7 +1,7 @@
 """embed origins: who may frame a user's booking pages (CSP frame-ancestors)
 
 Revision ID: 0011_embed_origins
-Revises: 0006_gateway_events
+Revises: 0010_parity
 Create Date: 2026-11-26 03:00:00.000000
 """
 
