@@ -7,7 +7,6 @@ import hashlib
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import httpx2
 
-from tests.support.server import free_port
+from tests.support.server import free_port, wait_for_process
 
 
 class Radicale:
@@ -45,14 +44,17 @@ class Radicale:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                httpx2.request("OPTIONS", self.url, timeout=1)
-                return
-            except httpx2.TransportError:
-                time.sleep(0.05)
-        raise RuntimeError("radicale did not start")
+        process = self.process
+        wait_for_process(
+            process, self._answers, timeout=20, log=lambda: "(output discarded)", what="radicale"
+        )
+
+    def _answers(self) -> bool:
+        try:
+            httpx2.request("OPTIONS", self.url, timeout=1)
+        except httpx2.TransportError:
+            return False
+        return True
 
     def stop(self) -> None:
         if self.process is not None:

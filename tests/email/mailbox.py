@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import email.policy
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
@@ -14,6 +13,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from tests.support.server import free_port
+from tests.support.waiting import wait_until
 
 
 class Mailbox:
@@ -48,15 +48,14 @@ class Mailbox:
             return [m for m in self.messages if recipient in str(m["To"])]
 
     def wait_for(self, recipient: str, count: int = 1, timeout: float = 10.0) -> list[EmailMessage]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = self.to(recipient)
-            if len(found) >= count:
-                return found
-            time.sleep(0.05)
-        raise AssertionError(
-            f"{count} message(s) to {recipient} not received; got {self.to(recipient)}"
+        def enough() -> list[EmailMessage] | None:
+            got = self.to(recipient)
+            return got if len(got) >= count else None
+
+        found: list[EmailMessage] = wait_until(
+            enough, timeout, 0.05, f"{count} message(s) to {recipient}"
         )
+        return found
 
 
 @contextmanager

@@ -4,7 +4,6 @@ reminders that follow the booking, and nothing lost while the SMTP server is dow
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -16,6 +15,7 @@ from starlette.testclient import TestClient
 from calgate.config import Settings
 from calgate.store.models import OutboundMessage
 from tests.email.mailbox import Mailbox
+from tests.support.waiting import wait_until
 from tests.webhooks.conftest import V_BOOKING, book, event_type, next_monday
 
 ATTENDEE = {"name": "Ada Lovelace", "email": "ada@example.com", "timeZone": "America/New_York"}
@@ -205,16 +205,13 @@ def test_emails_wait_for_a_down_smtp_server(
     et = event_type(client, host)
     inbox.stop()
     book(client, et, next_monday() + timedelta(hours=10), attendee=ATTENDEE)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and not all(m.attempts >= 2 for m in rows(client)):
-        time.sleep(0.05)
+    wait_until(
+        lambda: all(m.attempts >= 2 for m in rows(client)), 10, 0.05, "two failed attempts each"
+    )
     queued = rows(client)
     assert len(queued) == 2
     assert all(m.status == "pending" and m.attempts >= 2 for m in queued)
     inbox.start()
     assert inbox.wait_for("ada@example.com", timeout=15)
     assert inbox.wait_for(host.email, timeout=15)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and {m.status for m in rows(client)} != {"delivered"}:
-        time.sleep(0.05)
-    assert {m.status for m in rows(client)} == {"delivered"}
+    wait_until(lambda: {m.status for m in rows(client)} == {"delivered"}, 5, 0.05, "all delivered")

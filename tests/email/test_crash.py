@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import TEST_SECRET
 from tests.email.mailbox import mailbox
-from tests.support.server import free_port
+from tests.support.server import free_port, responds, wait_for_process
 from tests.webhooks.conftest import next_monday, z
 from tests.webhooks.test_crash import _seed
 
@@ -47,21 +47,18 @@ def _serve(
         stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx2.get(f"{url}/health", timeout=1).status_code == 200:
-                return proc, url
-        except httpx2.TransportError:
-            pass
-        if proc.poll() is not None:
-            log.seek(0)
-            raise AssertionError(f"server exited:\n{log.read().decode()[-3000:]}")
-        time.sleep(0.05)
-    proc.kill()
-    proc.wait()
-    log.seek(0)
-    raise AssertionError(f"server did not start:\n{log.read().decode()[-3000:]}")
+
+    def tail() -> str:
+        log.seek(0)
+        return str(log.read().decode()[-3000:])
+
+    try:
+        wait_for_process(proc, lambda: responds(f"{url}/health"), timeout=60, log=tail)
+    except AssertionError:
+        proc.kill()
+        proc.wait()
+        raise
+    return proc, url
 
 
 @pytest.mark.slow

@@ -166,7 +166,8 @@ CASES: list[tuple[str, str, str, dict[str, str], Any, str]] = [
         "PATCH",
         "/v2/event-types/{et}",
         {},
-        lambda et, s: {"metadata": _many(51)},
+        # A structured object on Cal.com (disableStandardEmails, apps, ...): bounded as a blob.
+        lambda et, s: {"metadata": _many(101)},
         "metadata",
     ),
     (

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from calgate.api.event_types.changes import ChangesInput
 from calgate.api.event_types.item import EventTypeItem
-from calgate.api.schema import Blob, BodyId, Input, Metadata, Name, Output, Url
+from calgate.api.schema import Blob, BodyId, Input, Name, Output, Url
 from calgate.store.models import EventType, User
 
 LimitKey = Literal["PER_DAY", "PER_WEEK", "PER_MONTH", "PER_YEAR"]
@@ -49,7 +49,9 @@ class _Fields(ChangesInput):
     lock_time_zone_toggle_on_booking_page: bool | None = None
     event_name: Name | None = None
     success_redirect_url: Url | None = None
-    metadata: Metadata | None = None
+    # Cal.com's event-type metadata is a structured object (disableStandardEmails, apps, ...),
+    # not the flat key/value metadata of bookings and users: bounded like any JSON blob.
+    metadata: Blob | None = None
     booking_fields: list[Blob] | None = Field(None, max_length=50)
 
     def attribute_values(self) -> dict[str, Any]:
