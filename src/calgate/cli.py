@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -28,6 +29,26 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 admin_app = typer.Typer(help="Operator commands.", no_args_is_help=True)
+
+
+@app.callback()
+def _root(
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            envvar="CALGATE_PROFILE",
+            help="Client commands: the stored profile to use (see `calgate login`).",
+        ),
+    ] = None,
+) -> None:
+    # The root option is CALGATE_PROFILE for the command that follows: the client's commands
+    # read their --profile default from that variable when they parse their own arguments,
+    # which happens after this callback. Their own --profile still wins.
+    if profile:
+        os.environ["CALGATE_PROFILE"] = profile
+
+
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 

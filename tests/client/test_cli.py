@@ -146,6 +146,9 @@ def test_login_profiles(target: Target, tmp_path: Path) -> None:
     assert json.loads(picked.stdout)["email"] == target.email
     per_command = run(target, tmp_path, "me", "--profile", "work", "--json", **bare)
     assert per_command.returncode == 0, per_command.stderr
+    on_root = run(target, tmp_path, "--profile", "work", "me", "--json", **bare)
+    assert on_root.returncode == 0, on_root.stderr
+    assert json.loads(on_root.stdout)["email"] == target.email
     # The environment's credentials override the profile's.
     overridden = run(target, tmp_path, "me", "--profile", "work", **wrong_key(target))
     assert overridden.returncode == 4

@@ -1,8 +1,8 @@
 """What every people's command shares: options, the client, output, exit codes.
 
-The `calgate` executable's root app belongs to the server side, so `--profile`, `--json` and
-`--tz` are options of each command (`calgate me --json`), with CALGATE_PROFILE / TZ as the
-environment's defaults, rather than options of the root command.
+`--json` and `--tz` are options of each command (`calgate me --json`, TZ as the default);
+`--profile` is each command's and also the root command's (`calgate --profile work me`,
+declared by the executable in calgate.cli as CALGATE_PROFILE for the command that follows).
 """
 
 from __future__ import annotations

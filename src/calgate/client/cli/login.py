@@ -25,7 +25,7 @@ def login(
         str | None, typer.Option("--control-url", help="Control API URL, if not the base URL.")
     ] = None,
     profile: Annotated[
-        str, typer.Option("--profile", help="Name to store it under.")
+        str, typer.Option("--profile", envvar="CALGATE_PROFILE", help="Name to store it under.")
     ] = DEFAULT_PROFILE,
 ) -> None:
     """Store a profile (in $XDG_CONFIG_HOME/calgate/, readable by you only) after checking it."""
