@@ -24,6 +24,8 @@ from tests.support.server import live_server
 from bench.common import scratch_database, summary_ms, write_result
 from calgate.config import Settings
 from calgate.core.timezones import use_pinned_tzdata
+from calgate.gateway.config import GatewaySettings
+from calgate.gateway.crypto import Keyring
 from calgate.services import users
 from calgate.store.db import Database
 from calgate.store.models import Webhook, utcnow
@@ -110,7 +112,9 @@ async def bench(url: str, settings: Settings, events: int, live: int) -> dict[st
             user_id = await seed(db, f"{base}/hook")
             # Phase 1: backlog.
             await enqueue(db, user_id, 0, events)
-            dispatcher = webhook_dispatcher(db, settings)
+            dispatcher = webhook_dispatcher(
+                db, settings, Keyring(GatewaySettings.from_env(settings).token_keys)
+            )
             t0 = time.perf_counter()
             await dispatcher.start()
             try:

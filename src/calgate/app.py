@@ -138,8 +138,10 @@ async def _start(
         )
         runtime.oauth = OAuthRuntime.open(settings, db, rate_limits)
         stack.callback(runtime.oauth.close)
+        # create_app has made sure of a secret key, which the keyring is derived from.
+        runtime.keyring = Keyring((gateway or GatewaySettings.from_env(settings)).token_keys)
         if settings.webhook_worker:
-            dispatcher = webhook_dispatcher(db, settings)
+            dispatcher = webhook_dispatcher(db, settings, runtime.keyring)
             await dispatcher.start()
             stack.push_async_callback(dispatcher.stop)
             messages = message_dispatcher(db, settings)
@@ -149,17 +151,15 @@ async def _start(
             purge = reservation_purge(settings, db)
             purge.start()
             stack.push_async_callback(purge.stop)
-        if settings.secret_key or gateway is not None:
-            runtime.keyring = Keyring((gateway or GatewaySettings.from_env(settings)).token_keys)
-            refresher = await stack.enter_async_context(
-                calendar_refresher(settings, db, runtime.keyring)
-            )
-            refresher.start()
-            stack.push_async_callback(refresher.stop)
-            if settings.webhook_worker:
-                writes = calendar_write_dispatcher(db, settings, runtime.keyring)
-                await writes.start()
-                stack.push_async_callback(writes.stop)
+        refresher = await stack.enter_async_context(
+            calendar_refresher(settings, db, runtime.keyring)
+        )
+        refresher.start()
+        stack.push_async_callback(refresher.stop)
+        if settings.webhook_worker:
+            writes = calendar_write_dispatcher(db, settings, runtime.keyring)
+            await writes.start()
+            stack.push_async_callback(writes.stop)
     if gateway is not None:
         mounts = None
         if settings.role == "all":

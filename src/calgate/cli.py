@@ -187,7 +187,7 @@ def worker(database_url: DatabaseUrl = None) -> None:
     settings = _settings(database_url)
     migrate.upgrade(settings.database_url)
     logging.basicConfig(level=settings.log_level.upper())
-    asyncio.run(run_forever(settings))
+    asyncio.run(run_forever(settings, _keyring(settings)))
 
 
 @admin_app.command("retry-webhook-delivery")
@@ -305,7 +305,8 @@ def create_gateway_key(
 
 @admin_app.command("rotate-secrets")
 def rotate_secrets(database_url: DatabaseUrl = None, as_json: JsonFlag = False) -> None:
-    """Re-encrypt every gateway secret under the first key of CALGATE_GATEWAY_TOKEN_KEYS.
+    """Re-encrypt every sealed secret (gateway tokens, calendar passwords, webhook secrets)
+    under the first key of CALGATE_GATEWAY_TOKEN_KEYS; webhook secrets still in clear are sealed.
 
     Safe while servers run (their keyrings must hold the old and the new key); afterwards the
     old key can be removed from the configuration.

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from calgate.gateway.crypto import Keyring, context
 from calgate.gateway.rotate import SEALED, rotate
 from calgate.store.db import Database, sync_url
-from calgate.store.models import Connection, utcnow
+from calgate.store.models import Connection, Webhook, utcnow
 from tests.cli.test_admin import run
 from tests.gateway.conftest import Harness
 from tests.support.waiting import wait_until
@@ -225,3 +225,39 @@ def test_database_file_holds_no_plaintext_secret(gw: Harness) -> None:
     assert len(gw.fake.issued) == 2
     for value in secrets:
         assert value.encode() not in raw, value
+
+
+def test_webhook_secrets_in_clear_are_sealed(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows from before webhook secrets were sealed hold plaintext: rotation seals them, moves
+    the sealed ones, and counts both."""
+    old = Keyring([OLD])
+    engine = create_engine(sync_url(db_url))
+    with Session(engine) as session:
+        hooks = [Webhook(subscriber_url="https://example.com/h", triggers=[]) for _ in range(3)]
+        session.add_all(hooks)
+        session.flush()
+        legacy, sealed, empty = hooks
+        legacy.secret = "in-clear"
+        sealed.secret = old.encrypt("under-old", context("webhooks", str(sealed.id), "secret"))
+        session.commit()
+        ids = (legacy.id, sealed.id, empty.id)
+
+    monkeypatch.setenv("CALGATE_GATEWAY_TOKEN_KEYS", BOTH)
+    r = run(db_url, "admin", "rotate-secrets", "--json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["rotated"]["webhooks.secret"] == 2
+    assert report["rows_updated"] == 2
+    assert report["undecryptable"] == []
+    assert report["remaining"] == 0
+
+    with Session(engine) as session:
+        stored = dict(session.execute(select(Webhook.id, Webhook.secret)).all())
+    engine.dispose()
+    assert stored[ids[2]] is None
+    assert all(stored[i].startswith("new:") for i in ids[:2])
+    new = Keyring([NEW])
+    assert new.decrypt(stored[ids[0]], context("webhooks", str(ids[0]), "secret")) == "in-clear"
+    assert new.decrypt(stored[ids[1]], context("webhooks", str(ids[1]), "secret")) == "under-old"
+    again = json.loads(run(db_url, "admin", "rotate-secrets", "--json").stdout)
+    assert again["rows_updated"] == 0

@@ -81,6 +81,11 @@ class Keyring:
             raise DecryptionError("stored secret failed authentication") from exc
         return plain.decode()
 
+    def seals(self, stored: str) -> bool:
+        """The value is under one of this keyring's keys (not, say, a legacy plaintext)."""
+        key_id, sep, _ = stored.partition(":")
+        return bool(sep) and key_id in self._ciphers
+
     def needs_rotation(self, stored: str) -> bool:
         return stored.partition(":")[0] != self.current
 

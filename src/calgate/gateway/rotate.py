@@ -1,5 +1,7 @@
 """`calgate admin rotate-secrets`: re-encrypt every sealed secret under the current key (the
-gateway's, and connected calendars' passwords, which the scheduler seals with the same keys).
+gateway's, and connected calendars' passwords and webhook signing secrets, which the scheduler
+seals with the same keys). Webhook secrets stored in clear before they were sealed are sealed
+here (counted with the re-encrypted ones).
 
 Runs beside live servers. Rows are taken in small batches, each in one short transaction
 holding the rows' locks (PostgreSQL `FOR UPDATE`, SQLite's write lock), and every value is
@@ -21,7 +23,7 @@ from calgate.gateway import connections as conns
 from calgate.gateway import keys
 from calgate.gateway.crypto import DecryptionError, Keyring, context
 from calgate.store.db import Database
-from calgate.store.models import CalendarCredential, Connection, GatewayKey
+from calgate.store.models import CalendarCredential, Connection, GatewayKey, Webhook
 
 BATCH = 100
 
@@ -35,6 +37,8 @@ class SealedTable:
     columns: tuple[tuple[str, str], ...]
     # Left as it was: re-encryption is not a change the user made.
     keep_updated_at: bool = False
+    # Rows from before the column was sealed hold plaintext: a value no key claims is that.
+    legacy_plaintext: bool = False
 
 
 SEALED = (
@@ -52,6 +56,7 @@ SEALED = (
     SealedTable(GatewayKey, keys.TABLE, (("events_secret", "events_secret_enc"),)),
     # Named here, not imported: the gateway never imports the scheduler's services.
     SealedTable(CalendarCredential, "calendar_credentials", (("password", "password_enc"),)),
+    SealedTable(Webhook, "webhooks", (("secret", "secret"),), legacy_plaintext=True),
 )
 
 
@@ -130,7 +135,10 @@ async def _rotate_rows(
                 continue
             ctx = context(sealed.table, str(row.id), name)
             try:
-                plain = keyring.decrypt(stored, ctx)
+                if sealed.legacy_plaintext and not keyring.seals(stored):
+                    plain = stored
+                else:
+                    plain = keyring.decrypt(stored, ctx)
             except DecryptionError:
                 report.undecryptable.append(f"{sealed.table}/{row.id}/{name}")
                 continue

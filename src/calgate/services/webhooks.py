@@ -12,12 +12,14 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.errors import BadRequest
+from calgate.gateway.crypto import Keyring
 from calgate.services.event_types import owned_event_type
 from calgate.services.team_event_types import administered_event_type
 from calgate.services.unset import UNSET, Unset, sent
 from calgate.store.db import Database
 from calgate.store.models import Webhook, WebhookDelivery, utcnow
 from calgate.webhooks import outbox, subscriptions
+from calgate.webhooks.secrets import seal
 from calgate.webhooks.subscriptions import Owner
 
 
@@ -53,7 +55,9 @@ async def _owned(session: AsyncSession, owner: Owner, webhook_id: int) -> Webhoo
     return await subscriptions.find(session, owner, webhook_id)
 
 
-async def create_webhook(db: Database, owner: Owner, spec: WebhookSpec) -> Webhook:
+async def create_webhook(
+    db: Database, owner: Owner, spec: WebhookSpec, keyring: Keyring
+) -> Webhook:
     async with db.transaction() as session:
         await _check_owner(session, owner)
         subscriptions.check_url(spec.subscriber_url)
@@ -65,9 +69,11 @@ async def create_webhook(db: Database, owner: Owner, spec: WebhookSpec) -> Webho
             triggers=list(spec.triggers),
             active=spec.active,
             payload_template=spec.payload_template,
-            secret=spec.secret,
         )
         session.add(hook)
+        # The sealed secret is bound to the row id, known only once the row is inserted.
+        await session.flush()
+        hook.secret = seal(keyring, hook.id, spec.secret)
         await session.flush()
         return hook
 
@@ -91,14 +97,18 @@ async def get_webhook(db: Database, owner: Owner, webhook_id: int) -> Webhook:
 
 
 async def update_webhook(
-    db: Database, owner: Owner, webhook_id: int, patch: WebhookPatch
+    db: Database, owner: Owner, webhook_id: int, patch: WebhookPatch, keyring: Keyring
 ) -> Webhook:
     async with db.transaction() as session:
         hook = await _owned(session, owner, webhook_id)
         if not isinstance(patch.subscriber_url, Unset):
             subscriptions.check_url(patch.subscriber_url)
         for key, value in sent(patch).items():
-            setattr(hook, key, list(value) if key == "triggers" else value)
+            if key == "triggers":
+                value = list(value)
+            elif key == "secret":
+                value = seal(keyring, hook.id, value)
+            setattr(hook, key, value)
         await session.flush()
         return hook
 

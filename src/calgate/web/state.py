@@ -36,7 +36,7 @@ class Runtime:
     gateway: Gateway | None = None
     # Rate-limit counters (web.throttle and the gateway's per-key limit count here).
     rate_limits: RateLimitStore | None = None
-    # Seals secrets at rest outside the gateway (connected calendars' passwords); the same
+    # Seals secrets at rest outside the gateway (calendar passwords, webhook secrets); the same
     # keys as the gateway's tokens, so `rotate-secrets` covers them. None without a secret key.
     keyring: Keyring | None = None
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate import __version__
 from calgate.config import Settings
+from calgate.gateway.crypto import Keyring
 from calgate.net.transport import guarded_client
 from calgate.store.db import Database
 from calgate.store.models import Webhook, WebhookAttempt, WebhookDelivery
@@ -23,6 +24,7 @@ from calgate.webhooks import signing
 from calgate.webhooks.delivery import DeliveryStatus, Outcome, next_state, post
 from calgate.webhooks.dispatcher import Dispatcher, Lease, Result, settle
 from calgate.webhooks.mail import message_dispatcher
+from calgate.webhooks.secrets import unseal
 
 WEBHOOK_ALLOW_PRIVATE = "CALGATE_WEBHOOK_ALLOW_PRIVATE"
 EVENT_ID_HEADER = "X-Calgate-Event-Id"
@@ -56,9 +58,10 @@ def new_client(settings: Settings) -> httpx2.AsyncClient:
 class WebhookTable:
     row = WebhookDelivery
 
-    def __init__(self, settings: Settings, client: httpx2.AsyncClient) -> None:
+    def __init__(self, settings: Settings, client: httpx2.AsyncClient, keyring: Keyring) -> None:
         self.settings = settings
         self.client = client
+        self.keyring = keyring
 
     async def claim(self, session: AsyncSession, ids: list[int], lease: Lease) -> list[Claimed]:
         await session.execute(
@@ -89,7 +92,7 @@ class WebhookTable:
                 attempt=d.attempts,
                 round_attempt=d.round_attempts,
                 url=w.subscriber_url,
-                secret=w.secret,
+                secret=unseal(self.keyring, w.id, w.secret),
                 active=w.active,
             )
             for d, w in rows
@@ -133,15 +136,16 @@ class WebhookTable:
         await settle(session, WebhookDelivery, item.id, worker, values)
 
 
-def webhook_dispatcher(db: Database, settings: Settings) -> Dispatcher[Claimed]:
-    """The dispatcher for user webhooks, with its own subscriber client (closed on stop)."""
+def webhook_dispatcher(db: Database, settings: Settings, keyring: Keyring) -> Dispatcher[Claimed]:
+    """The dispatcher for user webhooks, with its own subscriber client (closed on stop);
+    `keyring` opens the sealed signing secrets."""
     http = new_client(settings)
     return Dispatcher(
-        db, WebhookTable(settings, http), settings, name="webhook", aclose=http.aclose
+        db, WebhookTable(settings, http, keyring), settings, name="webhook", aclose=http.aclose
     )
 
 
-async def run_forever(settings: Settings) -> None:
+async def run_forever(settings: Settings, keyring: Keyring) -> None:
     """`calgate worker`: deliver until SIGINT/SIGTERM, then stop cleanly."""
     import signal
 
@@ -156,7 +160,7 @@ async def run_forever(settings: Settings) -> None:
         messages = message_dispatcher(db, settings)
         await messages.start()
         try:
-            await webhook_dispatcher(db, settings).run_until(stop)
+            await webhook_dispatcher(db, settings, keyring).run_until(stop)
         finally:
             await messages.stop()
     finally:

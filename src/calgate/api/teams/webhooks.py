@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from calgate.api.auth import CurrentPrincipal
 from calgate.api.schema import PathId
 from calgate.api.versions import body_schema, parse_body
-from calgate.api.webhooks.router import Skip, Take
+from calgate.api.webhooks.router import Skip, Take, sealer
 from calgate.api.webhooks.schemas import (
     CreateWebhookInput,
     EventTypeWebhookOutput,
@@ -42,7 +42,7 @@ async def create_webhook(
 ) -> JSONResponse:
     body = await parse_body(request, CreateWebhookInput)
     hook = await webhooks.create_webhook(
-        state.db, _owner(principal, team_id, event_type_id), body.to_spec()
+        state.db, _owner(principal, team_id, event_type_id), body.to_spec(), sealer(state)
     )
     return ok(EventTypeWebhookOutput.of(hook), status_code=201)
 
@@ -95,7 +95,11 @@ async def update_webhook(
 ) -> JSONResponse:
     body = await parse_body(request, UpdateWebhookInput)
     hook = await webhooks.update_webhook(
-        state.db, _owner(principal, team_id, event_type_id), webhook_id, body.to_patch()
+        state.db,
+        _owner(principal, team_id, event_type_id),
+        webhook_id,
+        body.to_patch(),
+        sealer(state),
     )
     return ok(EventTypeWebhookOutput.of(hook))
 

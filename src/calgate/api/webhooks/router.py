@@ -18,6 +18,8 @@ from calgate.api.webhooks.schemas import (
     UpdateWebhookInput,
     UserWebhookOutput,
 )
+from calgate.errors import ServiceUnavailable
+from calgate.gateway.crypto import Keyring
 from calgate.services import webhooks
 from calgate.web.envelope import ok
 from calgate.web.state import State
@@ -33,6 +35,13 @@ Skip = Annotated[int, Query(ge=0, le=2_147_483_647, description="How many to ski
 DeliveryStatus = Literal["pending", "delivered", "dead", "cancelled"]
 
 
+def sealer(state: State) -> Keyring:
+    """The keyring that seals signing secrets (webhooks.secret) at rest."""
+    if state.keyring is None:
+        raise ServiceUnavailable("storing webhooks needs CALGATE_SECRET_KEY")
+    return state.keyring
+
+
 # --- user-level ---------------------------------------------------------------------------
 
 
@@ -43,7 +52,9 @@ async def create_webhook(
     request: Request, principal: CurrentPrincipal, state: State
 ) -> JSONResponse:
     body = await parse_body(request, CreateWebhookInput)
-    hook = await webhooks.create_webhook(state.db, Owner(principal.user.id), body.to_spec())
+    hook = await webhooks.create_webhook(
+        state.db, Owner(principal.user.id), body.to_spec(), sealer(state)
+    )
     return ok(UserWebhookOutput.of(hook), status_code=201)
 
 
@@ -71,7 +82,7 @@ async def update_webhook(
 ) -> JSONResponse:
     body = await parse_body(request, UpdateWebhookInput)
     hook = await webhooks.update_webhook(
-        state.db, Owner(principal.user.id), webhook_id, body.to_patch()
+        state.db, Owner(principal.user.id), webhook_id, body.to_patch(), sealer(state)
     )
     return ok(UserWebhookOutput.of(hook))
 
@@ -128,7 +139,7 @@ async def create_event_type_webhook(
 ) -> JSONResponse:
     body = await parse_body(request, CreateWebhookInput)
     hook = await webhooks.create_webhook(
-        state.db, _et_owner(principal, event_type_id), body.to_spec()
+        state.db, _et_owner(principal, event_type_id), body.to_spec(), sealer(state)
     )
     return ok(EventTypeWebhookOutput.of(hook), status_code=201)
 
@@ -175,7 +186,11 @@ async def update_event_type_webhook(
 ) -> JSONResponse:
     body = await parse_body(request, UpdateWebhookInput)
     hook = await webhooks.update_webhook(
-        state.db, _et_owner(principal, event_type_id), webhook_id, body.to_patch()
+        state.db,
+        _et_owner(principal, event_type_id),
+        webhook_id,
+        body.to_patch(),
+        sealer(state),
     )
     return ok(EventTypeWebhookOutput.of(hook))
 

@@ -27,7 +27,8 @@ class Webhook(Base):
     triggers: Mapped[list[str]] = mapped_column(JSONType, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     payload_template: Mapped[str | None] = mapped_column(Text)
-    # Write-only on the wire; needed in clear to sign each delivery.
+    # Write-only on the wire; sealed at rest (calgate.webhooks.secrets), plaintext in rows
+    # written before that until `rotate-secrets` seals them.
     secret: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
