@@ -981,6 +981,7 @@ with httpx2.Client(base_url=sys.argv[1], timeout=30) as http:
 """
 
 
+@pytest.mark.serial  # measures latency: run alone, not beside the parallel pass
 def test_long_slot_queries_do_not_stall_other_requests(
     client: TestClient, make_account: Any, live_url: str
 ) -> None:

@@ -57,6 +57,7 @@ def _in_terminal(tmux: str, env: dict[str, str], command: list[str]) -> str:
         subprocess.run([*base, "kill-server"], check=False)
 
 
+@pytest.mark.serial  # a real terminal waits on screen output: run alone
 def test_slot_grid_and_bookings_render(gateway_target: Target, tmp_path: Path) -> None:
     target = gateway_target
     tmux = _tmux()

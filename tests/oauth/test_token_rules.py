@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import html
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -99,7 +100,7 @@ def test_no_scope_requested_means_every_scope_on_consent_and_token(
     consent = login(client, start(client, params).text, account.email)
     assert consent.status_code == 200
     for words in SCOPE_DESCRIPTIONS.values():
-        assert words in consent.text
+        assert words in html.unescape(consent.text)
     fields = hidden_fields(consent.text)
     r = client.post(
         "/auth/oauth2/authorize", data={**fields, "decision": "allow"}, follow_redirects=False
