@@ -25,7 +25,7 @@ from bench.common import scratch_database, summary_ms, write_result
 from bench.slots.run import DAYS, seed
 from calgate.config import Settings
 from calgate.core.timezones import use_pinned_tzdata
-from calgate.gateway.crypto import Keyring
+from calgate.security.crypto import Keyring
 from calgate.services import calendars
 from calgate.services.availability import EventTypeRef
 from calgate.services.slots import SlotQuery, available_slots

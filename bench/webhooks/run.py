@@ -25,7 +25,7 @@ from bench.common import scratch_database, summary_ms, write_result
 from calgate.config import Settings
 from calgate.core.timezones import use_pinned_tzdata
 from calgate.gateway.config import GatewaySettings
-from calgate.gateway.crypto import Keyring
+from calgate.security.crypto import Keyring
 from calgate.services import users
 from calgate.store.db import Database
 from calgate.store.models import Webhook, utcnow

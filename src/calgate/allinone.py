@@ -17,11 +17,11 @@ from sqlalchemy import select
 from calgate.config import Settings
 from calgate.gateway import connections as conns
 from calgate.gateway.config import CAL_COM, GatewaySettings
-from calgate.gateway.crypto import Keyring
 from calgate.gateway.keys import GATEWAY_KEY_PREFIX
 from calgate.gateway.tokens import TokenSet
 from calgate.oauth import service as oauth
 from calgate.security import keys
+from calgate.security.crypto import Keyring
 from calgate.store.db import Database
 from calgate.store.models import Connection, GatewayKey, utcnow
 

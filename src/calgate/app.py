@@ -25,11 +25,11 @@ from calgate.core.timezones import use_pinned_tzdata
 from calgate.gateway import router as gateway_routes
 from calgate.gateway import runtime as gateway_runtime
 from calgate.gateway.config import GatewaySettings
-from calgate.gateway.crypto import Keyring
 from calgate.oauth.routes import router as oauth_router
 from calgate.oauth.runtime import OAuthRuntime
 from calgate.oauth.service import principal_for_access_token
 from calgate.pages import routes as pages_routes
+from calgate.security.crypto import Keyring
 from calgate.services.api_keys import user_for_api_key
 from calgate.services.calendar_writeback import calendar_write_dispatcher
 from calgate.services.calendars import calendar_refresher

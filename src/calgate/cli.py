@@ -22,7 +22,7 @@ from calgate.store.db import Database
 
 if TYPE_CHECKING:
     from calgate.gateway.config import GatewaySettings
-    from calgate.gateway.crypto import Keyring
+    from calgate.security.crypto import Keyring
 
 app = typer.Typer(
     help="calgate: Cal.com API v2-compatible scheduling server.", no_args_is_help=True
@@ -331,7 +331,7 @@ def rotate_secrets(database_url: DatabaseUrl = None, as_json: JsonFlag = False) 
 
 def _keyring(settings: Settings) -> Keyring:
     from calgate.gateway.config import GatewaySettings
-    from calgate.gateway.crypto import Keyring
+    from calgate.security.crypto import Keyring
 
     return Keyring(GatewaySettings.from_env(settings).token_keys)
 

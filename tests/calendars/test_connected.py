@@ -318,8 +318,8 @@ def test_caldav_password_is_sealed_and_wrong_input_is_refused(
 def test_rotate_secrets_covers_calendar_passwords(
     client: TestClient, make_account: Any, caldav_server: Radicale, refresh: Any
 ) -> None:
-    from calgate.gateway.crypto import Keyring, default_key_id
     from calgate.gateway.rotate import rotate
+    from calgate.security.crypto import Keyring, default_key_id
     from tests.conftest import TEST_SECRET
 
     acct = make_account()

@@ -6,7 +6,7 @@ import pytest
 
 from calgate.config import Settings
 from calgate.gateway.config import GatewaySettings
-from calgate.gateway.crypto import DecryptionError, Keyring, context, default_key_id
+from calgate.security.crypto import DecryptionError, Keyring, context, default_key_id
 
 pytestmark = pytest.mark.pure
 

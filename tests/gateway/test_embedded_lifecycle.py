@@ -21,9 +21,9 @@ from calgate.app import create_app
 from calgate.config import Settings
 from calgate.gateway import GatewaySettings
 from calgate.gateway import connections as conns
-from calgate.gateway.crypto import Keyring
 from calgate.gateway.keys import create_gateway_key
 from calgate.oauth import service as oauth_service
+from calgate.security.crypto import Keyring
 from calgate.services import users
 from calgate.store.db import Database, sync_url
 from calgate.store.models import Connection, OAuthToken

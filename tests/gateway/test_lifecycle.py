@@ -22,9 +22,9 @@ from starlette.routing import Route
 from calgate.config import Settings
 from calgate.gateway import GatewaySettings, Provider
 from calgate.gateway import connections as conns
-from calgate.gateway.crypto import Keyring, context
 from calgate.gateway.keepalive import KeepAlive
 from calgate.gateway.refresh import Refresher, cooldown_s
+from calgate.security.crypto import Keyring, context
 from calgate.store.db import Database, sync_url
 from calgate.store.models import Connection
 from tests.gateway.conftest import Harness

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from calgate.gateway import GatewaySettings, Provider
 from calgate.gateway import connections as conns
-from calgate.gateway.crypto import Keyring
+from calgate.security.crypto import Keyring
 from calgate.store.db import sync_url
 from calgate.store.models import Connection
 from tests.gateway.conftest import Harness

@@ -17,8 +17,8 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from calgate.gateway.crypto import Keyring, context
 from calgate.gateway.rotate import SEALED, rotate
+from calgate.security.crypto import Keyring, context
 from calgate.store.db import Database, sync_url
 from calgate.store.models import Connection, Webhook, utcnow
 from tests.cli.test_admin import run

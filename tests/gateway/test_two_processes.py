@@ -27,10 +27,10 @@ from calgate.app import create_app
 from calgate.config import Settings
 from calgate.gateway import GatewaySettings
 from calgate.gateway import connections as conns
-from calgate.gateway.crypto import Keyring
 from calgate.gateway.keys import create_gateway_key
 from calgate.gateway.tokens import TokenSet
 from calgate.oauth import service as oauth_service
+from calgate.security.crypto import Keyring
 from calgate.services import users
 from calgate.store.db import Database, is_sqlite, sync_url
 from calgate.store.models import Connection, OAuthToken, utcnow

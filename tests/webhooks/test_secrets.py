@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from calgate.gateway.crypto import Keyring, default_key_id
+from calgate.security.crypto import Keyring, default_key_id
 from calgate.webhooks import signing
 from calgate.webhooks.secrets import secret_context
 from tests.cli.test_admin import run

@@ -222,7 +222,7 @@ def load_providers(path: Path) -> list[Provider]:
 
 def _token_keys(secret: str, spec: str) -> tuple[tuple[str, str], ...]:
     """CALGATE_GATEWAY_TOKEN_KEYS="new:secret2,old:secret1" (first encrypts); else the secret."""
-    from calgate.gateway.crypto import default_key_id
+    from calgate.security.crypto import default_key_id
 
     pairs = []
     for part in spec.split(","):

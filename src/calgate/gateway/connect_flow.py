@@ -26,10 +26,10 @@ from calgate.gateway import connections as conns
 from calgate.gateway import events
 from calgate.gateway.config import Provider
 from calgate.gateway.connections import ConnectionStatus
-from calgate.gateway.crypto import DecryptionError
 from calgate.gateway.runtime import Gateway
 from calgate.gateway.tokens import TokenEndpointError, TokenEndpointUnavailable, request_tokens
 from calgate.security import keys
+from calgate.security.crypto import DecryptionError
 from calgate.store.models import Connection, utcnow
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.errors import BadRequest, Conflict, NotFound
 from calgate.gateway.config import CONNECT_PATH, GatewaySettings
-from calgate.gateway.crypto import DecryptionError, Keyring, context
 from calgate.gateway.tokens import TokenSet
 from calgate.security import keys
+from calgate.security.crypto import DecryptionError, Keyring, context
 from calgate.store.models import Connection, utcnow
 from calgate.timefmt import iso_z
 

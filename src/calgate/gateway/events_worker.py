@@ -19,8 +19,8 @@ from standardwebhooks import Webhook
 
 from calgate import __version__
 from calgate.config import Settings
-from calgate.gateway.crypto import DecryptionError, Keyring
 from calgate.gateway.keys import events_secret
+from calgate.security.crypto import DecryptionError, Keyring
 from calgate.store.db import Database
 from calgate.store.models import GatewayEvent, GatewayKey, utcnow
 from calgate.webhooks.delivery import DeliveryStatus, Outcome, next_state, post

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.errors import BadRequest, NotFound, Unauthorized
-from calgate.gateway.crypto import Keyring, context
 from calgate.net.ssrf import valid_subscriber_url
 from calgate.security import keys
+from calgate.security.crypto import Keyring, context
 from calgate.store.models import GatewayKey, utcnow
 
 GATEWAY_KEY_PREFIX = "cgw_"

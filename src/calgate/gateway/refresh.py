@@ -34,7 +34,6 @@ from calgate.errors import BadRequest, ServiceUnavailable
 from calgate.gateway import connections as conns
 from calgate.gateway import events
 from calgate.gateway.config import GatewaySettings
-from calgate.gateway.crypto import DecryptionError, Keyring
 from calgate.gateway.errors import BadGateway
 from calgate.gateway.tokens import (
     TokenEndpointError,
@@ -43,6 +42,7 @@ from calgate.gateway.tokens import (
     request_tokens,
     revoke_quietly,
 )
+from calgate.security.crypto import DecryptionError, Keyring
 from calgate.store.db import Database
 from calgate.store.models import Connection, utcnow
 

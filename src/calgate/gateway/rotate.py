@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.gateway import connections as conns
 from calgate.gateway import keys
-from calgate.gateway.crypto import DecryptionError, Keyring, context
+from calgate.security.crypto import DecryptionError, Keyring, context
 from calgate.store.db import Database
 from calgate.store.models import CalendarCredential, Connection, GatewayKey, Webhook
 

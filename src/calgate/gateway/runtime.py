@@ -20,13 +20,13 @@ from calgate.config import Settings
 from calgate.errors import BadRequest
 from calgate.gateway.cache import ProxyCache
 from calgate.gateway.config import GatewaySettings, Provider
-from calgate.gateway.crypto import Keyring
 from calgate.gateway.events_worker import event_dispatcher
 from calgate.gateway.keepalive import KeepAlive
 from calgate.gateway.keys import key_id_for
 from calgate.gateway.ratelimit import RateLimiter
 from calgate.gateway.refresh import Refresher
 from calgate.net.transport import guarded_client
+from calgate.security.crypto import Keyring
 from calgate.store.db import Database
 from calgate.web.ratelimit import RateLimitStore
 from calgate.web.state import get_runtime

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.errors import BadRequest
-from calgate.gateway.crypto import Keyring
+from calgate.security.crypto import Keyring
 from calgate.services.event_types import owned_event_type
 from calgate.services.team_event_types import administered_event_type
 from calgate.services.unset import UNSET, Unset, sent

@@ -19,9 +19,9 @@ from calgate.web.ratelimit import RateLimitStore
 
 if TYPE_CHECKING:
     # Type-only: the runtime holds what the role serves, built and wired by calgate.app.
-    from calgate.gateway.crypto import Keyring
     from calgate.gateway.runtime import Gateway
     from calgate.oauth.runtime import OAuthRuntime
+    from calgate.security.crypto import Keyring
 
 
 @dataclass

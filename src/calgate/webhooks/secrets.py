@@ -7,7 +7,7 @@ seals it.
 
 from __future__ import annotations
 
-from calgate.gateway.crypto import Keyring, context
+from calgate.security.crypto import Keyring, context
 
 TABLE = "webhooks"
 COLUMN = "secret"

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate import __version__
 from calgate.config import Settings
-from calgate.gateway.crypto import Keyring
 from calgate.net.transport import guarded_client
+from calgate.security.crypto import Keyring
 from calgate.store.db import Database
 from calgate.store.models import Webhook, WebhookAttempt, WebhookDelivery
 from calgate.webhooks import signing

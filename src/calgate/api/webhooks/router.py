@@ -19,7 +19,7 @@ from calgate.api.webhooks.schemas import (
     UserWebhookOutput,
 )
 from calgate.errors import ServiceUnavailable
-from calgate.gateway.crypto import Keyring
+from calgate.security.crypto import Keyring
 from calgate.services import webhooks
 from calgate.web.envelope import ok
 from calgate.web.state import State

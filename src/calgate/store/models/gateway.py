@@ -2,7 +2,7 @@
 
 Secrets never appear in clear: gateway keys and connect-session tokens are stored as HMAC
 digests; OAuth tokens, the PKCE verifier and the session token (kept so GET can show the link
-again) are AES-GCM ciphertexts bound to their row (see calgate.gateway.crypto).
+again) are AES-GCM ciphertexts bound to their row (see calgate.security.crypto).
 """
 
 from __future__ import annotations
