@@ -180,15 +180,7 @@ class EventTypeAvailability:
         """May a booking of this length start at ``start``, and which hosts could take it?
         ``reservation_uid`` is the caller's own hold, which must not block it. `require` is
         the same check for callers that refuse with the explanation."""
-        end = start + timedelta(minutes=self.length)
-        hosts = await self._hosts(
-            start,
-            end,
-            now,
-            holder=holder,
-            reservation_uid=reservation_uid,
-            ignore_booking_uid=ignore_booking_uid,
-        )
+        hosts = await self._booking_hosts(start, now, holder, reservation_uid, ignore_booking_uid)
         return self._run(check_booking, hosts, start, now)
 
     async def require(
@@ -204,15 +196,7 @@ class EventTypeAvailability:
         """``check``, raising the refusal when the start can't be booked: Cal.com's message and
         ``details.reason``, plus ``details.reasons``, the explanation's reasons (in
         ``time_zone``, the booker's; other people's bookings shown to the hosts only)."""
-        end = start + timedelta(minutes=self.length)
-        hosts = await self._hosts(
-            start,
-            end,
-            now,
-            holder=holder,
-            reservation_uid=reservation_uid,
-            ignore_booking_uid=ignore_booking_uid,
-        )
+        hosts = await self._booking_hosts(start, now, holder, reservation_uid, ignore_booking_uid)
         decision = self._run(check_booking, hosts, start, now)
         if decision.ok:
             return decision
@@ -238,8 +222,21 @@ class EventTypeAvailability:
     ) -> list[dict[str, Any]]:
         """What blocks ``start``, as a refusal's ``details.reasons``: for refusals decided by
         a quicker test than ``require`` (a booking block already in the way)."""
+        hosts = await self._booking_hosts(start, now, holder, reservation_uid, ignore_booking_uid)
+        return await self._reasons(hosts, start, now, holder, time_zone)
+
+    async def _booking_hosts(
+        self,
+        start: datetime,
+        now: datetime,
+        holder: str | None,
+        reservation_uid: str | None,
+        ignore_booking_uid: str | None,
+    ) -> list[HostAvailability]:
+        """The hosts' data for one booking of this length at ``start``: what `check`, `require`
+        and `reasons` all decide on."""
         end = start + timedelta(minutes=self.length)
-        hosts = await self._hosts(
+        return await self._hosts(
             start,
             end,
             now,
@@ -247,7 +244,6 @@ class EventTypeAvailability:
             reservation_uid=reservation_uid,
             ignore_booking_uid=ignore_booking_uid,
         )
-        return await self._reasons(hosts, start, now, holder, time_zone)
 
     async def _reasons(
         self,
