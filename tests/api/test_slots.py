@@ -12,7 +12,6 @@ import sys
 import threading
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
-from statistics import median
 from time import time as wall
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -981,7 +980,7 @@ with httpx2.Client(base_url=sys.argv[1], timeout=30) as http:
 """
 
 
-@pytest.mark.serial  # measures latency: run alone, not beside the parallel pass
+@pytest.mark.serial  # three long searches: run alone, not beside the parallel pass
 def test_long_slot_queries_do_not_stall_other_requests(
     client: TestClient, make_account: Any, live_url: str
 ) -> None:
@@ -1018,12 +1017,10 @@ def test_long_slot_queries_do_not_stall_other_requests(
         probe.terminate()
         out, _ = probe.communicate(timeout=30)
     assert answers == [200] * 3
-    # Only the requests made and answered while all three searches ran count.
+    # Ordering, not latency: /health requests that began after the searches and were answered
+    # before the first of them finished. With the engine on the event loop, a request that
+    # arrives during a search waits for it, so at most one such answer slips in between
+    # searches; with the engine off the loop they keep coming (dozens over these seconds).
     samples = [tuple(map(float, line.split())) for line in out.splitlines()]
-    waits = [took for at, took in samples if at >= started and at + took <= min(first_done)]
-    assert len(waits) >= 3, "the searches ended before /health could be measured beside them"
-    # Typically answered within 100 ms. Single requests may also meet a garbage-collector or
-    # scheduler pause of a few hundred ms on a busy machine; with the searches on the event
-    # loop, one of them waits for the searches themselves (seconds here).
-    assert median(waits) < 0.1, sorted(waits)
-    assert max(waits) < 1.0, sorted(waits)
+    beside = [at for at, took in samples if at >= started and at + took <= min(first_done)]
+    assert len(beside) >= 5, (len(beside), min(first_done) - started)

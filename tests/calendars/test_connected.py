@@ -4,7 +4,6 @@ reason `busy_calendar`), a calendar server that is down leaves the cached view i
 
 from __future__ import annotations
 
-import time as time_module
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,6 +15,7 @@ from starlette.testclient import TestClient
 from calgate.app import create_app
 from calgate.config import Settings
 from tests.calendars.servers import Feeds, Radicale
+from tests.support.waiting import wait_until
 
 V_BOOKINGS = {"cal-api-version": "2024-08-13"}
 V_EVENT_TYPES = {"cal-api-version": "2024-06-14"}
@@ -345,15 +345,6 @@ def test_rotate_secrets_covers_calendar_passwords(
     assert refresh() == 0
 
 
-def wait_for(check: Any, timeout: float = 15.0) -> bool:
-    deadline = time_module.monotonic() + timeout
-    while time_module.monotonic() < deadline:
-        if check():
-            return True
-        time_module.sleep(0.2)
-    return False
-
-
 def test_done_means_scenario_with_write_back(
     client: TestClient, make_account: Any, caldav_server: Radicale, refresh: Any
 ) -> None:
@@ -386,7 +377,7 @@ def test_done_means_scenario_with_write_back(
     booked = create_booking(client, et, at(monday, 11))
     assert booked.status_code == 201, booked.text
     uid = booked.json()["data"]["uid"]
-    assert wait_for(lambda: caldav_server.get(calendar_url, uid, "dana").status_code == 200)
+    wait_until(lambda: caldav_server.get(calendar_url, uid, "dana").status_code == 200, timeout=20)
     # Unfolded (RFC 5545 3.1: long lines continue after CRLF + space).
     event = caldav_server.get(calendar_url, uid, "dana").text.replace("\r\n ", "")
     assert f"UID:{uid}" in event
@@ -394,7 +385,7 @@ def test_done_means_scenario_with_write_back(
 
     r = client.post(f"/v2/bookings/{uid}/cancel", headers=V_BOOKINGS, json={})
     assert r.status_code == 200, r.text
-    assert wait_for(lambda: caldav_server.get(calendar_url, uid, "dana").status_code == 404)
+    wait_until(lambda: caldav_server.get(calendar_url, uid, "dana").status_code == 404, timeout=20)
 
     # Server down: slots answer from the cache, the booking's write waits for the server.
     before = slot_starts(client, et, monday)
@@ -405,7 +396,8 @@ def test_done_means_scenario_with_write_back(
     assert later.status_code == 201, later.text
     later_uid = later.json()["data"]["uid"]
     caldav_server.start()
-    assert wait_for(
+    wait_until(
         lambda: caldav_server.get(calendar_url, later_uid, "dana").status_code == 200,
         timeout=30,
+        what="the write-back after the server is back",
     )
