@@ -7,6 +7,7 @@ embedded server, and a gateway key whose connection holds tokens that server iss
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -24,6 +25,8 @@ from calgate.services import users
 from calgate.store.db import Database, sync_url
 from calgate.store.models import Connection, utcnow
 from tests.conftest import TEST_SECRET
+from tests.interop.calcom_mcp import available as cal_mcp_available
+from tests.interop.test_calcom_mcp import prepare, run_through_gateway
 from tests.support.server import free_port, live_server
 
 
@@ -116,3 +119,13 @@ def test_expired_token_is_refreshed_once_in_process(aio: tuple) -> None:  # type
     results = [http.get("/cal-com/v2/me").status_code for _ in range(5)]
     assert results == [200] * 5
     assert app.state.calgate.gateway.refresher.count == before + 1
+
+
+@pytest.mark.skipif(
+    not cal_mcp_available() and not os.environ.get("CI"),
+    reason="node and npm are needed to run Cal.com's MCP server",
+)
+def test_calcom_mcp_server_through_the_gateway(aio: tuple) -> None:  # type: ignore[type-arg]
+    http = aio[0]
+    et_id = prepare(http, {}, prefix="/cal-com")
+    run_through_gateway(http.headers["Authorization"], str(http.base_url).rstrip("/") + "/cal-com", et_id)
