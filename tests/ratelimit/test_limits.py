@@ -104,6 +104,25 @@ def test_anonymous_calls_are_limited_per_ip(
     assert r.headers[LIMIT] == "120"
 
 
+def test_oauth_token_and_revoke_are_limited_per_ip(limited: Callable[..., TestClient]) -> None:
+    """A client secret can't be guessed at full speed: the token and revoke endpoints count per
+    address, and the 429 is the OAuth error object an OAuth client parses."""
+    client = limited(rate_limit_anonymous="3/minute")
+    guess = {"grant_type": "client_credentials", "client_id": "x", "client_secret": "guess"}
+    for remaining in (2, 1):
+        r = client.post("/v2/auth/oauth2/token", data=guess)
+        assert r.status_code in (400, 401), r.text
+        assert r.headers[REMAINING] == str(remaining)
+    r = client.post("/v2/auth/oauth2/revoke", data={"token": "t"})
+    assert r.status_code != 429
+    assert r.headers[REMAINING] == "0"
+    r = client.post("/v2/auth/oauth2/token", data=guess)
+    assert r.status_code == 429
+    assert r.json()["error"] == "invalid_request"
+    assert r.headers["Cache-Control"] == "no-store"
+    assert 1 <= int(r.headers["Retry-After"]) <= 60
+
+
 def test_rate_limit_off_switches_every_limit_off(
     limited: Callable[..., TestClient], settings: Settings
 ) -> None:

@@ -4,8 +4,10 @@ An ASGI middleware in front of everything else, so a throttled call costs no bod
 database query. The caller is told apart by what it presents: a bearer `cal_...` is an API
 key, any other bearer an OAuth access token (as on Cal.com), none at all an anonymous caller,
 counted per client IP on the calls anyone may make (booking create, slots and reservations,
-the OAuth login form). Every counted answer carries Cal.com's `X-RateLimit-*-Default` headers;
-a 429 is `ThrottlerException` in the usual envelope, with `Retry-After`.
+the OAuth login form, and the OAuth token and revoke endpoints, whose client secret would
+otherwise be open to guessing). Every counted answer carries Cal.com's `X-RateLimit-*-Default`
+headers; a 429 is `ThrottlerException` in the usual envelope, with `Retry-After` (at the OAuth
+client endpoints, RFC 6749's error object, which OAuth clients parse).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def anonymous_call(method: str, path: str) -> bool:
         return method == "POST"
     if path == "/v2/slots" or path.startswith("/v2/slots/"):
         return True  # slots, available slots, reserve, reservations, selected slot
-    return path == LOGIN_PATH and method == "POST"
+    return method == "POST" and (path == LOGIN_PATH or path in OAUTH_CLIENT_PATHS)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -100,9 +102,13 @@ class Throttle:
 
 def _throttled(scope: Scope, verdict: Verdict) -> JSONResponse:
     request = Request(scope)
-    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    body = error_body(path, "ThrottlerException", "ThrottlerException: Too Many Requests")
-    response = JSONResponse(body, 429)
+    if request.url.path in OAUTH_CLIENT_PATHS:
+        oauth_error = {"error": "invalid_request", "error_description": "Too Many Requests"}
+        response = JSONResponse(oauth_error, 429, headers={"Cache-Control": "no-store"})
+    else:
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        body = error_body(path, "ThrottlerException", "ThrottlerException: Too Many Requests")
+        response = JSONResponse(body, 429)
     for name, value in verdict.headers():
         response.headers[name] = value
     response.headers["Retry-After"] = str(verdict.retry_after)
