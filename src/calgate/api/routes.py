@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from calgate.api import me, timezones
+from calgate.api import api_keys, me, timezones
 from calgate.api.bookings.router import router as bookings
 from calgate.api.calendars.router import router as calendars
 from calgate.api.conferencing.router import router as conferencing
@@ -37,4 +37,5 @@ ROUTERS: list[APIRouter] = [
     conferencing,
     verified_resources,
     private_links,
+    api_keys.router,
 ]
