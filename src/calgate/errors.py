@@ -46,6 +46,13 @@ class Conflict(CalgateError):
     code = "ConflictException"
 
 
+class Gone(CalgateError):
+    """Something that existed and no longer can be used (an expired or used-up private link)."""
+
+    status_code = 410
+    code = "GoneException"
+
+
 class TooManyRequests(CalgateError):
     status_code = 429
     code = "ThrottlerException"

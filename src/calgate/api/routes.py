@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from calgate.api import me, timezones
+from calgate.api import api_keys, me, timezones
 from calgate.api.bookings.router import router as bookings
 from calgate.api.calendars.router import router as calendars
 from calgate.api.conferencing.router import router as conferencing
+from calgate.api.event_types.private_links import router as private_links
 from calgate.api.event_types.router import router as event_types
 from calgate.api.schedules.router import router as schedules
 from calgate.api.slots.router import router as slots
@@ -35,4 +36,6 @@ ROUTERS: list[APIRouter] = [
     calendars,
     conferencing,
     verified_resources,
+    private_links,
+    api_keys.router,
 ]

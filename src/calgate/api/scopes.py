@@ -88,6 +88,10 @@ ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", f"{_ET_HOOKS}/{{webhook_id}}"): _ET_READ,
     ("PATCH", f"{_ET_HOOKS}/{{webhook_id}}"): _ET_HOOK_WRITE,
     ("DELETE", f"{_ET_HOOKS}/{{webhook_id}}"): _ET_HOOK_WRITE,
+    ("GET", f"{_ET}/private-links"): _ET_READ,
+    ("POST", f"{_ET}/private-links"): _ET_WRITE,
+    ("PATCH", f"{_ET}/private-links/{{link_id}}"): _ET_WRITE,
+    ("DELETE", f"{_ET}/private-links/{{link_id}}"): _ET_WRITE,
     # schedules
     ("GET", "/v2/schedules"): _SCHED_READ,
     ("POST", "/v2/schedules"): _SCHED_WRITE,

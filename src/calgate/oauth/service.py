@@ -32,6 +32,7 @@ from calgate.config import Settings
 from calgate.errors import NotFound, Unauthorized
 from calgate.oauth import scopes as scope_names
 from calgate.security import keys
+from calgate.store.db import Database
 from calgate.store.models import OAuthClient, OAuthToken, User, utcnow
 
 ACCESS_TOKEN_PREFIX = "cgat_"  # noqa: S105 - a prefix, not a secret
@@ -183,6 +184,15 @@ async def ensure_client(
     client.is_public = client_secret is None
     client.client_secret_hash = hash_client_secret(client_secret) if client_secret else None
     await session.flush()
+    return client
+
+
+async def public_client(db: Database, client_id: str) -> OAuthClient:
+    """A client as a consent screen may show it (the caller reads only non-secret fields)."""
+    async with db.session() as session:
+        client = await session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+    if client is None:
+        raise NotFound(f"OAuth client with id={client_id} not found")
     return client
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -10,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from calgate.core import group_by_local_date
 from calgate.core.timezones import zone
-from calgate.errors import CalgateError, NotFound
+from calgate.errors import CalgateError
 from calgate.pages import csrf, fields, month, render
 from calgate.pages.common import (
     View,
@@ -26,7 +27,7 @@ from calgate.pages.common import (
     when_text,
     zulu,
 )
-from calgate.services import bookings, event_types, slots
+from calgate.services import bookings, event_types, private_links, slots
 from calgate.services.availability import EventTypeRef
 from calgate.services.bookings import AttendeeSpec, NewBooking
 from calgate.services.slots import SlotQuery
@@ -65,6 +66,30 @@ async def profile(request: Request, state: State, username: str) -> Response:
     return render.page("profile.html", owner=owner, event_types=shown, view=view)
 
 
+# ---- what a guest books: an event type reached by its owner's name or by a private link
+
+
+@dataclass(frozen=True)
+class Target:
+    owner: Any
+    et: Any
+    # The page's own path: the picker's links and the form's post stay on it.
+    base: str
+    # The private link the guest came through (`/d/{link}/{slug}`); the booking spends a use.
+    link: str | None = None
+
+
+async def user_target(state: State, username: str, slug: str) -> Target:
+    # Hidden only keeps an event type off the profile: its own URL books it, as on Cal.com.
+    owner, et = await event_types.bookable_event_type(state.db, username, slug)
+    return Target(owner, et, f"/{owner.username}/{et.slug}")
+
+
+async def link_target(state: State, link: str, slug: str) -> Target:
+    owner, et = await private_links.open_link(state.db, link, slug)
+    return Target(owner, et, f"/d/{link}/{et.slug}", link)
+
+
 # ---- slot picker
 
 
@@ -80,10 +105,22 @@ async def picker(
 ) -> Response:
     _owner_name(username)
     try:
-        owner, found = await event_types.list_public_event_types(state.db, username, slug)
-        if not found:
-            raise NotFound(f"Event type '{slug}' of user '{username}' not found")
-        et = found[0]
+        target = await user_target(state, username, slug)
+    except CalgateError as exc:
+        return error_page(request, exc)
+    return await picker_page(request, state, target, month_, date_, reschedule_uid)
+
+
+async def picker_page(
+    request: Request,
+    state: State,
+    target: Target,
+    month_: str | None,
+    date_: str | None,
+    reschedule_uid: str | None = None,
+) -> Response:
+    owner, et = target.owner, target.et
+    try:
         view = View(request, owner.time_zone, owner.time_format)
         chosen = day_param(date_)
         first = (day_param(f"{month_}-01") if month_ else None) or chosen
@@ -107,10 +144,7 @@ async def picker(
     if chosen is None or chosen.replace(day=1) != first:
         chosen = date.fromisoformat(min(by_day)) if by_day else None
     day_slots = by_day.get(chosen.isoformat(), []) if chosen else []
-    if reschedule_uid:
-        book_url = f"/booking/{reschedule_uid}/reschedule"
-    else:
-        book_url = f"/{owner.username}/{et.slug}/book"
+    book_url = f"/booking/{reschedule_uid}/reschedule" if reschedule_uid else f"{target.base}/book"
     return render.page(
         "picker.html",
         owner=owner,
@@ -129,7 +163,7 @@ async def picker(
             }
             for s in day_slots
         ],
-        base=f"/{owner.username}/{et.slug}",
+        base=target.base,
         reschedule_uid=reschedule_uid,
         durations=_durations(et),
     )
@@ -146,18 +180,10 @@ def _durations(et: Any) -> list[int]:
 # ---- booking form
 
 
-async def _event_type(state: State, username: str, slug: str) -> tuple[Any, Any]:
-    owner, found = await event_types.list_public_event_types(state.db, username, slug)
-    if not found:
-        raise NotFound(f"Event type '{slug}' of user '{username}' not found")
-    return owner, found[0]
-
-
 def _form_page(
     request: Request,
     state: State,
-    owner: Any,
-    et: Any,
+    target: Target,
     view: View,
     start: datetime,
     *,
@@ -167,6 +193,7 @@ def _form_page(
     failure: CalgateError | None = None,
     nearby: list[dict[str, str]] | None = None,
 ) -> Response:
+    owner, et = target.owner, target.et
     nonce = csrf.nonce_of(request)
     length = view.duration or et.length
     response = render.page(
@@ -184,7 +211,7 @@ def _form_page(
         reason=failure_reason(failure),
         nearby=nearby or [],
         csrf_token=csrf.token(state.settings.secret_key, nonce),
-        back=f"/{owner.username}/{et.slug}?{view.params(date=start.astimezone(zone(view.tz)).date().isoformat())}",
+        back=f"{target.base}?{view.params(date=start.astimezone(zone(view.tz)).date().isoformat())}",
     )
     csrf.remember(response, nonce, secure=secure_cookies(state))
     return response
@@ -196,20 +223,34 @@ async def booking_form(
 ) -> Response:
     _owner_name(username)
     try:
-        owner, et = await _event_type(state, username, slug)
+        target = await user_target(state, username, slug)
+    except CalgateError as exc:
+        return error_page(request, exc)
+    return form_page(request, state, target, start)
+
+
+def form_page(request: Request, state: State, target: Target, start: str | None) -> Response:
+    try:
         when = parse_start(start)
     except CalgateError as exc:
         return error_page(request, exc)
-    return _form_page(
-        request, state, owner, et, View(request, owner.time_zone, owner.time_format), when
-    )
+    view = View(request, target.owner.time_zone, target.owner.time_format)
+    return _form_page(request, state, target, view, when)
 
 
 @router.post("/{username}/{slug}/book")
 async def book(request: Request, state: State, username: str, slug: str) -> Response:
     _owner_name(username)
     try:
-        owner, et = await _event_type(state, username, slug)
+        target = await user_target(state, username, slug)
+    except CalgateError as exc:
+        return error_page(request, exc)
+    return await book_page(request, state, target)
+
+
+async def book_page(request: Request, state: State, target: Target) -> Response:
+    owner, et = target.owner, target.et
+    try:
         form = await read_form(request)
         check_csrf(state, request, form)
         view = View(request, owner.time_zone, owner.time_format)
@@ -220,7 +261,7 @@ async def book(request: Request, state: State, username: str, slug: str) -> Resp
     answers = fields.parse(asked, form)
     if answers.errors:
         return _form_page(
-            request, state, owner, et, view, when, status=400, values=form, errors=answers.errors
+            request, state, target, view, when, status=400, values=form, errors=answers.errors
         )
     try:
         created = await bookings.create_booking(
@@ -233,16 +274,15 @@ async def book(request: Request, state: State, username: str, slug: str) -> Resp
                 guests=answers.guests,
                 responses=answers.responses,
                 location=answers.location,
+                hashed_link=target.link,
             ),
         )
     except CalgateError as exc:
-        url = f"/{owner.username}/{et.slug}/book"
-        nearby = await nearby_times(state, et, view, when, None, url)
+        nearby = await nearby_times(state, et, view, when, None, f"{target.base}/book")
         return _form_page(
             request,
             state,
-            owner,
-            et,
+            target,
             view,
             when,
             status=exc.status_code,

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from starlette.routing import BaseRoute
 from starlette.staticfiles import StaticFiles
 
-from calgate.pages import booker, manage, render
+from calgate.pages import booker, manage, private, render
 from calgate.pages.booker import ALWAYS_RESERVED, Reserved
 
 
@@ -19,6 +19,7 @@ def install(app: FastAPI) -> None:
     app.mount(render.STATIC_PATH, StaticFiles(directory=render.STATIC_DIR), name="pages-static")
     # `/booking/...` before `/{username}/...`: a literal first segment wins over a name.
     app.include_router(manage.router)
+    app.include_router(private.router)
     app.include_router(booker.router)
 
 

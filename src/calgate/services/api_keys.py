@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.errors import Unauthorized
@@ -61,6 +61,47 @@ async def create_api_key_in(
     session.add(record)
     await session.flush()
     return IssuedKey(key=raw, record=record)
+
+
+DEFAULT_REFRESH_DAYS = 30
+
+
+async def refresh_api_key(
+    db: Database,
+    pepper: str,
+    raw: str | None,
+    *,
+    days_valid: int | None = None,
+    never_expires: bool = False,
+    now: datetime | None = None,
+) -> IssuedKey:
+    """Swap the presented key for a new one (Cal.com's `POST /v2/api-keys/refresh`).
+
+    The old key stops working in the same transaction that stores the new one, so exactly one of
+    them is ever valid; two refreshes racing with one key: the second finds it gone (401). The
+    new key is valid for ``days_valid`` days (30 by default) unless it never expires.
+    """
+    now = now or utcnow()
+    if not raw or not raw.startswith(keys.API_KEY_PREFIX):
+        raise Unauthorized("Only an API key (cal_...) can be refreshed")
+    async with db.transaction() as session:
+        old = await session.scalar(
+            select(ApiKey).where(ApiKey.key_hash == keys.digest(pepper, raw)).with_for_update()
+        )
+        if old is None:
+            raise Unauthorized("Invalid API Key")
+        if old.expires_at is not None and old.expires_at <= now:
+            raise Unauthorized("The API key has expired")
+        user = await session.get(User, old.user_id)
+        if user is None:  # the key's row cascades with its user; can't happen
+            raise Unauthorized("Invalid API Key")
+        spent = await session.execute(delete(ApiKey).where(ApiKey.id == old.id))
+        if spent.rowcount != 1:  # type: ignore[attr-defined]
+            raise Unauthorized("Invalid API Key")
+        days = None if never_expires else (days_valid or DEFAULT_REFRESH_DAYS)
+        return await create_api_key_in(
+            session, pepper, user, name=old.name, expires_in_days=days, now=now
+        )
 
 
 async def user_for_api_key(

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calgate.core import booking_rules
 from calgate.core.timezones import check_zone
 from calgate.errors import BadRequest, Forbidden, NotFound
+from calgate.services import private_links
 from calgate.services.availability import EventTypeAvailability
 from calgate.services.conferencing import meeting_location
 from calgate.services.round_robin import choose_hosts
@@ -73,6 +74,8 @@ class NewBooking:
     rescheduled_from: str | None = None
     rescheduled_by: str | None = None
     rescheduling_reason: str | None = None
+    # A private link (`/d/{link}/...`) the guest books through: one of its uses is spent.
+    hashed_link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,8 @@ async def _explained(db: Database, req: NewBooking, taken: _Taken, now: datetime
 
 async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> BookingView:
     et = await find_event_type(session, req.event_type)
+    if req.hashed_link:
+        await private_links.consume(session, req.hashed_link, et.id, now)
     availability = await EventTypeAvailability.of(
         session, et, duration=req.length, duration_field="lengthInMinutes"
     )

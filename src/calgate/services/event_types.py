@@ -170,6 +170,19 @@ async def list_public_event_types(
         return owner, [e for e in shown if slug is None or e.slug == slug]
 
 
+async def bookable_event_type(db: Database, username: str, slug: str) -> tuple[User, EventType]:
+    """The owner and event type behind a booking page URL; hidden ones too (hidden only keeps
+    an event type off the profile listing, as on Cal.com)."""
+    async with db.session() as session:
+        owner = await users.get_by_username(session, username)
+        if owner is None:
+            raise NotFound(f"User with username={username} not found")
+        found = [e for e in await _list(session, owner.id) if e.slug == slug]
+        if not found:
+            raise NotFound(f"Event type '{slug}' of user '{username}' not found")
+        return owner, found[0]
+
+
 async def get_event_type(db: Database, owner_id: int, event_type_id: int) -> EventType:
     async with db.session() as session:
         return await owned_event_type(session, owner_id, event_type_id)

@@ -39,6 +39,8 @@ class CreateBookingInput_2024_04_15(Input):
     reschedule_uid: Name | None = None
     rescheduling_reason: str | None = Field(None, max_length=5000)
     reservation_uid: Name | None = None
+    # Cal.com's booker sends a private link's hash here (with hasHashedBookingLink).
+    hashed_link: Name | None = None
 
     def attendee(self) -> AttendeeSpec:
         r = self.responses
@@ -75,6 +77,7 @@ class CreateBookingInput_2024_04_15(Input):
             location=self.location_text(),
             reservation_uid=self.reservation_uid,
             holder=holder,
+            hashed_link=self.hashed_link,
         )
 
 

@@ -51,6 +51,9 @@ class CreateBookingInput_2024_08_13(Input):
     routing: Blob | None = None
     # calgate extension: book a slot you reserved earlier.
     reservation_uid: Name | None = None
+    # Cal.com's booker field for a private link (`/d/{hashedLink}/{slug}`).
+    hashed_link: Name | None = None
+    has_hashed_booking_link: bool | None = None
 
     @model_validator(mode="after")
     def _target(self) -> CreateBookingInput_2024_08_13:
@@ -89,6 +92,7 @@ class CreateBookingInput_2024_08_13(Input):
             location=self.location_text(),
             reservation_uid=self.reservation_uid,
             holder=holder,
+            hashed_link=self.hashed_link,
         )
 
 

@@ -19,6 +19,7 @@ from calgate.store.models.calendars import (
 from calgate.store.models.event_types import EventType, Host
 from calgate.store.models.gateway import Connection, GatewayEvent, GatewayKey
 from calgate.store.models.oauth import OAuthClient, OAuthCode, OAuthToken
+from calgate.store.models.private_links import PrivateLink
 from calgate.store.models.schedules import Availability, Schedule
 from calgate.store.models.teams import Membership, MembershipRole, Team, TeamInvite
 from calgate.store.models.users import ApiKey, User
@@ -55,6 +56,7 @@ __all__ = [
     "OAuthCode",
     "OAuthToken",
     "OutboundMessage",
+    "PrivateLink",
     "Schedule",
     "SlotReservation",
     "Team",
