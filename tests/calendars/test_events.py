@@ -10,6 +10,7 @@ from typing import Any
 import httpx2
 from starlette.testclient import TestClient
 
+from tests.api.test_calcom_document import validate
 from tests.calendars.servers import Radicale
 from tests.calendars.test_connected import at, create_booking, dst_monday, event_type, z
 from tests.support.waiting import wait_until
@@ -69,6 +70,9 @@ def test_read_and_update_an_event_on_the_caldav_server(
     r = client.get(event_path(UID), headers=acct.headers)
     assert r.status_code == 200, r.text
     event = r.json()["data"]
+    # Cal.com's shape; its `source` enum has no generic CalDAV, calgate's own value here.
+    assert event["source"] == "caldav"
+    validate({**r.json(), "data": {**event, "source": "apple"}}, "GetUnifiedCalendarEventOutput")
     assert event["id"] == UID
     assert event["title"] == "Planning"
     assert event["description"] == "Quarterly planning"
@@ -100,6 +104,7 @@ def test_read_and_update_an_event_on_the_caldav_server(
     )
     assert r.status_code == 200, r.text
     updated = r.json()["data"]
+    validate({**r.json(), "data": {**updated, "source": "apple"}}, "GetUnifiedCalendarEventOutput")
     assert updated["title"] == "Planning (moved)"
     assert datetime.fromisoformat(updated["start"]["time"]) == at(monday, 14)
     assert datetime.fromisoformat(updated["end"]["time"]) == at(monday, 14) + timedelta(minutes=30)

@@ -314,7 +314,10 @@ def _person(address: Any) -> dict[str, Any]:
     if email.lower().startswith("mailto:"):
         email = email[len("mailto:") :]
     params = getattr(address, "params", {})
-    out: dict[str, Any] = {"email": email, "name": params.get("CN")}
+    out: dict[str, Any] = {"email": email}
+    if params.get("CN"):
+        # A string when given (the document's attendee name is not nullable).
+        out["name"] = str(params["CN"])
     partstat = str(params.get("PARTSTAT", "")).upper()
     out["responseStatus"] = _PARTSTAT_OUT.get(partstat)
     if params.get("ROLE"):
