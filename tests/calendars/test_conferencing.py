@@ -115,3 +115,4 @@ def test_sdk_reads_calendars_and_conferencing(
         assert sdk.calendars.list() == []
         [app] = sdk.conferencing.list()
         assert app.type == "jitsi_video"
+        assert app.app_id == "jitsi"

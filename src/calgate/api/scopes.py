@@ -143,6 +143,8 @@ ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/v2/selected-calendars"): (APPS_WRITE,),
     ("DELETE", "/v2/selected-calendars"): (APPS_WRITE,),
     ("PUT", "/v2/destination-calendars"): (APPS_WRITE,),
+    ("GET", "/v2/calendars/{calendar}/event/{eventUid}"): (APPS_READ,),
+    ("PATCH", "/v2/calendars/{calendar}/events/{eventUid}"): (APPS_WRITE,),
     # conferencing apps
     ("GET", "/v2/conferencing"): (APPS_READ,),
     ("GET", "/v2/conferencing/default"): (APPS_READ,),

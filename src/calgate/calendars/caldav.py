@@ -38,6 +38,15 @@ class RemoteCalendar:
     time_zone: str | None
 
 
+@dataclass(frozen=True)
+class RemoteEvent:
+    """One event resource: where it lives, its ETag (for a conditional update), its data."""
+
+    url: str
+    etag: str | None
+    data: str
+
+
 def _q(ns: str, name: str) -> str:
     return f"{{{ns}}}{name}"
 
@@ -195,6 +204,54 @@ class CalDAVClient:
                 return None
             raise
         return response.text
+
+    async def find_event(self, calendar_url: str, uid: str) -> RemoteEvent | None:
+        """The resource holding the event with this UID, or None: write-back names it
+        `<uid>.ics`; events other clients made have names of their own, found by UID."""
+        url = self._event_url(calendar_url, uid)
+        try:
+            response = await self._call("GET", url)
+        except Unauthorized:
+            raise
+        except CalDAVError as exc:
+            if "HTTP 404" not in str(exc):
+                raise
+        else:
+            return RemoteEvent(url, response.headers.get("ETag"), response.text)
+        root = ET.Element(_q(CALDAV, "calendar-query"))
+        prop = ET.SubElement(root, _q(DAV, "prop"))
+        ET.SubElement(prop, _q(DAV, "getetag"))
+        ET.SubElement(prop, _q(CALDAV, "calendar-data"))
+        filt = ET.SubElement(ET.SubElement(root, _q(CALDAV, "filter")), _q(CALDAV, "comp-filter"))
+        filt.set("name", "VCALENDAR")
+        event = ET.SubElement(filt, _q(CALDAV, "comp-filter"))
+        event.set("name", "VEVENT")
+        by_uid = ET.SubElement(event, _q(CALDAV, "prop-filter"))
+        by_uid.set("name", "UID")
+        match = ET.SubElement(by_uid, _q(CALDAV, "text-match"))
+        match.set("collation", "i;octet")
+        match.text = uid
+        for href, found in await self._multistatus("REPORT", calendar_url, _xml(root), "1"):
+            data = found.findtext(_q(CALDAV, "calendar-data"))
+            if data and _has_uid(data, uid):
+                return RemoteEvent(href, found.findtext(_q(DAV, "getetag")), data)
+        return None
+
+    async def replace_event(self, event: RemoteEvent, ics: bytes) -> None:
+        """PUT over the resource, only if it is unchanged since read (If-Match its ETag)."""
+        headers = {"Content-Type": "text/calendar; charset=utf-8"}
+        if event.etag:
+            headers["If-Match"] = event.etag
+        await self._call("PUT", event.url, ics, **headers)
+
+
+def _has_uid(data: str, uid: str) -> bool:
+    """text-match is a substring match: the resource's own UID must be exactly this one."""
+    try:
+        cal = ics.parse(data)
+    except ics.InvalidCalendar:
+        return False
+    return any(str(e.get("UID", "")) == uid for e in cal.walk("VEVENT"))
 
 
 def _stamp(when: datetime) -> str:

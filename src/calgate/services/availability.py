@@ -96,8 +96,9 @@ class EventTypeAvailability:
         self.length = length
         self.mode = _mode(spec)
         self.rules = _rules(spec, self.hosts[0].host.week_start if self.hosts else "Sunday")
-        # Calendars that could not be read this time (their cached busy time was used).
-        self.warnings: list[str] = []
+        # Calendars whose last read failed (their cached busy time was used): the response's
+        # `warnings`, one per host (services.calendars.CalendarBusy).
+        self.warnings: list[dict[str, Any]] = []
 
     @classmethod
     async def load(
@@ -208,7 +209,10 @@ class EventTypeAvailability:
             # Only the hosts' own calendars are in the way: say so, not just "unavailable".
             reason = BUSY_CALENDAR
             message = "The requested time is busy in the host's connected calendar"
-        raise BadRequest(message, {"reason": reason, "reasons": reasons})
+        details: dict[str, Any] = {"reason": reason, "reasons": reasons}
+        if self.warnings:
+            details["warnings"] = self.warnings
+        raise BadRequest(message, details)
 
     async def reasons(
         self,
@@ -386,7 +390,7 @@ class EventTypeAvailability:
         """{host user id: busy time in their selected connected calendars}, as last read in
         the background (services.calendars); never waits on a calendar server."""
         found = await calendar_busy(self.session, self.user_ids, start - MARGIN, end + MARGIN)
-        self.warnings = found.warnings
+        self.warnings += [w for w in found.warnings if w not in self.warnings]
         return found.busy
 
     async def _bookings(

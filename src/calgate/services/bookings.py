@@ -91,6 +91,9 @@ class BookingView:
     # False when the caller may see only its own seat: a seated event type hiding attendees,
     # and a caller who is not the host (Cal.com shows the others only to the host/owner).
     full: bool = True
+    # Checked against a host calendar's cached busy time (its last read failed): the
+    # response's calgate `warnings` (EventTypeAvailability.warnings).
+    warnings: tuple[dict[str, Any], ...] = ()
 
     def attendees(self) -> list[Attendee]:
         """The attendees this caller may see."""
@@ -227,7 +230,9 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
         booking.attendees.append(seat)
         await session.flush()
         host = await session.get(User, booking.user_id) if booking.user_id else None
-        seated = BookingView(booking, et, host, seat_uid=seat.seat_uid)
+        seated = BookingView(
+            booking, et, host, seat_uid=seat.seat_uid, warnings=tuple(availability.warnings)
+        )
         await webhooks.enqueue_booking(session, "BOOKING_CREATED", seated, now=now)
         return for_viewer(seated, _holder_user(req.holder))
 
@@ -289,7 +294,9 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
             delete(SlotReservation).where(SlotReservation.uid == req.reservation_uid)
         )
     await session.flush()
-    created = BookingView(booking, et, organizer, seat_uid=first.seat_uid)
+    created = BookingView(
+        booking, et, organizer, seat_uid=first.seat_uid, warnings=tuple(availability.warnings)
+    )
     if old is not None:
         await webhooks.enqueue_booking(session, "BOOKING_RESCHEDULED", created, old=old, now=now)
     else:

@@ -10,11 +10,13 @@ and records the failure (served as a warning).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import anyio
 import anyio.to_thread
@@ -70,12 +72,20 @@ def password_context(credential_id: int) -> str:
     return f"{TABLE}|{credential_id}|password"
 
 
+# The code of the warning a response carries when a calendar's cached busy time was used.
+CALENDAR_STALE = "calendar_stale"
+
+
 @dataclass(frozen=True)
 class CalendarBusy:
-    """What the calendars add to one request: busy intervals per host, and warnings."""
+    """What the calendars add to one request: busy intervals per host, and warnings (each
+    `{code, hostId, message}`, safe to show any caller: no calendar names, URLs or errors;
+    those are the owner's, in the logs and GET /v2/calendars/{calendar}/check)."""
 
     busy: dict[int, list[Interval]]
-    warnings: list[str]
+    warnings: list[dict[str, Any]]
+    # Ids of the calendars whose last read failed, for the log line.
+    stale: list[int]
 
 
 # -- connecting ------------------------------------------------------------------------------
@@ -481,21 +491,50 @@ async def calendar_busy(
     """The busy source the availability object adds: selected calendars' cached busy time."""
     conn = await session.connection()
     rows = await conn.execute(
-        select(Calendar.user_id, Calendar.name, Calendar.busy, Calendar.fetch_error).where(
+        select(Calendar.id, Calendar.user_id, Calendar.busy, Calendar.fetch_error).where(
             Calendar.user_id.in_(user_ids), Calendar.selected.is_(True)
         )
     )
     busy: dict[int, list[Interval]] = {}
-    warnings: list[str] = []
-    for user_id, name, stored, error in rows:
+    stale: dict[int, list[int]] = {}
+    for calendar_id, user_id, stored, error in rows:
         if error:
-            warnings.append(
-                f"calendar {name!r} could not be read ({error}); last known busy time used"
-            )
+            stale.setdefault(user_id, []).append(calendar_id)
         for lo, hi in _load(stored):
             if lo < end and hi > start:
                 busy.setdefault(user_id, []).append(Interval(lo, hi))
-    return CalendarBusy(busy, warnings)
+    warnings = [
+        {
+            "code": CALENDAR_STALE,
+            "hostId": user_id,
+            "message": (
+                "A connected calendar of this host could not be read just now; "
+                "its last known busy time was used"
+            ),
+        }
+        for user_id in sorted(stale)
+    ]
+    found = CalendarBusy(busy, warnings, sorted(c for ids in stale.values() for c in ids))
+    if found.stale:
+        log.warning(
+            "busy time of calendar(s) %s served from cache: their last read failed",
+            ", ".join(map(str, found.stale)),
+        )
+    return found
+
+
+_URL = re.compile(r"(?i)\b(?:https?|webcals?)://[^\s'\"<>]+")
+
+
+def redact(message: str) -> str:
+    """An error message with every URL cut to its scheme and host: feed URLs carry secret
+    tokens (private ICS links) and URLs may carry user:password; neither belongs in logs."""
+
+    def cut(match: re.Match[str]) -> str:
+        parts = urlsplit(match[0])
+        return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/…"
+
+    return _URL.sub(cut, message)
 
 
 def _store(busy: Iterable[ics.Busy]) -> list[list[str]]:
@@ -663,6 +702,7 @@ async def _refresh_one(
     except Exception as exc:  # any failure keeps the last good busy time; it is reported
         invalid = isinstance(exc, Unauthorized)
         message = "timed out" if isinstance(exc, TimeoutError) else str(exc) or type(exc).__name__
+        message = redact(message)
         log.warning("calendar %d could not be read: %s", item.id, message)
         values.update(fetch_error=message[:500])
         ok = False

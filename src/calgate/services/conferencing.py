@@ -49,7 +49,14 @@ def _known(app: str) -> None:
 
 
 def _output(row: ConferencingApp) -> dict[str, Any]:
-    return {"id": row.id, "type": TYPES[row.app], "userId": row.user_id, "invalid": False}
+    # appId as Cal.com answers it (the skill document reads it), beside its documented fields.
+    return {
+        "id": row.id,
+        "type": TYPES[row.app],
+        "appId": row.app,
+        "userId": row.user_id,
+        "invalid": False,
+    }
 
 
 async def list_apps(db: Database, user_id: int) -> list[dict[str, Any]]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +40,8 @@ class AvailableSlots:
     slots: list[Slot]
     # Seated event types show how many seats each slot has taken.
     seated: bool
+    # Hosts' calendars answered from cache (EventTypeAvailability.warnings).
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def available_slots(
@@ -63,7 +66,9 @@ async def available_slots(
             reschedule_uid=query.reschedule_uid,
             booker_time_zone=query.booker_time_zone,
         )
-    return AvailableSlots(found, seated=bool(availability.spec.seats_per_time_slot))
+    return AvailableSlots(
+        found, seated=bool(availability.spec.seats_per_time_slot), warnings=availability.warnings
+    )
 
 
 def _check_work(
@@ -230,6 +235,7 @@ class ExplainedStart:
     # the bookings that block (anyone else sees "busy").
     names: dict[int, str]
     reveal: bool
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def explain_start(
@@ -254,4 +260,5 @@ async def explain_start(
             explanation,
             availability.host_names(),
             reveal=availability.is_host(query.holder),
+            warnings=availability.warnings,
         )

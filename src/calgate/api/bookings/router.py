@@ -86,7 +86,9 @@ async def create_booking(
         view = await bookings.reschedule_booking(state.db, move.uid, move.start, reason=move.reason)
     else:
         view = await bookings.create_booking(state.db, body.to_booking(_holder(principal)))
-    return ok(shapes.one(view), status_code=201)
+    # calgate's `warnings` beside `data` when a host's calendar was read from cache.
+    warned = {"warnings": list(view.warnings)} if view.warnings else {}
+    return ok(shapes.one(view), status_code=201, **warned)
 
 
 @router.get("", summary="Get all bookings")

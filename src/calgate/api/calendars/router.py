@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Path, Query, Request
@@ -13,10 +13,11 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from calgate.api.auth import CurrentPrincipal
-from calgate.api.schema import BodyId, Input
+from calgate.api.bookings.common import UtcDateTime
+from calgate.api.schema import NAME_CHARS, BodyId, Input, Name, Text, TimeZoneName
 from calgate.api.versions import body_schema, parse_body
 from calgate.errors import BadRequest, ServiceUnavailable
-from calgate.services import calendars
+from calgate.services import calendar_events, calendars
 from calgate.services.calendars import Sealer
 from calgate.timefmt import parse_iso_query
 from calgate.web.envelope import ok
@@ -54,6 +55,50 @@ class SelectedCalendarInput(Input):
 class DestinationInput(Input):
     integration: str = Field(min_length=1, max_length=64)
     external_id: str = Field(min_length=1, max_length=2048)
+
+
+class EventTimeInput(Input):
+    time: UtcDateTime
+    time_zone: TimeZoneName | None = None
+
+
+class EventAttendeeInput(Input):
+    email: Annotated[str, Field(min_length=3, max_length=NAME_CHARS, pattern=r"^[^@\s]+@[^@\s]+$")]
+    name: Name | None = None
+    response_status: Literal["accepted", "pending", "declined", "needsAction"] | None = None
+    is_self: bool | None = Field(None, alias="self")
+    optional: bool | None = None
+    host: bool | None = None
+
+
+class UpdateEventInput(Input):
+    """Cal.com's UpdateUnifiedCalendarEventInput."""
+
+    start: EventTimeInput | None = None
+    end: EventTimeInput | None = None
+    title: Name | None = None
+    description: Text | None = None
+    attendees: list[EventAttendeeInput] | None = Field(None, max_length=100)
+    status: Literal["accepted", "pending", "declined", "cancelled"] | None = None
+
+    def changes(self) -> calendar_events.EventChanges:
+        def when(t: EventTimeInput | None) -> calendar_events.When | None:
+            return calendar_events.When(t.time, t.time_zone) if t else None
+
+        return calendar_events.EventChanges(
+            fields=frozenset(self.given()),
+            start=when(self.start),
+            end=when(self.end),
+            title=self.title,
+            description=self.description,
+            attendees=None
+            if self.attendees is None
+            else [
+                calendar_events.Guest(a.email, a.name, a.response_status, a.optional)
+                for a in self.attendees
+            ],
+            status=self.status,
+        )
 
 
 def _keyring(state: State) -> Sealer:
@@ -192,6 +237,58 @@ async def set_destination(request: Request, principal: CurrentPrincipal, db: Db)
     body = await parse_body(request, DestinationInput)
     out = await calendars.set_destination(db, principal.user.id, body.integration, body.external_id)
     return ok(out)
+
+
+UNIFIED_TAG = "Cal Unified Calendars"
+
+
+@router.get(
+    "/v2/calendars/{calendar}/event/{eventUid}",
+    summary="Get meeting details from calendar",
+    description=(
+        "One event of the caller's connected CalDAV calendar (`apple` or calgate's `caldav`), "
+        "read from the calendar server: a booking's event has the booking's uid. Cal.com's "
+        "`google` is not connectable in calgate."
+    ),
+    tags=[UNIFIED_TAG],
+)
+async def get_calendar_event(
+    calendar: CalendarApp,
+    event_uid: Annotated[str, Path(alias="eventUid", min_length=1, max_length=1024)],
+    principal: CurrentPrincipal,
+    state: State,
+    db: Db,
+) -> JSONResponse:
+    found = await calendar_events.get_event(
+        db, state.settings, _keyring(state), principal.user.id, calendar, event_uid
+    )
+    return ok(found)
+
+
+@router.patch(
+    "/v2/calendars/{calendar}/events/{eventUid}",
+    summary="Update meeting details in calendar",
+    description=(
+        "Updates the event on the caller's CalDAV calendar server (only if unchanged since "
+        "read, else 409). `attendees` replaces the whole list; `start` alone moves the event "
+        "keeping its length; `status` is accepted, pending or cancelled."
+    ),
+    tags=[UNIFIED_TAG],
+    openapi_extra=body_schema(UpdateEventInput),
+)
+async def update_calendar_event(
+    calendar: CalendarApp,
+    event_uid: Annotated[str, Path(alias="eventUid", min_length=1, max_length=1024)],
+    request: Request,
+    principal: CurrentPrincipal,
+    state: State,
+    db: Db,
+) -> JSONResponse:
+    body = await parse_body(request, UpdateEventInput)
+    found = await calendar_events.update_event(
+        db, state.settings, _keyring(state), principal.user.id, calendar, event_uid, body.changes()
+    )
+    return ok(found)
 
 
 def _zone(name: str | None) -> ZoneInfo:

@@ -59,7 +59,19 @@ def _max_starts(principal: Any) -> int | None:
     return slots.ANONYMOUS_MAX_STARTS if principal is None else None
 
 
-@router.get("", summary="Get available slots (cal-api-version 2024-09-04)")
+WARNINGS_DOC = (
+    " calgate extension: when a host's connected calendar could not be read just now, the "
+    "slots are computed from its last known busy time and the envelope carries `warnings` "
+    'beside `data`: `[{code: "calendar_stale", hostId, message}]` (absent otherwise; '
+    "clients that read only `data` are unaffected)."
+)
+
+
+@router.get(
+    "",
+    summary="Get available slots (cal-api-version 2024-09-04)",
+    description="Bookable starts per local date." + WARNINGS_DOC,
+)
 async def get_slots(
     state: State,
     principal: OptionalPrincipal,
@@ -99,6 +111,12 @@ async def get_slots(
     )
 
 
+def _warned(warnings: list[dict[str, Any]]) -> dict[str, Any]:
+    """calgate's `warnings` beside `data` (as Cal.com puts `pagination`), only when a host's
+    calendar was answered from cache: otherwise the body is exactly Cal.com's."""
+    return {"warnings": warnings} if warnings else {}
+
+
 def _slots_v2(found: AvailableSlots, tz: str, ranges: bool) -> JSONResponse:
     data: dict[str, list[dict[str, Any]]] = {}
     for day, day_slots in group_by_local_date(found.slots, tz).items():
@@ -113,7 +131,7 @@ def _slots_v2(found: AvailableSlots, tz: str, ranges: bool) -> JSONResponse:
                     item["bookingUid"] = s.booking_uid
             items.append(item)
         data[day] = items
-    return ok(data)
+    return ok(data, **_warned(found.warnings))
 
 
 def _local_iso(moment: datetime, tz: str) -> str:
@@ -135,7 +153,8 @@ EXTENSION_TAG = "Slots (calgate extension)"
         "the data behind it), which hosts are free, and the nearest offered starts before and "
         "after (`nearest`, searched up to 7 days either side). Other people's bookings are "
         "shown to the event type's hosts only; anyone else sees that the host is busy."
-    ),
+    )
+    + WARNINGS_DOC,
 )
 async def explain(
     state: State,
@@ -162,10 +181,17 @@ async def explain(
         booker_time_zone=time_zone or None,
     )
     found = await slots.explain_start(state.db, query)
-    return ok(present(found.explanation, time_zone=tz, names=found.names, reveal=found.reveal))
+    return ok(
+        present(found.explanation, time_zone=tz, names=found.names, reveal=found.reveal),
+        **_warned(found.warnings),
+    )
 
 
-@router.get("/available", summary="Get available slots (legacy)")
+@router.get(
+    "/available",
+    summary="Get available slots (legacy)",
+    description="Bookable starts per local date." + WARNINGS_DOC,
+)
 async def get_available_legacy(
     state: State,
     principal: OptionalPrincipal,
@@ -202,7 +228,7 @@ def _slots_legacy(found: AvailableSlots, tz: str) -> JSONResponse:
         day: [{"time": iso_z(s.start)} for s in day_slots]
         for day, day_slots in group_by_local_date(found.slots, tz).items()
     }
-    return ok({"slots": grouped})
+    return ok({"slots": grouped}, **_warned(found.warnings))
 
 
 class ReserveSlotInput_2024_04_15(Input):
