@@ -51,6 +51,8 @@ class CreateBookingInput_2024_08_13(Input):
     routing: Blob | None = None
     # calgate extension: book a slot you reserved earlier.
     reservation_uid: Name | None = None
+    # Recurring event types: how many occurrences (at most the event type's own count).
+    recurrence_count: int | None = Field(None, ge=1, le=730)
 
     @model_validator(mode="after")
     def _target(self) -> CreateBookingInput_2024_08_13:
@@ -89,6 +91,8 @@ class CreateBookingInput_2024_08_13(Input):
             location=self.location_text(),
             reservation_uid=self.reservation_uid,
             holder=holder,
+            recurrence_count=self.recurrence_count,
+            recurring=True,
         )
 
 
@@ -99,6 +103,9 @@ class CancelBookingInput_2024_08_13(Input):
 
     def seat(self) -> str | None:
         return self.seat_uid
+
+    def series(self) -> str | None:
+        return "subsequent" if self.cancel_subsequent_bookings else None
 
 
 class RescheduleBookingInput_2024_08_13(Input):
@@ -249,6 +256,12 @@ class BookingOutput_2024_08_13(Output):
         )
 
 
+class RecurringBookingOutput_2024_08_13(BookingOutput_2024_08_13):
+    """One occurrence of a recurring booking; its series shares ``recurringBookingUid``."""
+
+    recurring_booking_uid: str
+
+
 class SeatedBookingOutput_2024_08_13(BookingOutput_2024_08_13):
     """A booking answered to the attendee who just took a seat in it."""
 
@@ -267,7 +280,16 @@ class Shapes:
         if v.seat_uid:
             fields = out.model_dump(by_alias=False)
             return SeatedBookingOutput_2024_08_13(**fields, seat_uid=v.seat_uid)
+        if v.booking.recurring_event_id:
+            fields = out.model_dump(by_alias=False)
+            series = v.booking.recurring_event_id
+            return RecurringBookingOutput_2024_08_13(**fields, recurring_booking_uid=series)
         return out
+
+    @staticmethod
+    def booked(v: BookingView | list[BookingView]) -> Any:
+        """A booking, or a recurring booking's occurrences (an array, as Cal.com answers)."""
+        return [Shapes.one(o) for o in v] if isinstance(v, list) else Shapes.one(v)
 
     @staticmethod
     def offset(skip: str | None, cursor: str | None) -> int:
@@ -287,8 +309,8 @@ class Shapes:
             "hasNextPage": skip + returned < total,
             "hasPreviousPage": skip > 0,
         }
-        return [BookingOutput_2024_08_13.of(v) for v in views], {"pagination": pagination}
+        return [Shapes.one(v) for v in views], {"pagination": pagination}
 
     @staticmethod
-    def cancelled(v: BookingView, only_removed_attendee: bool) -> Any:
-        return Shapes.one(v)
+    def cancelled(v: BookingView | list[BookingView], only_removed_attendee: bool) -> Any:
+        return Shapes.booked(v)
