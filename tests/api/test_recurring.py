@@ -5,11 +5,13 @@ and the refusal naming the occurrence that can't be booked (``recurring_occurren
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import httpx2
 import pytest
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
@@ -212,6 +214,25 @@ def test_cancel_subsequent_bookings(client: TestClient, make_account: Any, db_ur
     assert statuses() == ["cancelled"] * 4
 
 
+def test_a_rescheduled_occurrence_stays_in_its_series(
+    client: TestClient, make_account: Any
+) -> None:
+    acct = make_account(time_zone="UTC")
+    et = _recurring(client, acct, occurrences=2)
+    r = _book(client, et, at(date(2027, 2, 1), "10:00"))
+    assert r.status_code == 201, r.text
+    second = r.json()["data"][1]
+    r = client.post(
+        f"/v2/bookings/{second['uid']}/reschedule",
+        headers=V_BOOKINGS,
+        json={"start": z(at(date(2027, 2, 9), "10:00"))},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["data"]["recurringBookingUid"] == second["recurringBookingUid"]
+    r = client.get(f"/v2/bookings/{second['recurringBookingUid']}", headers=V_BOOKINGS)
+    assert [o["status"] for o in r.json()["data"]] == ["accepted", "cancelled", "accepted"]
+
+
 def test_legacy_list_fills_recurring_info(client: TestClient, make_account: Any) -> None:
     acct = make_account(time_zone="Europe/Lisbon")
     et = _recurring(client, acct, occurrences=3)
@@ -256,3 +277,41 @@ def test_legacy_list_fills_recurring_info(client: TestClient, make_account: Any)
     )
     assert r.status_code == 201, r.text
     assert r.json()["data"]["recurringEventId"] is None
+
+
+def test_racing_series_one_wins_whole(
+    client: TestClient, make_account: Any, live_url: str, db_url: str
+) -> None:
+    """Real parallel clients on a real server: two series that share two weeks, booked by ten
+    people at once. One series is written whole; every other request is refused whole."""
+    acct = make_account(time_zone="UTC")
+    et = _recurring(client, acct, occurrences=3)
+    firsts = [z(at(date(2027, 2, 1), "10:00")), z(at(date(2027, 2, 8), "10:00"))]
+
+    async def race() -> Counter[int]:
+        async with httpx2.AsyncClient(timeout=120) as http:
+
+            async def one(i: int) -> int:
+                r = await http.post(
+                    f"{live_url}/v2/bookings",
+                    headers=V_BOOKINGS,
+                    json={
+                        "start": firsts[i % 2],
+                        "eventTypeId": et,
+                        "attendee": {
+                            "name": f"Racer {i}",
+                            "email": f"racer{i}@example.com",
+                            "timeZone": "UTC",
+                        },
+                    },
+                )
+                assert r.status_code in (201, 400), r.text
+                return r.status_code
+
+            return Counter(await asyncio.gather(*(one(i) for i in range(10))))
+
+    codes = asyncio.run(race())
+    assert codes == Counter({201: 1, 400: 9})
+    assert _rows(db_url, "SELECT count(*), count(DISTINCT recurring_event_id) FROM bookings") == [
+        (3, 1)
+    ]

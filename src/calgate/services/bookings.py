@@ -359,7 +359,8 @@ async def _insert(
         rescheduled_by=req.rescheduled_by if old else None,
         rescheduling_reason=req.rescheduling_reason if old else None,
         ics_uid=f"{new_uid()}@calgate",
-        recurring_event_id=series,
+        # A rescheduled occurrence stays in its series.
+        recurring_event_id=series or (old.recurring_event_id if old else None),
         created_at=now,
         updated_at=now,
     )
