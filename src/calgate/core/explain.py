@@ -24,8 +24,9 @@ Codes (stable; ``details`` keys in camelCase as they go on the wire):
   (``period``, ``used``, ``allowed``; minutes for durations, with ``requested``).
 - ``busy_calendar``: busy time from a connected calendar (``busyStart``/``busyEnd``); emitted
   once calendars feed ``HostAvailability.busy``.
-- ``recurring_occurrence``: reserved for recurring bookings (which occurrence fails); not
-  emitted until they exist.
+- ``recurring_occurrence``: a recurring booking's refusal names the occurrence that fails
+  (``occurrence``, ``occurrences``, ``start``) ahead of its own reasons; built by
+  services/recurring.py, never by ``explain`` (which weighs one start).
 - ``not_on_slot_grid``: informational, never blocking: the start is bookable (a booking need
   not be on the grid, as in Cal.com) but the booker's day of slots doesn't offer it
   (``offered``: the nearest offered starts that day).

@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from calgate.errors import BadRequest
+from calgate.services import recurring
 from calgate.services.bookings import BookingView
 from calgate.store.db import Database
 from calgate.store.models import (
@@ -86,8 +87,8 @@ def _status_clause(status: str, now: datetime) -> Any:
             return and_(Booking.end_time >= now, Booking.status == BookingStatus.PENDING)
         case "accepted":
             return Booking.status == BookingStatus.ACCEPTED
-        case _:  # "recurring": calgate has no recurring bookings yet
-            return false()
+        case _:  # "recurring": upcoming occurrences of recurring bookings, as Cal.com's filter
+            return and_(Booking.end_time >= now, blocking, Booking.recurring_event_id.is_not(None))
 
 
 def _where(user: User, f: BookingFilter, now: datetime) -> list[Any]:
@@ -177,12 +178,16 @@ async def _views(session: AsyncSession, bookings: list[Booking]) -> list[Booking
         select(Booking.from_reschedule, Booking.uid).where(Booking.from_reschedule.in_(uids))
     )
     successors = {row[0]: row[1] for row in rows}
+    series = await recurring.members(
+        session, [b.recurring_event_id for b in bookings if b.recurring_event_id]
+    )
     return [
         BookingView(
             b,
             ets.get(b.event_type_id) if b.event_type_id else None,
             users.get(b.user_id) if b.user_id else None,
             successors.get(b.uid),
+            series=tuple(series.get(b.recurring_event_id or "", ())),
         )
         for b in bookings
     ]

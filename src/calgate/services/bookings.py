@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calgate.core import booking_rules
 from calgate.core.timezones import check_zone
 from calgate.errors import BadRequest, Forbidden, NotFound
-from calgate.services import private_links
+from calgate.services import private_links, recurring
 from calgate.services.availability import EventTypeAvailability
 from calgate.services.conferencing import meeting_location
 from calgate.services.round_robin import choose_hosts
@@ -76,6 +76,12 @@ class NewBooking:
     rescheduling_reason: str | None = None
     # A private link (`/d/{link}/...`) the guest books through: one of its uses is spent.
     hashed_link: str | None = None
+    # Cal.com's recurrenceCount: how many occurrences of a recurring event type to book (at
+    # most the event type's own count; all of them when None).
+    recurrence_count: int | None = None
+    # Book the whole series when the event type recurs (the 2024-08-13 API); legacy clients
+    # and the booking page book one occurrence.
+    recurring: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,9 @@ class BookingView:
     # Checked against a host calendar's cached busy time (its last read failed): the
     # response's calgate `warnings` (EventTypeAvailability.warnings).
     warnings: tuple[dict[str, Any], ...] = ()
+    # Lists only: (status, start) of every occurrence of this booking's recurring series, for
+    # the legacy shape's recurringInfo.
+    series: tuple[tuple[str, datetime], ...] = ()
 
     def attendees(self) -> list[Attendee]:
         """The attendees this caller may see."""
@@ -150,11 +159,27 @@ def _check_attendee(spec: AttendeeSpec) -> None:
 async def create_booking(
     db: Database, req: NewBooking, *, now: datetime | None = None
 ) -> BookingView:
+    """One booking (or one seat, or a reschedule), whatever the event type's recurrence."""
+    return (await _create(db, req, now, series=False))[0]
+
+
+async def book(
+    db: Database, req: NewBooking, *, now: datetime | None = None
+) -> BookingView | list[BookingView]:
+    """An API booking: every occurrence of a recurring event type's series (all or none, in
+    one transaction), else one booking as `create_booking`."""
+    views = await _create(db, req, now, series=req.recurring)
+    return views if views[0].booking.recurring_event_id else views[0]
+
+
+async def _create(
+    db: Database, req: NewBooking, now: datetime | None, *, series: bool
+) -> list[BookingView]:
     _check_attendee(req.attendee)
     now = now or utcnow()
     try:
         async with db.transaction() as session:
-            return await _create_in(session, req, now)
+            return await _create_in(session, req, now, series=series)
     except _Taken as taken:
         # Refused by the quick lookup under the hosts' lock; explained once it is released.
         raise await _explained(db, req, taken, now) from None
@@ -186,7 +211,9 @@ async def _explained(db: Database, req: NewBooking, taken: _Taken, now: datetime
     return BadRequest(taken.message, {**taken.details, "reasons": reasons})
 
 
-async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> BookingView:
+async def _create_in(
+    session: AsyncSession, req: NewBooking, now: datetime, *, series: bool
+) -> list[BookingView]:
     et = await find_event_type(session, req.event_type)
     if req.hashed_link:
         await private_links.consume(session, req.hashed_link, et.id, now)
@@ -196,6 +223,14 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
     if not availability.hosts:
         raise BadRequest("This event type has no hosts")
     await _lock_users(session, availability.user_ids)
+
+    rule = recurring.rule_of(et) if series and not req.rescheduled_from else None
+    if rule is not None:
+        return await _create_series(session, req, et, availability, rule, now)
+    if req.recurrence_count is not None:
+        raise BadRequest(
+            "recurrenceCount: this event type is not recurring", {"field": "recurrenceCount"}
+        )
 
     old: Booking | None = None
     if req.rescheduled_from:
@@ -207,7 +242,6 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
             raise BadRequest(refusal, {"reason": "rescheduling_disabled"})
 
     start = req.start
-    end = start + timedelta(minutes=availability.length)
     if await availability.clearly_taken(start, ignore_booking_id=old.id if old else None):
         raise _Taken("The requested time is not available", {"reason": "slot_unavailable"})
     # Refused with the explanation's reasons (in the attendee's zone) beside Cal.com's message.
@@ -234,11 +268,70 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
             booking, et, host, seat_uid=seat.seat_uid, warnings=tuple(availability.warnings)
         )
         await webhooks.enqueue_booking(session, "BOOKING_CREATED", seated, now=now)
-        return for_viewer(seated, _holder_user(req.holder))
+        return [for_viewer(seated, _holder_user(req.holder))]
 
     chosen = await choose_hosts(
         session, et.id, availability.hosts, decision.host_ids, availability.mode
     )
+    return [await _insert(session, req, et, availability, chosen, start, now, old=old)]
+
+
+async def _create_series(
+    session: AsyncSession,
+    req: NewBooking,
+    et: EventType,
+    availability: EventTypeAvailability,
+    rule: recurring.Recurrence,
+    now: datetime,
+) -> list[BookingView]:
+    """Every occurrence, each checked by `require` under the hosts' lock after the ones before
+    it are written (so limits and buffers count them); the first refusal undoes them all."""
+    # Stepped on the (first) host's clock: the series keeps its local time across DST.
+    host_zone = availability.hosts[0].schedule.time_zone
+    starts = recurring.starts(rule, req.start, req.recurrence_count, host_zone)
+    await _check_active_bookings(session, et, req.attendee.email, now)
+    series_uid = new_uid()
+    created: list[BookingView] = []
+    kept: list[int] = []
+    for index, start in enumerate(starts):
+        try:
+            decision = await availability.require(
+                start,
+                now,
+                holder=req.holder,
+                reservation_uid=req.reservation_uid,
+                time_zone=req.attendee.time_zone,
+            )
+            free = list(decision.host_ids)
+            # Round robin: the whole series with the first occurrence's hosts, as Cal.com's
+            # recurring bookings keep their "lucky user", while they are free.
+            if kept and set(kept) <= set(free):
+                free = kept
+            chosen = await choose_hosts(session, et.id, availability.hosts, free, availability.mode)
+        except BadRequest as refused:
+            zone_ = req.attendee.time_zone
+            raise recurring.refusal(refused, index, start, len(starts), zone_) from None
+        kept = kept or [c.user_id for c in chosen]
+        created.append(
+            await _insert(session, req, et, availability, chosen, start, now, series=series_uid)
+        )
+    return created
+
+
+async def _insert(
+    session: AsyncSession,
+    req: NewBooking,
+    et: EventType,
+    availability: EventTypeAvailability,
+    chosen: Sequence[Any],
+    start: datetime,
+    now: datetime,
+    *,
+    old: Booking | None = None,
+    series: str | None = None,
+) -> BookingView:
+    """Write one booking (its attendees and blocks) with ``chosen`` hosts, the first organizing,
+    and queue its webhooks; ``old`` is the booking a reschedule replaces."""
     organizer = await session.get(User, chosen[0].user_id)
     if organizer is None:  # hosts are user rows locked above; this can't happen
         raise NotFound(f"User with id={chosen[0].user_id} not found")
@@ -250,6 +343,7 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
         await session.execute(
             update(BookingBlock).where(BookingBlock.booking_id == old.id).values(active=False)
         )
+    end = start + timedelta(minutes=availability.length)
     attendee_name = req.attendee.name
     uid = new_uid()
     booking = Booking(
@@ -274,6 +368,8 @@ async def _create_in(session: AsyncSession, req: NewBooking, now: datetime) -> B
         rescheduled_by=req.rescheduled_by if old else None,
         rescheduling_reason=req.rescheduling_reason if old else None,
         ics_uid=f"{new_uid()}@calgate",
+        # A rescheduled occurrence stays in its series.
+        recurring_event_id=series or (old.recurring_event_id if old else None),
         created_at=now,
         updated_at=now,
     )
@@ -346,10 +442,14 @@ def _attendee(spec: AttendeeSpec, now: datetime, *, seat: bool) -> Attendee:
     )
 
 
-async def _booking_for_update(session: AsyncSession, uid: str) -> Booking:
-    booking = (
+async def _booking_or_none_for_update(session: AsyncSession, uid: str) -> Booking | None:
+    return (
         await session.execute(select(Booking).where(Booking.uid == uid).with_for_update())
     ).scalar_one_or_none()
+
+
+async def _booking_for_update(session: AsyncSession, uid: str) -> Booking:
+    booking = await _booking_or_none_for_update(session, uid)
     if booking is None:
         raise NotFound(f"Booking with uid={uid} not found")
     return booking
@@ -372,6 +472,30 @@ async def get_booking(db: Database, uid: str, viewer_id: int | None = None) -> B
         if booking is None:
             raise NotFound(f"Booking with uid={uid} not found")
         return for_viewer(await view(session, booking), viewer_id)
+
+
+async def find_booking(
+    db: Database, uid: str, viewer_id: int | None = None
+) -> BookingView | list[BookingView]:
+    """A booking by its uid, or, by a recurring booking's series uid, every occurrence in
+    start order (Cal.com's GET /v2/bookings/{uid})."""
+    async with db.session() as session:
+        booking = (
+            await session.execute(select(Booking).where(Booking.uid == uid))
+        ).scalar_one_or_none()
+        if booking is not None:
+            return for_viewer(await view(session, booking), viewer_id)
+        occurrences = (
+            await session.execute(
+                select(Booking)
+                .where(Booking.recurring_event_id == uid)
+                .order_by(Booking.start_time, Booking.id)
+            )
+        ).scalars()
+        views = [for_viewer(await view(session, b), viewer_id) for b in occurrences]
+        if not views:
+            raise NotFound(f"Booking with uid={uid} not found")
+        return views
 
 
 async def get_booking_by_seat(
@@ -397,18 +521,29 @@ async def cancel_booking(
     cancelled_by: str | None = None,
     seat_uid: str | None = None,
     viewer_id: int | None = None,
-) -> tuple[BookingView, bool]:
+    series: str | None = None,
+) -> tuple[BookingView | list[BookingView], bool]:
     """Cancel a booking, or just one seat of it. Returns (booking, only_removed_attendee).
 
     A seat's holder cancels its own seat by its seatUid; cancelling a whole seated booking
-    (every seat) needs the host's credentials, as in Cal.com.
+    (every seat) needs the host's credentials, as in Cal.com. Recurring bookings: ``uid`` may
+    be the series' uid (every occurrence not yet ended is cancelled; the answer lists them);
+    ``series="subsequent"`` also cancels the series' later occurrences (Cal.com's
+    cancelSubsequentBookings), ``"remaining"`` every one from now on (allRemainingBookings).
     """
     async with db.transaction() as session:
-        booking = await _booking_for_update(session, uid)
-        et = await session.get(EventType, booking.event_type_id) if booking.event_type_id else None
-        refusal = booking_rules.cancelling_refusal(et.settings if et else None)
-        if refusal:
-            raise BadRequest(refusal, {"reason": "cancelling_disabled"})
+        booking = await _booking_or_none_for_update(session, uid)
+        if booking is None:
+            occurrences = await _series_for_update(session, uid)
+            if not occurrences:
+                raise NotFound(f"Booking with uid={uid} not found")
+            _check_cancellable(await _event_type_of(session, occurrences[0]))
+            live = [b for b in occurrences if b.status not in ENDED_STATUSES]
+            if not live:
+                raise BadRequest(f"Every occurrence of recurring booking {uid} has ended")
+            return [await _cancel_one(session, b, reason, cancelled_by) for b in live], False
+        et = await _event_type_of(session, booking)
+        _check_cancellable(et)
         seated = len(booking.attendees) > 1 and any(a.seat_uid for a in booking.attendees)
         if seat_uid is None and seated and not _is_host(booking, viewer_id):
             raise Forbidden(
@@ -422,23 +557,58 @@ async def cancel_booking(
             booking.attendees.remove(seat)
             await session.flush()
             if booking.attendees:
-                remaining = for_viewer(await view(session, booking), viewer_id)
+                remaining_view = for_viewer(await view(session, booking), viewer_id)
                 await webhooks.enqueue_booking(
-                    session, "BOOKING_CANCELLED", remaining, cancelled_seat=seat
+                    session, "BOOKING_CANCELLED", remaining_view, cancelled_seat=seat
                 )
-                return remaining, True
+                return remaining_view, True
         if booking.status in ENDED_STATUSES:
             raise BadRequest(f"Booking {uid} is already {booking.status}")
-        booking.status = BookingStatus.CANCELLED
-        booking.cancellation_reason = reason
-        booking.cancelled_by = cancelled_by
-        await session.execute(
-            update(BookingBlock).where(BookingBlock.booking_id == booking.id).values(active=False)
-        )
-        await session.flush()
-        cancelled = await view(session, booking)
-        await webhooks.enqueue_booking(session, "BOOKING_CANCELLED", cancelled)
+        cancelled = await _cancel_one(session, booking, reason, cancelled_by)
+        if booking.recurring_event_id and series in ("subsequent", "remaining"):
+            since = booking.start_time if series == "subsequent" else utcnow()
+            for later in await _series_for_update(session, booking.recurring_event_id):
+                later_live = later.status not in ENDED_STATUSES
+                if later.id != booking.id and later.start_time >= since and later_live:
+                    await _cancel_one(session, later, reason, cancelled_by)
         return cancelled, False
+
+
+async def _event_type_of(session: AsyncSession, booking: Booking) -> EventType | None:
+    return await session.get(EventType, booking.event_type_id) if booking.event_type_id else None
+
+
+def _check_cancellable(et: EventType | None) -> None:
+    refusal = booking_rules.cancelling_refusal(et.settings if et else None)
+    if refusal:
+        raise BadRequest(refusal, {"reason": "cancelling_disabled"})
+
+
+async def _cancel_one(
+    session: AsyncSession, booking: Booking, reason: str | None, cancelled_by: str | None
+) -> BookingView:
+    """Cancel one (locked) booking, free its time and queue its BOOKING_CANCELLED."""
+    booking.status = BookingStatus.CANCELLED
+    booking.cancellation_reason = reason
+    booking.cancelled_by = cancelled_by
+    await session.execute(
+        update(BookingBlock).where(BookingBlock.booking_id == booking.id).values(active=False)
+    )
+    await session.flush()
+    cancelled = await view(session, booking)
+    await webhooks.enqueue_booking(session, "BOOKING_CANCELLED", cancelled)
+    return cancelled
+
+
+async def _series_for_update(session: AsyncSession, series_uid: str) -> list[Booking]:
+    """A recurring booking's occurrences, locked, in start order."""
+    rows = await session.execute(
+        select(Booking)
+        .where(Booking.recurring_event_id == series_uid)
+        .order_by(Booking.start_time, Booking.id)
+        .with_for_update()
+    )
+    return list(rows.scalars())
 
 
 async def reschedule_booking(

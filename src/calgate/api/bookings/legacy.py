@@ -90,6 +90,9 @@ class CancelBookingInput_2024_04_15(Input):
     def seat(self) -> str | None:
         return self.seat_reference_uid
 
+    def series(self) -> str | None:
+        return "remaining" if self.all_remaining_bookings else None
+
 
 class MarkNoShowAttendee(Input):
     email: EmailStr
@@ -151,6 +154,7 @@ class BookingOutput_2024_04_15(Output):
     from_reschedule: str | None
     no_show_host: bool
     ics_uid: str | None
+    recurring_event_id: str | None
     created_at: str
     updated_at: str | None
 
@@ -201,6 +205,7 @@ class BookingOutput_2024_04_15(Output):
             from_reschedule=b.from_reschedule,
             no_show_host=b.no_show_host,
             ics_uid=b.ics_uid,
+            recurring_event_id=b.recurring_event_id,
             created_at=iso_z(b.created_at),
             updated_at=iso_z(b.updated_at) if b.updated_at else None,
         )
@@ -235,16 +240,46 @@ class Shapes:
         next_offset = skip + len(views)
         data = {
             "bookings": [BookingOutput_2024_04_15.of(v) for v in views],
-            "recurringInfo": [],
+            "recurringInfo": recurring_info(views),
             "totalCount": total,
             "nextCursor": next_offset if next_offset < total else None,
         }
         return data, {}
 
     @staticmethod
-    def cancelled(v: BookingView, only_removed_attendee: bool) -> Any:
+    def booked(v: BookingView | list[BookingView]) -> Any:
+        return [Shapes.one(o) for o in v] if isinstance(v, list) else Shapes.one(v)
+
+    @staticmethod
+    def cancelled(v: BookingView | list[BookingView], only_removed_attendee: bool) -> Any:
+        # A whole series cancelled by its uid answers with its first occurrence.
+        first = v[0] if isinstance(v, list) else v
         return {
-            "bookingId": v.booking.id,
-            "bookingUid": v.booking.uid,
+            "bookingId": first.booking.id,
+            "bookingUid": first.booking.uid,
             "onlyRemovedAttendee": only_removed_attendee,
         }
+
+
+# Cal.com's BookingStatus keys of recurringInfo[].bookings, every one present.
+_SERIES_STATUSES = ("ACCEPTED", "CANCELLED", "REJECTED", "PENDING", "AWAITING_HOST")
+
+
+def recurring_info(views: list[BookingView]) -> list[dict[str, Any]]:
+    """Cal.com's legacy ``recurringInfo``: per recurring series in the page, its id, how many
+    occurrences it has, the first one's start, and each occurrence's start by status."""
+    info: dict[str, dict[str, Any]] = {}
+    for v in views:
+        series = v.booking.recurring_event_id
+        if not series or series in info or not v.series:
+            continue
+        by_status: dict[str, list[str]] = {s: [] for s in _SERIES_STATUSES}
+        for status, start in v.series:
+            by_status.setdefault(status.upper(), []).append(iso_z(start))
+        info[series] = {
+            "recurringEventId": series,
+            "count": len(v.series),
+            "firstDate": iso_z(min(start for _, start in v.series)),
+            "bookings": by_status,
+        }
+    return list(info.values())

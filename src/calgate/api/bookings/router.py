@@ -31,6 +31,8 @@ class CancelInput(Protocol):
 
     def seat(self) -> str | None: ...
 
+    def series(self) -> str | None: ...
+
 
 class MarkAbsentInput(Protocol):
     def marks(self) -> tuple[bool | None, dict[str, bool]]: ...
@@ -56,13 +58,23 @@ class BookingShapes(VersionShapes[BookingView], Protocol):
     def many(views: list[BookingView], total: int, skip: int, take: int) -> Listing: ...
 
     @staticmethod
-    def cancelled(v: BookingView, only_removed_attendee: bool) -> Any: ...
+    def booked(v: BookingView | list[BookingView]) -> Any: ...
+
+    @staticmethod
+    def cancelled(v: BookingView | list[BookingView], only_removed_attendee: bool) -> Any: ...
 
 
 VERSIONS: Versioned[BookingShapes] = Versioned(
     BOOKINGS, legacy=legacy.Shapes(), current=v2024_08_13.Shapes()
 )
 Shapes = Annotated[BookingShapes, Depends(VERSIONS.dependency())]
+
+
+def _warned(created: BookingView | list[BookingView]) -> dict[str, Any]:
+    """calgate's `warnings` beside `data` when a host's calendar was read from cache."""
+    views = created if isinstance(created, list) else [created]
+    warnings = [w for v in views for w in v.warnings]
+    return {"warnings": list({repr(w): w for w in warnings}.values())} if warnings else {}
 
 
 def _holder(principal: Any) -> str | None:
@@ -84,11 +96,9 @@ async def create_booking(
     move = body.rescheduling()
     if move is not None:
         view = await bookings.reschedule_booking(state.db, move.uid, move.start, reason=move.reason)
-    else:
-        view = await bookings.create_booking(state.db, body.to_booking(_holder(principal)))
-    # calgate's `warnings` beside `data` when a host's calendar was read from cache.
-    warned = {"warnings": list(view.warnings)} if view.warnings else {}
-    return ok(shapes.one(view), status_code=201, **warned)
+        return ok(shapes.one(view), status_code=201, **_warned(view))
+    created = await bookings.book(state.db, body.to_booking(_holder(principal)))
+    return ok(shapes.booked(created), status_code=201, **_warned(created))
 
 
 @router.get("", summary="Get all bookings")
@@ -180,7 +190,8 @@ async def get_booking_by_seat(
 async def get_booking(
     booking_uid: str, shapes: Shapes, principal: OptionalPrincipal, state: State
 ) -> JSONResponse:
-    return ok(shapes.one(await bookings.get_booking(state.db, booking_uid, _viewer(principal))))
+    found = await bookings.find_booking(state.db, booking_uid, _viewer(principal))
+    return ok(shapes.booked(found))
 
 
 @router.post(
@@ -205,6 +216,7 @@ async def cancel(
         cancelled_by=principal.user.email if principal else None,
         seat_uid=body.seat(),
         viewer_id=_viewer(principal),
+        series=body.series(),
     )
     return ok(shapes.cancelled(view, only_attendee))
 

@@ -54,6 +54,8 @@ class CreateBookingInput_2024_08_13(Input):
     # Cal.com's booker field for a private link (`/d/{hashedLink}/{slug}`).
     hashed_link: Name | None = None
     has_hashed_booking_link: bool | None = None
+    # Recurring event types: how many occurrences (at most the event type's own count).
+    recurrence_count: int | None = Field(None, ge=1, le=730)
 
     @model_validator(mode="after")
     def _target(self) -> CreateBookingInput_2024_08_13:
@@ -93,6 +95,8 @@ class CreateBookingInput_2024_08_13(Input):
             reservation_uid=self.reservation_uid,
             holder=holder,
             hashed_link=self.hashed_link,
+            recurrence_count=self.recurrence_count,
+            recurring=True,
         )
 
 
@@ -103,6 +107,9 @@ class CancelBookingInput_2024_08_13(Input):
 
     def seat(self) -> str | None:
         return self.seat_uid
+
+    def series(self) -> str | None:
+        return "subsequent" if self.cancel_subsequent_bookings else None
 
 
 class RescheduleBookingInput_2024_08_13(Input):
@@ -253,6 +260,12 @@ class BookingOutput_2024_08_13(Output):
         )
 
 
+class RecurringBookingOutput_2024_08_13(BookingOutput_2024_08_13):
+    """One occurrence of a recurring booking; its series shares ``recurringBookingUid``."""
+
+    recurring_booking_uid: str
+
+
 class SeatedBookingOutput_2024_08_13(BookingOutput_2024_08_13):
     """A booking answered to the attendee who just took a seat in it."""
 
@@ -271,7 +284,16 @@ class Shapes:
         if v.seat_uid:
             fields = out.model_dump(by_alias=False)
             return SeatedBookingOutput_2024_08_13(**fields, seat_uid=v.seat_uid)
+        if v.booking.recurring_event_id:
+            fields = out.model_dump(by_alias=False)
+            series = v.booking.recurring_event_id
+            return RecurringBookingOutput_2024_08_13(**fields, recurring_booking_uid=series)
         return out
+
+    @staticmethod
+    def booked(v: BookingView | list[BookingView]) -> Any:
+        """A booking, or a recurring booking's occurrences (an array, as Cal.com answers)."""
+        return [Shapes.one(o) for o in v] if isinstance(v, list) else Shapes.one(v)
 
     @staticmethod
     def offset(skip: str | None, cursor: str | None) -> int:
@@ -291,8 +313,8 @@ class Shapes:
             "hasNextPage": skip + returned < total,
             "hasPreviousPage": skip > 0,
         }
-        return [BookingOutput_2024_08_13.of(v) for v in views], {"pagination": pagination}
+        return [Shapes.one(v) for v in views], {"pagination": pagination}
 
     @staticmethod
-    def cancelled(v: BookingView, only_removed_attendee: bool) -> Any:
-        return Shapes.one(v)
+    def cancelled(v: BookingView | list[BookingView], only_removed_attendee: bool) -> Any:
+        return Shapes.booked(v)

@@ -69,6 +69,9 @@ class Booking(Timestamped, Base):
     rescheduling_reason: Mapped[str | None] = mapped_column(Text)
     no_show_host: Mapped[bool] = mapped_column(Boolean, default=False)
     ics_uid: Mapped[str | None] = mapped_column(String(128))
+    # Every occurrence of one recurring booking shares this uid (Cal.com's recurringEventId,
+    # the API's recurringBookingUid).
+    recurring_event_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
     attendees: Mapped[list[Attendee]] = relationship(
         back_populates="booking",
