@@ -145,6 +145,14 @@ def test_seats_and_guest_limits(client: TestClient, make_account: Any) -> None:
     assert all(a.get("seatUid") for a in seated["attendees"])
     body = {"name": "Three", "email": "three@example.com", "timeZone": "UTC"}
     assert_error(client.post(f"/v2/bookings/{uid}/attendees", headers=hosted, json=body), 400)
+    # Seats hide each other: an attendee with credentials sees only their own seat.
+    two = {**make_account(email="two@example.com").headers, **V_BOOKINGS}
+    mine = assert_ok(client.get(f"/v2/bookings/{uid}/attendees", headers=two))
+    assert [a["email"] for a in mine] == ["two@example.com"]
+    everyone = assert_ok(client.get(f"/v2/bookings/{uid}/attendees", headers=hosted))
+    assert [a["email"] for a in everyone] == ["one@example.com", "two@example.com"]
+    first = everyone[0]["id"]
+    assert_error(client.get(f"/v2/bookings/{uid}/attendees/{first}", headers=two), 404)
 
     _, plain, hosted = _setup(client, make_account)
     for batch in range(3):
@@ -172,7 +180,8 @@ def test_who_may_call(client: TestClient, make_account: Any) -> None:
     for method, tail, body in calls:
         url = f"/v2/bookings/{uid}/{tail}"
         assert_error(client.request(method, url, headers=V_BOOKINGS, json=body), 401)
-        assert_error(client.request(method, url, headers=outsider, json=body), 403)
+        # To anyone else the booking doesn't exist (README: ids can't be probed).
+        assert_error(client.request(method, url, headers=outsider, json=body), 404)
         missing = f"/v2/bookings/no-such-booking/{tail}"
         assert_error(client.request(method, missing, headers=hosted, json=body), 404)
         # Like Cal.com, these operations exist only in cal-api-version 2024-08-13.

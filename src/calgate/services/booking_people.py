@@ -3,8 +3,9 @@ moved (Cal.com's `/v2/bookings/{uid}/attendees`, `/guests`, `/location`).
 
 Who may: reading the attendees, and adding people, is for the booking's host, its attendees and
 the admins of its team (Cal.com's organizer / attendee / `booking.update`); moving the location
-for the host and team admins (Cal.com: the event type's owner, host or team admin). Anyone else
-is refused with 403, as Cal.com's booking guard does; an unknown uid is a 404.
+and reading references for the host and team admins (Cal.com: the event type's owner, host or
+team admin), an attendee gets 403. To anyone else the booking does not exist (404, calgate's
+rule that ids can't be probed; Cal.com answers 403 there).
 
 Cal.com announces neither change with a webhook (only its booking audit records
 ATTENDEE_ADDED / LOCATION_CHANGED). Both pass through the outbox all the same, so the host's
@@ -92,20 +93,20 @@ async def _team_admin(session: AsyncSession, booking: Booking, user: User) -> bo
     )
 
 
-async def _check(session: AsyncSession, booking: Booking, user: User, *, manage: bool) -> None:
-    """Host and team admins always; the booking's attendees too unless `manage`."""
-    if booking.user_id == user.id:
-        return
-    if not manage and any(a.email.lower() == user.email.lower() for a in booking.attendees):
-        return
-    if await _team_admin(session, booking, user):
-        return
-    raise Forbidden(
-        "You do not have permission to access this booking"
-        if not manage
-        else "User is not authorized to update this booking location. User must be the event "
-        "type owner, host, team admin or owner."
-    )
+async def _check(session: AsyncSession, booking: Booking, user: User, *, manage: bool) -> bool:
+    """Host and team admins always; the booking's attendees too unless `manage` (then 403: they
+    know the booking). To anyone else it does not exist (404), as elsewhere in calgate."""
+    """Returns whether the caller manages the booking (host or team admin)."""
+    if booking.user_id == user.id or await _team_admin(session, booking, user):
+        return True
+    if any(a.email.lower() == user.email.lower() for a in booking.attendees):
+        if not manage:
+            return False
+        raise Forbidden(
+            "Only the booking's host or a team admin may do this; attendees may read the "
+            "booking and add people to it"
+        )
+    raise NotFound(f"Booking with uid={booking.uid} not found")
 
 
 async def readable(session: AsyncSession, uid: str, user: User, *, manage: bool) -> BookingView:
@@ -115,15 +116,26 @@ async def readable(session: AsyncSession, uid: str, user: User, *, manage: bool)
     return await bookings.view(session, booking)
 
 
+async def _visible(session: AsyncSession, uid: str, user: User) -> list[Attendee]:
+    """The attendees the caller may see: in a seated booking that hides its attendees, an
+    attendee sees only their own seat (issue 13: others only with the host's credentials)."""
+    booking = await _booking(session, uid)
+    manager = await _check(session, booking, user, manage=False)
+    et = await session.get(EventType, booking.event_type_id) if booking.event_type_id else None
+    seated = any(a.seat_uid for a in booking.attendees)
+    if manager or not seated or (et is not None and et.seats_show_attendees):
+        return list(booking.attendees)
+    return [a for a in booking.attendees if a.email.lower() == user.email.lower()]
+
+
 async def list_attendees(db: Database, uid: str, user: User) -> list[Attendee]:
     async with db.session() as session:
-        return list((await readable(session, uid, user, manage=False)).booking.attendees)
+        return await _visible(session, uid, user)
 
 
 async def get_attendee(db: Database, uid: str, attendee_id: int, user: User) -> Attendee:
     async with db.session() as session:
-        view = await readable(session, uid, user, manage=False)
-        found = next((a for a in view.booking.attendees if a.id == attendee_id), None)
+        found = next((a for a in await _visible(session, uid, user) if a.id == attendee_id), None)
         if found is None:
             raise NotFound(f"Attendee with id {attendee_id} not found in booking {uid}")
         return found
