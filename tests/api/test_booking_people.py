@@ -163,6 +163,15 @@ def test_seats_and_guest_limits(client: TestClient, make_account: Any) -> None:
     assert_error(client.post(f"/v2/bookings/{plain}/guests", headers=hosted, json=one_more), 400)
 
 
+def test_hidden_guests_field_refuses_guests(client: TestClient, make_account: Any) -> None:
+    hidden = [{"type": "multiemail", "slug": "guests", "label": "Guests", "required": False,
+               "hidden": True}]  # fmt: skip
+    _, uid, hosted = _setup(client, make_account, bookingFields=hidden)
+    r = client.post(f"/v2/bookings/{uid}/guests", headers=hosted, json={"guests": [
+        {"email": "x@example.com"}]})  # fmt: skip
+    assert "guests field is disabled" in assert_error(r, 400)["error"]["message"]
+
+
 def test_who_may_call(client: TestClient, make_account: Any) -> None:
     _, uid, hosted = _setup(client, make_account)
     outsider = {**make_account().headers, **V_BOOKINGS}
