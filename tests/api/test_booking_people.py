@@ -368,3 +368,18 @@ def test_webhooks_emails_and_write_back(
     assert "grace@example.com" in {a["email"] for a in cancelled["attendees"]}
     triggers = [d.trigger for d in _read(client, WebhookDelivery)]
     assert triggers == ["BOOKING_CREATED", "BOOKING_CANCELLED"]
+
+
+def test_added_to_a_pending_booking(client: TestClient, make_account: Any) -> None:
+    _, uid, hosted = _setup(client, make_account, confirmationPolicy={"type": "always"})
+    assert client.get(f"/v2/bookings/{uid}", headers=V_BOOKINGS).json()["data"]["status"] == (
+        "pending"
+    )
+    sent_before = {m.id for m in _read(client, OutboundMessage)}
+    r = client.post(f"/v2/bookings/{uid}/guests", headers=hosted, json={"guests": [
+        {"email": "pat@example.com"}]})  # fmt: skip
+    assert_ok(r)
+    new = {m.recipient: m for m in _read(client, OutboundMessage) if m.id not in sent_before}
+    # No invite until the host confirms; the new guest is told it is a request.
+    assert new["pat@example.com"].subject.startswith("Request submitted:")
+    assert all(m.ics is None for m in new.values())

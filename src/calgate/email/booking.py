@@ -153,7 +153,14 @@ def _people(view: BookingLike, attendees: list[Attendee]) -> list[_Recipient]:
 def _wording(trigger: str, b: Booking, to_host: bool, seat_added: bool) -> _Wording | None:
     t = b.title
     if trigger == "ATTENDEE_ADDED":
-        if seat_added:  # this recipient is one of the people just added
+        pending = b.status == BookingStatus.PENDING
+        if seat_added and pending:  # this recipient is one of the people just added
+            return _Wording(
+                f"Request submitted: {t}",
+                "You were added to a booking request",
+                "You will get an email once the host confirms it.",
+            )
+        if seat_added:
             return _Wording(f"Confirmed: {t}", "Your event has been scheduled", "")
         return _Wording(f"New guests: {t}", "New guests were added to this event", "")
     if trigger == "BOOKING_CREATED" and b.status == BookingStatus.ACCEPTED:
