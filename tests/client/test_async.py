@@ -35,3 +35,30 @@ async def test_book_list_cancel(target: Target) -> None:
         explained = await client.slots.explain(target.event_type_id, first)
         assert explained.bookable
         assert explained.reasons == []
+
+
+async def test_booking_people_and_location(target: Target) -> None:
+    day = next_workday()
+    async with AsyncClient(config=target.config) as client:
+        days = await client.slots.available(target.event_type_id, day, day, time_zone=HOST_ZONE)
+        booking = await client.bookings.create(
+            event_type_id=target.event_type_id,
+            start=days[day.isoformat()][-1].start,
+            name="Async Guest",
+            email="async@example.com",
+            time_zone=HOST_ZONE,
+        )
+        added = await client.bookings.attendees.add(
+            booking.uid, name="Eve", email="eve@example.com", time_zone=HOST_ZONE
+        )
+        assert [a.id for a in await client.bookings.attendees.list(booking.uid)][-1] == added.id
+        assert (await client.bookings.attendees.get(booking.uid, added.id or 0)).name == "Eve"
+        with_guest = await client.bookings.add_guests(booking.uid, ["fay@example.com"])
+        assert "fay@example.com" in with_guest.guests
+        moved = await client.bookings.update_location(
+            booking.uid, {"type": "address", "address": "1 Main St"}
+        )
+        assert moved.location == "1 Main St"
+        links = await client.bookings.calendar_links(booking.uid)
+        assert links[3].link.startswith("data:text/calendar,")
+        assert await client.bookings.references(booking.uid) == []

@@ -92,6 +92,28 @@ async def test_find_book_list_cancel(target: Target, tmp_path: Path) -> None:
         assert [r["code"] for r in explained["reasons"]] == ["busy_booking"]
         assert explained["nearest"]["after"] is not None
 
+        # People added to the booking: an attendee, then guests.
+        added = _json(
+            await agent.call_tool(
+                "add_attendee",
+                {"uid": booked["uid"], "name": "Second", "email": "second@example.com"},
+            )
+        )
+        assert added["email"] == "second@example.com"
+        assert added["timeZone"] == HOST_ZONE
+        guests = _json(
+            await agent.call_tool(
+                "add_guests", {"uid": booked["uid"], "emails": ["third@example.com"]}
+            )
+        )
+        assert guests["guests"] == ["second@example.com", "third@example.com"]
+        people = _json(await agent.call_tool("list_attendees", {"uid": booked["uid"]}))
+        assert [a["email"] for a in people["attendees"]] == [
+            "agent@example.com",
+            "second@example.com",
+            "third@example.com",
+        ]
+
         cancelled = _json(
             await agent.call_tool("cancel_booking", {"uid": booked["uid"], "reason": "test"})
         )

@@ -189,13 +189,54 @@ def test_explain_and_refusal_reasons(target: Target) -> None:
         assert [r["code"] for r in refused.value.reasons] == ["busy_booking"]
 
 
+def test_booking_people_location_links(target: Target) -> None:
+    day = next_workday()
+    with target.client() as client:
+        booking = client.bookings.create(
+            event_type_id=target.event_type_id,
+            start=at(day, 10),
+            name="Guest",
+            email="guest@example.com",
+            time_zone=HOST_ZONE,
+        )
+        added = client.bookings.attendees.add(
+            booking.uid, name="Bob", email="bob@example.com", time_zone="UTC", language="en"
+        )
+        assert added.email == "bob@example.com"
+        assert client.bookings.attendees.get(booking.uid, added.id or 0).name == "Bob"
+        people = [a.email for a in client.bookings.attendees.list(booking.uid)]
+        assert people == ["guest@example.com", "bob@example.com"]
+        withguests = client.bookings.add_guests(
+            booking.uid, ["carol@example.com", {"email": "dan@example.com", "name": "Dan"}]
+        )
+        assert withguests.guests == ["bob@example.com", "carol@example.com", "dan@example.com"]
+        with pytest.raises(BadRequest):
+            client.bookings.add_guests(booking.uid, ["carol@example.com"])
+
+        moved = client.bookings.update_location(
+            booking.uid, {"type": "link", "link": "https://meet.example.com/sdk"}
+        )
+        assert moved.meeting_url == "https://meet.example.com/sdk"
+        links = client.bookings.calendar_links(booking.uid)
+        assert [link.label for link in links][:4] == [
+            "Google Calendar",
+            "Microsoft Office",
+            "Microsoft Outlook",
+            "ICS",
+        ]
+        assert client.bookings.references(booking.uid) == []
+        assert client.bookings.references(booking.uid, type="caldav_calendar") == []
+
+
 def test_endpoints_the_server_lacks_say_so(target: Target) -> None:
     with target.client() as client:
-        # Teams, calendars, conferencing and verified resources exist now; guests not yet.
-        calls = [lambda: client.bookings.add_guests("nope", ["x@example.com"])]
-        for call in calls:
-            with pytest.raises(NotSupported, match="not supported by this server"):
-                call()
+        # Every resource the SDK has exists now; a Cal.com route calgate lacks (recordings of
+        # Cal Video, which calgate doesn't host) still says so rather than "not found".
+        recordings = Call(
+            "GET", "/v2/bookings/nope/recordings", many(Booking), version="2024-08-13"
+        )
+        with pytest.raises(NotSupported, match="not supported by this server"):
+            client.send(recordings)
         with pytest.raises(NotFound) as missing:
             client.bookings.get("no-such-booking")
         assert type(missing.value) is NotFound

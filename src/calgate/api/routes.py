@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from calgate.api import api_keys, me, timezones
+from calgate.api.bookings.people import router as booking_people
 from calgate.api.bookings.router import router as bookings
 from calgate.api.calendars.router import router as calendars
 from calgate.api.conferencing.router import router as conferencing
@@ -26,6 +27,7 @@ ROUTERS: list[APIRouter] = [
     event_types,
     slots,
     bookings,
+    booking_people,
     webhooks,
     event_type_webhooks,
     teams,

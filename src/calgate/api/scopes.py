@@ -109,6 +109,14 @@ ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", f"{_BOOKING}/mark-absent"): _BOOK_WRITE,
     ("POST", f"{_BOOKING}/reassign"): _BOOK_WRITE,
     ("POST", f"{_BOOKING}/reassign/{{user_id}}"): _BOOK_WRITE,
+    # a booking's people, place, calendar links and references (api/bookings/people.py)
+    ("GET", f"{_BOOKING}/attendees"): _BOOK_READ,
+    ("POST", f"{_BOOKING}/attendees"): _BOOK_WRITE,
+    ("GET", f"{_BOOKING}/attendees/{{attendee_id}}"): _BOOK_READ,
+    ("POST", f"{_BOOKING}/guests"): _BOOK_WRITE,
+    ("PATCH", f"{_BOOKING}/location"): _BOOK_WRITE,
+    ("GET", f"{_BOOKING}/calendar-links"): _BOOK_READ,
+    ("GET", f"{_BOOKING}/references"): _BOOK_READ,
     # reading one booking is public by uid (or seatUid); credentials only widen what is shown
     ("GET", _BOOKING): PUBLIC,
     ("GET", "/v2/bookings/by-seat/{seat_uid}"): PUBLIC,

@@ -17,7 +17,8 @@ PUT = "put"
 DELETE = "delete"
 # webhooks.delivery.DeliveryStatus.PENDING; not imported, webhooks imports this module.
 PENDING = "pending"
-WRITES = {"BOOKING_CREATED", "BOOKING_CONFIRMED"}
+# ATTENDEE_ADDED / LOCATION_CHANGED: the event rewritten with its new attendees or place.
+WRITES = {"BOOKING_CREATED", "BOOKING_CONFIRMED", "ATTENDEE_ADDED", "LOCATION_CHANGED"}
 REMOVES = {"BOOKING_REJECTED"}
 
 

@@ -76,6 +76,23 @@ class Booking(Model):
     rescheduled_to_uid: str | None = None
 
 
+class CalendarLink(Model):
+    """An "add to calendar" link of a booking (Google, Microsoft, ICS data URI, ...)."""
+
+    label: str
+    link: str
+    id: str | None = None
+
+
+class BookingReference(Model):
+    """Where a booking lives elsewhere: a calendar event, a conferencing room."""
+
+    id: int
+    type: str
+    event_uid: str
+    destination_calendar_id: str | None = None
+
+
 class Availability(Model):
     days: list[str] = []
     start_time: str | None = None

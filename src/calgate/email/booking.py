@@ -10,6 +10,10 @@ What goes to whom (Cal.com's standard emails):
 - rescheduled: the moved invite (same UID, higher SEQUENCE) to everyone.
 - cancelled: METHOD:CANCEL to everyone (a cancelled seat: to that attendee only).
 - rejected: "declined" to the attendees.
+- attendees or guests added to a booking (`ATTENDEE_ADDED`, not a webhook trigger): the invite
+  to each new person, and a "new guests" notice with the updated invite to the host and the
+  attendees already there (in a seated booking, to the host only), as Cal.com's add-guests
+  emails.
 
 Each person reads times in their own time zone. An event type turns emails off with Cal.com's
 metadata `disableStandardEmails` (`{"all": {"host": true, "attendee": true}}`, or
@@ -20,6 +24,7 @@ a cancel). Links point at the booker (CALGATE_BOOKER_URL), which the sending pro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -51,6 +56,7 @@ _TRIGGERS = frozenset(
         "BOOKING_RESCHEDULED",
         "BOOKING_CANCELLED",
         "BOOKING_REJECTED",
+        "ATTENDEE_ADDED",
     }
 )
 
@@ -146,6 +152,17 @@ def _people(view: BookingLike, attendees: list[Attendee]) -> list[_Recipient]:
 
 def _wording(trigger: str, b: Booking, to_host: bool, seat_added: bool) -> _Wording | None:
     t = b.title
+    if trigger == "ATTENDEE_ADDED":
+        pending = b.status == BookingStatus.PENDING
+        if seat_added and pending:  # this recipient is one of the people just added
+            return _Wording(
+                f"Request submitted: {t}",
+                "You were added to a booking request",
+                "You will get an email once the host confirms it.",
+            )
+        if seat_added:
+            return _Wording(f"Confirmed: {t}", "Your event has been scheduled", "")
+        return _Wording(f"New guests: {t}", "New guests were added to this event", "")
     if trigger == "BOOKING_CREATED" and b.status == BookingStatus.ACCEPTED:
         if seat_added and to_host:
             return _Wording(f"New attendee: {t}", "A new attendee joined", "A seat was booked.")
@@ -220,10 +237,11 @@ async def queue_booking_emails(
     *,
     old: Booking | None = None,
     cancelled_seat: Attendee | None = None,
+    added: Sequence[Attendee] = (),
     now: datetime | None = None,
 ) -> int:
     """Queue the emails (and keep the reminders in step) for one booking change; returns how
-    many messages were written. Commits nothing."""
+    many messages were written. Commits nothing. `added`: the people ATTENDEE_ADDED added."""
     if trigger not in _TRIGGERS:
         return 0
     now = now or utcnow()
@@ -239,21 +257,29 @@ async def queue_booking_emails(
         attendees = [a for a in attendees if a.seat_uid == seat_uid]
     elif cancelled_seat is not None:
         attendees = [cancelled_seat]
+    new = {a.email.lower() for a in added}
+    if trigger == "ATTENDEE_ADDED" and any(a.seat_uid for a in b.attendees):
+        # Seats don't see each other: only the new seats and the host hear of it.
+        attendees = [a for a in attendees if a.email.lower() in new]
     recipients = _people(view, attendees)
     if cancelled_seat is not None:
         recipients = [r for r in recipients if not r.host]
     uid, depth = await _chain(session, b)
     cancel = trigger == "BOOKING_CANCELLED"
-    with_invite = trigger in ("BOOKING_CREATED", "BOOKING_RESCHEDULED", "BOOKING_CANCELLED") and (
-        b.status == BookingStatus.ACCEPTED or cancel
-    )
+    with_invite = trigger in (
+        "BOOKING_CREATED",
+        "BOOKING_RESCHEDULED",
+        "BOOKING_CANCELLED",
+        "ATTENDEE_ADDED",
+    ) and (b.status == BookingStatus.ACCEPTED or cancel)
     confirmation = trigger in ("BOOKING_CREATED", "BOOKING_REQUESTED")
     reason = b.cancellation_reason if cancel else b.rejection_reason
     if trigger == "BOOKING_RESCHEDULED":
         reason = b.rescheduling_reason
     count = 0
     for to in recipients:
-        wording = _wording(trigger, b, to.host, seat_added)
+        joined = seat_added or (not to.host and to.email.lower() in new)
+        wording = _wording(trigger, b, to.host, joined)
         if wording is None or _disabled(et, to.host, confirmation):
             continue
         invite = None
@@ -292,6 +318,8 @@ async def queue_booking_emails(
         count += 1
     if trigger in ("BOOKING_CREATED", "BOOKING_RESCHEDULED") and b.status == BookingStatus.ACCEPTED:
         count += await schedule_reminders(session, view, attendees, now=now)
+    elif trigger == "ATTENDEE_ADDED" and b.status == BookingStatus.ACCEPTED:
+        count += await schedule_reminders(session, view, list(added), now=now)
     return count
 
 

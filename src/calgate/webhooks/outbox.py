@@ -8,7 +8,7 @@ of at the next poll.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -130,9 +130,14 @@ async def enqueue_booking(
     old: Booking | None = None,
     no_show: tuple[dict[str, bool], bool | None] | None = None,
     cancelled_seat: Any = None,
+    added: Sequence[Any] = (),
     now: datetime | None = None,
 ) -> int:
     """Queue a booking lifecycle event with Cal.com's payload for `trigger`.
+
+    Changes Cal.com announces to no webhook (ATTENDEE_ADDED, LOCATION_CHANGED: its booking
+    audit actions) pass here too, for the write-back and the emails; no webhook can subscribe
+    to them, so no delivery is written.
 
     Also keeps MEETING_STARTED / MEETING_ENDED in step: scheduled when a booking becomes
     accepted, cancelled with it, moved (cancelled on the old, scheduled on the new) on
@@ -177,7 +182,7 @@ async def enqueue_booking(
     # and the booking's emails (and reminders): the same transaction, the same sending loop.
     written = await calendar_outbox.enqueue_booking(session, trigger, view, old=old, now=now)
     mailed = await booking_emails.queue_booking_emails(
-        session, trigger, view, old=old, cancelled_seat=cancelled_seat, now=now
+        session, trigger, view, old=old, cancelled_seat=cancelled_seat, added=added, now=now
     )
     if written or mailed:
         wake_on_commit(session)

@@ -215,6 +215,36 @@ def build(config: ClientConfig) -> MCPServer:
         )
         return shapes.booking(moved, tz)
 
+    @tool(description="The people of a booking (host's or attendee's view).")
+    @tool_errors
+    async def list_attendees(uid: Uid) -> dict[str, Any]:
+        found = await api.client.bookings.attendees.list(uid)
+        return {"attendees": [shapes.attendee(a) for a in found]}
+
+    @tool(description="Add one attendee to an existing booking; they get the invite by email.")
+    @tool_errors
+    async def add_attendee(
+        uid: Uid,
+        name: Annotated[str, Field(description="Attendee's name.")],
+        email: Annotated[str, Field(description="Attendee's email.")],
+        time_zone: TimeZone = None,
+    ) -> dict[str, Any]:
+        tz = await api.zone(time_zone)
+        added = await api.client.bookings.attendees.add(
+            uid, name=name, email=email, time_zone=str(tz)
+        )
+        return shapes.attendee(added)
+
+    @tool(description="Add guests (up to 10 emails) to an existing booking.")
+    @tool_errors
+    async def add_guests(
+        uid: Uid,
+        emails: Annotated[list[str], Field(description="Guest emails.", max_length=10)],
+        time_zone: TimeZone = None,
+    ) -> dict[str, Any]:
+        tz = await api.zone(time_zone)
+        return shapes.booking(await api.client.bookings.add_guests(uid, emails), tz)
+
     @tool(description="The user's event types (what people can book).")
     @tool_errors
     async def list_event_types() -> dict[str, Any]:

@@ -6,7 +6,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from calgate.client.models import Booking, Connection, EventType, Explanation, Schedule, Webhook
+from calgate.client.models import (
+    Attendee,
+    Booking,
+    Connection,
+    EventType,
+    Explanation,
+    Schedule,
+    Webhook,
+)
 
 
 def when(moment: datetime | None, tz: ZoneInfo) -> str | None:
@@ -31,9 +39,14 @@ def booking(b: Booking, tz: ZoneInfo) -> dict[str, Any]:
         "end": when(b.end, tz),
         "timeZone": str(tz),
         "attendees": [a.email for a in b.attendees],
+        "guests": list(b.guests),
         "eventTypeId": b.event_type_id,
         "location": b.location,
     }
+
+
+def attendee(a: Attendee) -> dict[str, Any]:
+    return {"id": a.id, "name": a.name, "email": a.email, "timeZone": a.time_zone}
 
 
 def event_type(et: EventType) -> dict[str, Any]:

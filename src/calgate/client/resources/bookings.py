@@ -1,14 +1,14 @@
 """`/v2/bookings`: create, list, get, cancel, reschedule, confirm, decline, mark absent,
-attendees and guests."""
+attendees and guests, location, calendar links and references."""
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from calgate.client.models import Attendee, Booking
+from calgate.client.models import Attendee, Booking, BookingReference, CalendarLink
 from calgate.client.resources._base import (
     BOOKINGS,
     AsyncResource,
@@ -109,14 +109,51 @@ def get_attendee(uid: str, attendee_id: int) -> Call[Attendee]:
     )
 
 
-def add_attendee(uid: str, *, name: str, email: str, time_zone: str) -> Call[Attendee]:
-    body = {"name": name, "email": email, "timeZone": time_zone}
+def add_attendee(
+    uid: str,
+    *,
+    name: str,
+    email: str,
+    time_zone: str,
+    phone_number: str | None = None,
+    language: str | None = None,
+) -> Call[Attendee]:
+    body = drop_none(
+        name=name, email=email, timeZone=time_zone, phoneNumber=phone_number, language=language
+    )
     return Call("POST", f"/v2/bookings/{uid}/attendees", one(Attendee), json=body, version=BOOKINGS)
 
 
-def add_guests(uid: str, emails: builtins.list[str]) -> Call[Booking]:
-    body = {"guests": [{"email": e} for e in emails]}
+def add_guests(uid: str, guests: Sequence[str | dict[str, Any]]) -> Call[Booking]:
+    """Guests by email, or as Cal.com's guest objects (`email`, `name`, `timeZone`, ...)."""
+    body = {"guests": [g if isinstance(g, dict) else {"email": g} for g in guests]}
     return Call("POST", f"/v2/bookings/{uid}/guests", one(Booking), json=body, version=BOOKINGS)
+
+
+def update_location(uid: str, location: dict[str, Any]) -> Call[Booking]:
+    """`location` as Cal.com takes it, e.g. `{"type": "link", "link": "https://..."}`,
+    `{"type": "address", "address": "..."}`, `{"type": "integration", "integration": "jitsi"}`."""
+    return Call(
+        "PATCH",
+        f"/v2/bookings/{uid}/location",
+        one(Booking),
+        json={"location": location},
+        version=BOOKINGS,
+    )
+
+
+def calendar_links(uid: str) -> Call[builtins.list[CalendarLink]]:
+    return Call("GET", f"/v2/bookings/{uid}/calendar-links", many(CalendarLink), version=BOOKINGS)
+
+
+def references(uid: str, type: str | None = None) -> Call[builtins.list[BookingReference]]:
+    return Call(
+        "GET",
+        f"/v2/bookings/{uid}/references",
+        many(BookingReference),
+        params=drop_none(type=type),
+        version=BOOKINGS,
+    )
 
 
 class Attendees(SyncResource):
@@ -126,8 +163,11 @@ class Attendees(SyncResource):
     def get(self, uid: str, attendee_id: int) -> Attendee:
         return self._t.send(get_attendee(uid, attendee_id))
 
-    def add(self, uid: str, *, name: str, email: str, time_zone: str) -> Attendee:
-        return self._t.send(add_attendee(uid, name=name, email=email, time_zone=time_zone))
+    def add(self, uid: str, *, name: str, email: str, time_zone: str, **options: Any) -> Attendee:
+        """Options: `phone_number`, `language`."""
+        return self._t.send(
+            add_attendee(uid, name=name, email=email, time_zone=time_zone, **options)
+        )
 
 
 class Bookings(SyncResource):
@@ -189,8 +229,17 @@ class Bookings(SyncResource):
     ) -> Booking:
         return self._t.send(mark_absent(uid, host=host, attendees=attendees))
 
-    def add_guests(self, uid: str, emails: builtins.list[str]) -> Booking:
-        return self._t.send(add_guests(uid, emails))
+    def add_guests(self, uid: str, guests: Sequence[str | dict[str, Any]]) -> Booking:
+        return self._t.send(add_guests(uid, guests))
+
+    def update_location(self, uid: str, location: dict[str, Any]) -> Booking:
+        return self._t.send(update_location(uid, location))
+
+    def calendar_links(self, uid: str) -> builtins.list[CalendarLink]:
+        return self._t.send(calendar_links(uid))
+
+    def references(self, uid: str, *, type: str | None = None) -> builtins.list[BookingReference]:
+        return self._t.send(references(uid, type))
 
 
 class AsyncAttendees(AsyncResource):
@@ -200,8 +249,12 @@ class AsyncAttendees(AsyncResource):
     async def get(self, uid: str, attendee_id: int) -> Attendee:
         return await self._t.send(get_attendee(uid, attendee_id))
 
-    async def add(self, uid: str, *, name: str, email: str, time_zone: str) -> Attendee:
-        return await self._t.send(add_attendee(uid, name=name, email=email, time_zone=time_zone))
+    async def add(
+        self, uid: str, *, name: str, email: str, time_zone: str, **options: Any
+    ) -> Attendee:
+        return await self._t.send(
+            add_attendee(uid, name=name, email=email, time_zone=time_zone, **options)
+        )
 
 
 class AsyncBookings(AsyncResource):
@@ -261,5 +314,16 @@ class AsyncBookings(AsyncResource):
     ) -> Booking:
         return await self._t.send(mark_absent(uid, host=host, attendees=attendees))
 
-    async def add_guests(self, uid: str, emails: builtins.list[str]) -> Booking:
-        return await self._t.send(add_guests(uid, emails))
+    async def add_guests(self, uid: str, guests: Sequence[str | dict[str, Any]]) -> Booking:
+        return await self._t.send(add_guests(uid, guests))
+
+    async def update_location(self, uid: str, location: dict[str, Any]) -> Booking:
+        return await self._t.send(update_location(uid, location))
+
+    async def calendar_links(self, uid: str) -> builtins.list[CalendarLink]:
+        return await self._t.send(calendar_links(uid))
+
+    async def references(
+        self, uid: str, *, type: str | None = None
+    ) -> builtins.list[BookingReference]:
+        return await self._t.send(references(uid, type))
