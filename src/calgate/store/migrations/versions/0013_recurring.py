@@ -1,7 +1,7 @@
 """recurring bookings: the series uid every occurrence shares
 
-Revision ID: 0012_recurring
-Revises: 0011_embed_origins
+Revision ID: 0013_recurring
+Revises: 0012_links
 Create Date: 2026-11-26 06:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_recurring"
-down_revision = "0011_embed_origins"
+revision = "0013_recurring"
+down_revision = "0012_links"
 branch_labels = None
 depends_on = None
 
