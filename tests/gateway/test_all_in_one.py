@@ -128,4 +128,6 @@ def test_expired_token_is_refreshed_once_in_process(aio: tuple) -> None:  # type
 def test_calcom_mcp_server_through_the_gateway(aio: tuple) -> None:  # type: ignore[type-arg]
     http = aio[0]
     et_id = prepare(http, {}, prefix="/cal-com")
-    run_through_gateway(http.headers["Authorization"], str(http.base_url).rstrip("/") + "/cal-com", et_id)
+    run_through_gateway(
+        http.headers["Authorization"], str(http.base_url).rstrip("/") + "/cal-com", et_id
+    )
