@@ -51,7 +51,11 @@ class MessageTable:
 
     def __init__(self, settings: Settings, sms_client: httpx2.AsyncClient | None) -> None:
         self.settings = settings
-        self.smtp = SmtpServer.from_url(settings.smtp_url) if settings.smtp_url else None
+        self.smtp = (
+            SmtpServer.from_url(settings.smtp_url, ca_file=settings.smtp_ca_file)
+            if settings.smtp_url
+            else None
+        )
         self.sms_client = sms_client
 
     async def claim(self, session: AsyncSession, ids: list[int], lease: Lease) -> list[Claimed]:
