@@ -25,10 +25,10 @@ from starlette.testclient import TestClient
 from calgate.config import Settings
 from calgate.email.smtp import SendFailed, SmtpServer
 from calgate.store.models import utcnow
+from tests.conftest import TEST_SECRET
 from tests.email.conftest import FAST
 from tests.email.mailbox import Mailbox, mailbox
 from tests.email.test_verified_emails import received_code, request_code, verify
-from tests.conftest import TEST_SECRET
 
 USER, PASSWORD = "mailer", "s3cret:pass"
 
@@ -155,8 +155,7 @@ def message() -> EmailMessage:
 def test_an_untrusted_certificate_is_refused(inbox: Mailbox, logins: Logins) -> None:
     # Without the CA file the system's trust store decides, and it does not know this server.
     server = SmtpServer.from_url(smtp_url(inbox), timeout=5.0)
-    with pytest.raises(SendFailed, match="CERTIFICATE_VERIFY_FAILED|certificate verify"):
+    with pytest.raises(SendFailed, match=r"CERTIFICATE_VERIFY_FAILED|certificate verify"):
         asyncio.run(server.send(message()))
     assert inbox.messages == []
     assert logins.seen == []
-
