@@ -2,7 +2,9 @@
 
 What goes to whom (Cal.com's standard emails):
 
-- created (accepted), confirmed: an invite (METHOD:REQUEST) to each attendee and the host;
+- created (accepted), confirmed: an invite (METHOD:REQUEST) to each attendee and each host
+  (every host holding the booking's time: a collective team's, a round robin's assigned and
+  mandatory hosts);
   a confirmation is announced as BOOKING_CREATED too, so BOOKING_CONFIRMED adds nothing.
 - a seat taken in a seated event (attendee added): the invite to that attendee and a notice
   to the host.
@@ -11,7 +13,9 @@ What goes to whom (Cal.com's standard emails):
 - cancelled: METHOD:CANCEL to everyone (a cancelled seat: to that attendee only).
 - rejected: "declined" to the attendees.
 
-Each person reads times in their own time zone. An event type turns emails off with Cal.com's
+Each person reads the email in their own time zone and language (calgate.email.locales;
+attendee `language`, user `locale`). Replies go where Cal.com sends them (`_reply_to`). An
+event type turns emails off with Cal.com's
 metadata `disableStandardEmails` (`{"all": {"host": true, "attendee": true}}`, or
 `"confirmation"` for the confirmation emails only), and asks for a reminder with
 `metadata.emailReminderMinutes` (N minutes before the start; moved by a reschedule, dropped by
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import formataddr
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -208,7 +213,23 @@ def _content(
         text=_text.get_template("booking.txt").render(context),
         html=_html.get_template("booking.html").render(context),
         ics=invite,
+        reply_to=_reply_to(view, to, attendees),
     )
+
+
+def _reply_to(view: BookingLike, to: _Recipient, attendees: list[Attendee]) -> str | None:
+    """As on Cal.com: a host's reply reaches the attendees; an attendee's reaches the event
+    type's custom reply-to (a verified email, checked when it was set), else the organizer,
+    unless the event type hides the organizer's email."""
+    if to.host:
+        return ", ".join(formataddr((a.name, a.email)) for a in attendees) or None
+    settings = (view.event_type.settings or {}) if view.event_type is not None else {}
+    custom = settings.get("custom_reply_to_email")
+    if custom:
+        return str(custom)
+    if view.host is None or settings.get("hide_organizer_email"):
+        return None
+    return formataddr((view.host.name or view.host.username, view.host.email))
 
 
 def _has(key: str) -> bool:

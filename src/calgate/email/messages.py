@@ -52,6 +52,7 @@ class Content:
     text: str
     html: str | None = None
     ics: str | None = None
+    reply_to: str | None = None
 
 
 def queue(
@@ -76,6 +77,7 @@ def queue(
         text=content.text,
         html=content.html,
         ics=content.ics,
+        reply_to=content.reply_to,
         status=PENDING,
         not_before=not_before or now,
         attempts=0,
@@ -95,10 +97,13 @@ def email_message(
     html: str | None,
     ics: str | None,
     created_at: datetime,
+    reply_to: str | None = None,
 ) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = recipient
+    if reply_to:
+        msg["Reply-To"] = reply_to
     msg["Subject"] = subject
     msg["Date"] = format_datetime(created_at)
     # Stable across retries, so a receiver that got an attempt twice can tell.

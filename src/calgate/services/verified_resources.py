@@ -315,15 +315,26 @@ async def get_phone(db: Database, owner: Owner, phone_id: int) -> VerifiedPhone:
     return row
 
 
-async def is_verified_email(
-    session: AsyncSession, user_id: int, team_id: int | None, email: str
-) -> bool:
-    """Whether `email` is on the user's own list, or on the team's when `team_id` is given
-    (what an event type's custom reply-to must be)."""
+REPLY_TO = "custom_reply_to_email"
+
+
+async def check_reply_to(
+    session: AsyncSession, user_id: int, team_id: int | None, settings: object
+) -> None:
+    """An event type's custom reply-to (`customReplyToEmail`, kept in its settings) must be a
+    verified email: the user's own, or the team's for a team event type (as on Cal.com)."""
+    email = settings.get(REPLY_TO) if isinstance(settings, dict) else None
+    if not email:
+        return
     owner = Owner(user_id, team_id)
     found = await session.execute(
         select(VerifiedEmail.id)
-        .where(*_of(VerifiedEmail, owner), VerifiedEmail.email == normalize_email(email))
+        .where(*_of(VerifiedEmail, owner), VerifiedEmail.email == normalize_email(str(email)))
         .limit(1)
     )
-    return found.scalar_one_or_none() is not None
+    if found.scalar_one_or_none() is None:
+        whose = "the team's" if team_id is not None else "your"
+        raise BadRequest(
+            f"customReplyToEmail: {email} is not one of {whose} verified emails; verify it "
+            "first (POST .../verified-resources/emails/verification-code/request)"
+        )

@@ -107,6 +107,8 @@ class OutboundMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str | None] = mapped_column(Text)
     ics: Mapped[str | None] = mapped_column(Text)
+    # The email's Reply-To (an event type's verified custom reply-to, the organizer, ...).
+    reply_to: Mapped[str | None] = mapped_column(Text)
     # pending | delivered | dead | cancelled
     status: Mapped[str] = mapped_column(String(16))
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,4 +1,5 @@
-"""team verified emails and phones: a team_id on verified_emails / verified_phones
+"""team verified emails and phones (a team_id on verified_emails / verified_phones), and an
+email's Reply-To on outbound_messages
 
 A row with a team belongs to the team's list (its user is who verified it); each list holds an
 address once, so the per-user unique constraints become two partial unique indexes.
@@ -22,6 +23,8 @@ _TABLES = (("verified_emails", "email"), ("verified_phones", "phone_number"))
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("outbound_messages", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reply_to", sa.Text(), nullable=True))
     for table, column in _TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("team_id", sa.Integer(), nullable=True))
@@ -62,3 +65,5 @@ def downgrade() -> None:
             batch_op.drop_index(op.f(f"ix_{table}_team_id"))
             batch_op.drop_constraint(op.f(f"fk_{table}_team_id_teams"), type_="foreignkey")
             batch_op.drop_column("team_id")
+    with op.batch_alter_table("outbound_messages", schema=None) as batch_op:
+        batch_op.drop_column("reply_to")
