@@ -22,6 +22,7 @@ from calgate.api import errors, openapi
 from calgate.api import routes as api_routes
 from calgate.config import Settings
 from calgate.core.timezones import use_pinned_tzdata
+from calgate.email.messages import send_email_from
 from calgate.gateway import router as gateway_routes
 from calgate.gateway import runtime as gateway_runtime
 from calgate.gateway.config import GatewaySettings
@@ -129,6 +130,7 @@ async def _start(
     stack.push_async_callback(rate_limits.aclose)
     db = Database(settings.database_url, pool_size=settings.pool_size)
     stack.push_async_callback(db.dispose)
+    send_email_from(db, settings.sends_email)
     runtime = Runtime(settings=settings, db=db, rate_limits=rate_limits)
     if settings.serves_scheduler:
         runtime.credentials = Credentials(

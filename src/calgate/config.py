@@ -123,6 +123,9 @@ class Settings:
     # smtps://...:465 (TLS); empty means no email is sent.
     smtp_url: str = ""
     email_from: str = ""
+    # PEM file of the CAs that sign the SMTP server's certificate, used instead of the system's
+    # (a private relay's own CA); empty means the system's trust store. Never unverified.
+    smtp_ca_file: str = ""
     # A Twilio-compatible "create message" endpoint (form POST To/From/Body, basic auth);
     # empty means phone verification answers an error.
     sms_url: str = ""
@@ -200,6 +203,7 @@ class Settings:
             ),
             smtp_url=env.read("CALGATE_SMTP_URL", str.strip, d.smtp_url),
             email_from=env.read("CALGATE_EMAIL_FROM", str.strip, d.email_from),
+            smtp_ca_file=env.read("CALGATE_SMTP_CA_FILE", str.strip, d.smtp_ca_file),
             sms_url=env.read("CALGATE_SMS_URL", str.strip, d.sms_url),
             sms_account=env.read("CALGATE_SMS_ACCOUNT", str.strip, d.sms_account),
             sms_token=env.read("CALGATE_SMS_TOKEN", str.strip, d.sms_token),

@@ -17,8 +17,10 @@ from tests.support.waiting import wait_until
 
 
 class Mailbox:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, **server: Any) -> None:
         self.port = port
+        # aiosmtpd.smtp.SMTP options (STARTTLS, AUTH) for the server this mailbox runs.
+        self.server = server
         self.messages: list[EmailMessage] = []
         self._lock = threading.Lock()
         self._controller: Controller | None = None
@@ -35,7 +37,7 @@ class Mailbox:
         return "250 OK"
 
     def start(self) -> None:
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **self.server)
         self._controller.start()
 
     def stop(self) -> None:
@@ -59,8 +61,8 @@ class Mailbox:
 
 
 @contextmanager
-def mailbox(*, started: bool = True) -> Iterator[Mailbox]:
-    box = Mailbox(free_port())
+def mailbox(*, started: bool = True, **server: Any) -> Iterator[Mailbox]:
+    box = Mailbox(free_port(), **server)
     if started:
         box.start()
     try:

@@ -18,6 +18,7 @@ from calgate.api.teams.reassign import router as reassign
 from calgate.api.teams.router import router as teams
 from calgate.api.teams.webhooks import router as team_event_type_webhooks
 from calgate.api.verified_resources.router import router as verified_resources
+from calgate.api.verified_resources.teams import router as team_verified_resources
 from calgate.api.webhooks.router import event_type_router as event_type_webhooks
 from calgate.api.webhooks.router import router as webhooks
 
@@ -40,4 +41,5 @@ ROUTERS: list[APIRouter] = [
     verified_resources,
     private_links,
     api_keys.router,
+    team_verified_resources,
 ]

@@ -72,6 +72,7 @@ _TEAM_ET_READ = (TEAM_EVENT_TYPE_READ,)
 _TEAM_ET_WRITE = (TEAM_EVENT_TYPE_WRITE,)
 _TEAM_ET_HOOKS = f"{_TEAM_ET}/{{event_type_id}}/webhooks"
 _TEAM_ET_HOOK_WRITE = (TEAM_EVENT_TYPE_WRITE, TEAM_BOOKING_READ)
+_TEAM_VERIFIED = f"{_TEAM}/verified-resources"
 
 ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/v2/me"): (PROFILE_READ,),
@@ -195,6 +196,15 @@ ROUTE_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", f"{_TEAM_ET_HOOKS}/{{webhook_id}}"): _TEAM_ET_READ,
     ("PATCH", f"{_TEAM_ET_HOOKS}/{{webhook_id}}"): _TEAM_ET_HOOK_WRITE,
     ("DELETE", f"{_TEAM_ET_HOOKS}/{{webhook_id}}"): _TEAM_ET_HOOK_WRITE,
+    # a team's verified emails and phones: part of the team's profile
+    ("POST", f"{_TEAM_VERIFIED}/emails/verification-code/request"): _TEAM_WRITE,
+    ("POST", f"{_TEAM_VERIFIED}/emails/verification-code/verify"): _TEAM_WRITE,
+    ("GET", f"{_TEAM_VERIFIED}/emails"): _TEAM_READ,
+    ("GET", f"{_TEAM_VERIFIED}/emails/{{id}}"): _TEAM_READ,
+    ("POST", f"{_TEAM_VERIFIED}/phones/verification-code/request"): _TEAM_WRITE,
+    ("POST", f"{_TEAM_VERIFIED}/phones/verification-code/verify"): _TEAM_WRITE,
+    ("GET", f"{_TEAM_VERIFIED}/phones"): _TEAM_READ,
+    ("GET", f"{_TEAM_VERIFIED}/phones/{{id}}"): _TEAM_READ,
 }
 
 

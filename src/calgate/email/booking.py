@@ -2,7 +2,9 @@
 
 What goes to whom (Cal.com's standard emails):
 
-- created (accepted), confirmed: an invite (METHOD:REQUEST) to each attendee and the host;
+- created (accepted), confirmed: an invite (METHOD:REQUEST) to each attendee and each host
+  (every host holding the booking's time: a collective team's, a round robin's assigned and
+  mandatory hosts);
   a confirmation is announced as BOOKING_CREATED too, so BOOKING_CONFIRMED adds nothing.
 - a seat taken in a seated event (attendee added): the invite to that attendee and a notice
   to the host.
@@ -15,7 +17,9 @@ What goes to whom (Cal.com's standard emails):
   attendees already there (in a seated booking, to the host only), as Cal.com's add-guests
   emails.
 
-Each person reads times in their own time zone. An event type turns emails off with Cal.com's
+Each person reads the email in their own time zone and language (calgate.email.locales;
+attendee `language`, user `locale`). Replies go where Cal.com sends them (`_reply_to`). An
+event type turns emails off with Cal.com's
 metadata `disableStandardEmails` (`{"all": {"host": true, "attendee": true}}`, or
 `"confirmation"` for the confirmation emails only), and asks for a reminder with
 `metadata.emailReminderMinutes` (N minutes before the start; moved by a reschedule, dropped by
@@ -27,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import formataddr
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,9 +42,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.email import messages
 from calgate.email.invite import Invite, Person, ics
+from calgate.email.locales import CATALOGUES, Words
 from calgate.store.models import (
     Attendee,
     Booking,
+    BookingBlock,
     BookingStatus,
     EventType,
     OutboundMessage,
@@ -90,13 +97,7 @@ class _Recipient:
     email: str
     time_zone: str
     host: bool
-
-
-@dataclass(frozen=True)
-class _Wording:
-    subject: str
-    heading: str
-    intro: str
+    locale: str | None = None
 
 
 def _tz(name: str | None) -> ZoneInfo:
@@ -104,11 +105,6 @@ def _tz(name: str | None) -> ZoneInfo:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
-
-
-def _when(start: datetime, end: datetime, tz: ZoneInfo) -> str:
-    s, e = start.astimezone(tz), end.astimezone(tz)
-    return f"{s:%A, %B} {s.day}, {s:%Y} {s:%H:%M} - {e:%H:%M}"
 
 
 def _disabled(et: EventType | None, host: bool, confirmation: bool) -> bool:
@@ -142,51 +138,46 @@ async def _chain(session: AsyncSession, booking: Booking) -> tuple[str, int]:
     return root.ics_uid or f"{root.uid}@calgate", depth
 
 
-def _people(view: BookingLike, attendees: list[Attendee]) -> list[_Recipient]:
-    out = [_Recipient(a.name, a.email, a.time_zone, host=False) for a in attendees]
-    if view.host is not None:
-        h = view.host
-        out.append(_Recipient(h.name or h.username, h.email, h.time_zone, host=True))
+async def _hosts(session: AsyncSession, view: BookingLike) -> list[User]:
+    """Everyone hosting: the organizer, then the other hosts holding the booking's time (a
+    collective booking's team, a round-robin booking's mandatory hosts)."""
+    hosts = [view.host] if view.host is not None else []
+    others = await session.execute(
+        select(User)
+        .join(BookingBlock, BookingBlock.user_id == User.id)
+        .where(BookingBlock.booking_id == view.booking.id)
+        .order_by(BookingBlock.id)
+    )
+    for user in others.scalars().unique():
+        if all(h.id != user.id for h in hosts):
+            hosts.append(user)
+    return hosts
+
+
+def _people(attendees: list[Attendee], hosts: list[User]) -> list[_Recipient]:
+    out = [_Recipient(a.name, a.email, a.time_zone, False, a.locale) for a in attendees]
+    out += [_Recipient(h.name or h.username, h.email, h.time_zone, True, h.locale) for h in hosts]
     return out
 
 
-def _wording(trigger: str, b: Booking, to_host: bool, seat_added: bool) -> _Wording | None:
-    t = b.title
+def _wording(trigger: str, b: Booking, to_host: bool, seat_added: bool) -> str | None:
+    """The catalogue key (calgate.email.locales) of the email this person gets, if any."""
     if trigger == "ATTENDEE_ADDED":
-        pending = b.status == BookingStatus.PENDING
-        if seat_added and pending:  # this recipient is one of the people just added
-            return _Wording(
-                f"Request submitted: {t}",
-                "You were added to a booking request",
-                "You will get an email once the host confirms it.",
-            )
-        if seat_added:
-            return _Wording(f"Confirmed: {t}", "Your event has been scheduled", "")
-        return _Wording(f"New guests: {t}", "New guests were added to this event", "")
+        if seat_added:  # this recipient is one of the people just added
+            return "added_request" if b.status == BookingStatus.PENDING else "confirmed"
+        return "new_guests"
     if trigger == "BOOKING_CREATED" and b.status == BookingStatus.ACCEPTED:
         if seat_added and to_host:
-            return _Wording(f"New attendee: {t}", "A new attendee joined", "A seat was booked.")
-        if to_host:
-            return _Wording(f"New event: {t}", "A new event has been scheduled", "")
-        return _Wording(f"Confirmed: {t}", "Your event has been scheduled", "")
+            return "new_attendee"
+        return "new_event" if to_host else "confirmed"
     if trigger == "BOOKING_REQUESTED":
-        if to_host:
-            return _Wording(
-                f"Action required: {t}",
-                "A new booking request needs your confirmation",
-                "Confirm or decline it from your bookings.",
-            )
-        return _Wording(
-            f"Request submitted: {t}",
-            "Your booking request has been submitted",
-            "You will get an email once the host confirms it.",
-        )
+        return "action_required" if to_host else "submitted"
     if trigger == "BOOKING_RESCHEDULED":
-        return _Wording(f"Rescheduled: {t}", "Your event has been rescheduled", "")
+        return "rescheduled"
     if trigger == "BOOKING_CANCELLED":
-        return _Wording(f"Cancelled: {t}", "This event has been cancelled", "")
+        return "cancelled"
     if trigger == "BOOKING_REJECTED" and not to_host:
-        return _Wording(f"Declined: {t}", "Your booking request was declined", "")
+        return "declined"
     return None
 
 
@@ -198,7 +189,7 @@ def _links(b: Booking) -> dict[str, str]:
 
 
 def _content(
-    wording: _Wording,
+    wording: str,
     view: BookingLike,
     to: _Recipient,
     attendees: list[Attendee],
@@ -206,15 +197,20 @@ def _content(
     reason: str | None,
     links: bool,
     invite: str | None,
+    minutes: int | None = None,
 ) -> messages.Content:
     b = view.booking
     tz = _tz(to.time_zone)
+    words = Words(to.locale)
     host = view.host
+    intro_key = f"{wording}.intro"
     context: dict[str, Any] = {
-        "heading": wording.heading,
-        "intro": wording.intro,
+        "t": words,
+        "lang": words.language,
+        "heading": words(f"{wording}.heading"),
+        "intro": words(intro_key, minutes=minutes) if _has(intro_key) else "",
         "title": b.title,
-        "when": _when(b.start_time, b.end_time, tz),
+        "when": words.when(b.start_time, b.end_time, tz),
         "time_zone": tz.key,
         "location": b.location,
         "host": (host.name or host.username) if host is not None else None,
@@ -223,11 +219,31 @@ def _content(
         "links": _links(b) if links else None,
     }
     return messages.Content(
-        subject=wording.subject,
+        subject=words(f"{wording}.subject", title=b.title),
         text=_text.get_template("booking.txt").render(context),
         html=_html.get_template("booking.html").render(context),
         ics=invite,
+        reply_to=_reply_to(view, to, attendees),
     )
+
+
+def _reply_to(view: BookingLike, to: _Recipient, attendees: list[Attendee]) -> str | None:
+    """As on Cal.com: a host's reply reaches the attendees; an attendee's reaches the event
+    type's custom reply-to (a verified email, checked when it was set), else the organizer,
+    unless the event type hides the organizer's email."""
+    if to.host:
+        return ", ".join(formataddr((a.name, a.email)) for a in attendees) or None
+    settings = (view.event_type.settings or {}) if view.event_type is not None else {}
+    custom = settings.get("custom_reply_to_email")
+    if custom:
+        return str(custom)
+    if view.host is None or settings.get("hide_organizer_email"):
+        return None
+    return formataddr((view.host.name or view.host.username, view.host.email))
+
+
+def _has(key: str) -> bool:
+    return key in CATALOGUES["en"]
 
 
 async def queue_booking_emails(
@@ -250,6 +266,8 @@ async def queue_booking_emails(
         await cancel_reminders(session, old.uid)
     elif trigger in ("BOOKING_CANCELLED", "BOOKING_REJECTED") and cancelled_seat is None:
         await cancel_reminders(session, b.uid)
+    if not messages.sends_email(session):
+        return 0
     seat_uid = getattr(view, "seat_uid", None)
     seat_added = trigger == "BOOKING_CREATED" and seat_uid is not None and len(b.attendees) > 1
     attendees = list(b.attendees)
@@ -261,7 +279,8 @@ async def queue_booking_emails(
     if trigger == "ATTENDEE_ADDED" and any(a.seat_uid for a in b.attendees):
         # Seats don't see each other: only the new seats and the host hear of it.
         attendees = [a for a in attendees if a.email.lower() in new]
-    recipients = _people(view, attendees)
+    hosts = await _hosts(session, view)
+    recipients = _people(attendees, hosts)
     if cancelled_seat is not None:
         recipients = [r for r in recipients if not r.host]
     uid, depth = await _chain(session, b)
@@ -297,7 +316,8 @@ async def queue_booking_emails(
                     organizer=Person(view.host.name or view.host.username, view.host.email)
                     if view.host is not None
                     else None,
-                    attendees=tuple(Person(a.name, a.email) for a in b.attendees),
+                    attendees=tuple(Person(a.name, a.email) for a in b.attendees)
+                    + tuple(Person(h.name or h.username, h.email) for h in hosts[1:]),
                     url=f"{BOOKER_URL}/booking/{b.uid}",
                     stamp=now,
                 )
@@ -346,14 +366,18 @@ async def schedule_reminders(
         ).scalars()
     )
     count = 0
-    for to in _people(view, attendees):
+    for to in _people(attendees, await _hosts(session, view)):
         if to.email in already:
             continue
-        wording = _Wording(
-            f"Reminder: {b.title}", "Your event is coming up", f"It starts in {minutes} minutes."
-        )
         content = _content(
-            wording, view, to, list(b.attendees), reason=None, links=not to.host, invite=None
+            "reminder",
+            view,
+            to,
+            list(b.attendees),
+            reason=None,
+            links=not to.host,
+            invite=None,
+            minutes=minutes,
         )
         messages.queue(
             session,

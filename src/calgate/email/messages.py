@@ -14,6 +14,7 @@ from email.utils import format_datetime, make_msgid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calgate.store.db import Database
 from calgate.store.models import OutboundMessage, utcnow
 
 # webhooks.delivery.DeliveryStatus.PENDING: the loop's state names (this package sits below it).
@@ -22,6 +23,23 @@ CANCELLED = "cancelled"
 # Links in a message are written against this token and completed when sent: the booker's
 # address (CALGATE_BOOKER_URL) is a setting of the sending process, not of the writer.
 BOOKER_URL = "[[booker_url]]"
+
+
+# Set on every session of a Database whose process sends email (CALGATE_SMTP_URL set).
+_SENDS_EMAIL = "calgate_sends_email"
+
+
+def send_email_from(db: Database, on: bool) -> None:
+    """Say whether this process sends email, once, when it opens its Database.
+
+    Booking emails are written only when it does: without SMTP they could never go out, and
+    the outbox would only fill up. Off for a Database nobody switched on.
+    """
+    db.sessionmaker.configure(info={_SENDS_EMAIL: on})
+
+
+def sends_email(session: AsyncSession) -> bool:
+    return bool(session.info.get(_SENDS_EMAIL, False))
 
 
 def with_booker(text: str, booker_url: str) -> str:
@@ -34,6 +52,7 @@ class Content:
     text: str
     html: str | None = None
     ics: str | None = None
+    reply_to: str | None = None
 
 
 def queue(
@@ -58,6 +77,7 @@ def queue(
         text=content.text,
         html=content.html,
         ics=content.ics,
+        reply_to=content.reply_to,
         status=PENDING,
         not_before=not_before or now,
         attempts=0,
@@ -77,10 +97,13 @@ def email_message(
     html: str | None,
     ics: str | None,
     created_at: datetime,
+    reply_to: str | None = None,
 ) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = recipient
+    if reply_to:
+        msg["Reply-To"] = reply_to
     msg["Subject"] = subject
     msg["Date"] = format_datetime(created_at)
     # Stable across retries, so a receiver that got an attempt twice can tell.

@@ -2,11 +2,13 @@
 
 `smtp://user:pass@host:587` upgrades with STARTTLS when the server offers it (required when
 credentials are given, so a password never crosses in clear); `smtps://host:465` is TLS from
-the first byte.
+the first byte. The server's certificate is always verified: against the system's trust store,
+or against CALGATE_SMTP_CA_FILE (a private relay's own CA) when that is set.
 """
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
@@ -30,9 +32,10 @@ class SmtpServer:
     username: str | None
     password: str | None
     timeout: float = 30.0
+    ca_file: str = ""
 
     @classmethod
-    def from_url(cls, url: str, timeout: float = 30.0) -> SmtpServer:
+    def from_url(cls, url: str, timeout: float = 30.0, ca_file: str = "") -> SmtpServer:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
             raise ValueError("expected smtp://[user:pass@]host[:port] or smtps://...")
@@ -44,7 +47,12 @@ class SmtpServer:
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
             timeout=timeout,
+            ca_file=ca_file,
         )
+
+    def tls_context(self) -> ssl.SSLContext:
+        # Hostname checks and verification stay on; only the set of trusted CAs changes.
+        return ssl.create_default_context(cafile=self.ca_file or None)
 
     async def send(self, message: EmailMessage) -> None:
         try:
@@ -58,6 +66,7 @@ class SmtpServer:
                 # None: STARTTLS if offered; True when credentials must not go in clear.
                 start_tls=None if self.tls or not self.username else True,
                 timeout=self.timeout,
+                tls_context=self.tls_context(),
             )
         except aiosmtplib.SMTPResponseException as exc:
             raise SendFailed(f"SMTP {exc.code}: {exc.message}", permanent=exc.code >= 500) from exc

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calgate.errors import BadRequest, Conflict, NotFound
 from calgate.services import users
 from calgate.services.unset import UNSET, Unset, sent
+from calgate.services.verified_resources import check_reply_to
 from calgate.store.db import Database
 from calgate.store.models import EventType, Host, Schedule, User
 
@@ -115,6 +116,7 @@ async def create_event_type_in(
     if not isinstance(changes.schedule_id, Unset):
         await _check_schedule(session, owner.id, changes.schedule_id)
     await _check_slug_free(session, owner.id, changes.slug)
+    await check_reply_to(session, owner.id, None, changes.settings)
     event_type = EventType(
         owner_id=owner.id,
         locations=list(DEFAULT_LOCATIONS),
@@ -210,6 +212,7 @@ async def update_event_type(
             await _check_schedule(session, owner_id, changes.schedule_id)
         if not isinstance(changes.slug, Unset) and changes.slug != event_type.slug:
             await _check_slug_free(session, owner_id, changes.slug, exclude_id=event_type.id)
+        await check_reply_to(session, owner_id, None, changes.settings)
         _apply(event_type, changes)
         try:
             await session.flush()

@@ -18,6 +18,7 @@ from calgate.errors import BadRequest, Conflict, NotFound
 from calgate.services.event_types import DEFAULT_LOCATIONS, EventTypeChanges, apply_changes
 from calgate.services.teams import ASSIGN_ALL, team_for
 from calgate.services.unset import Unset
+from calgate.services.verified_resources import check_reply_to
 from calgate.store.db import Database
 from calgate.store.models import EventType, Host, Membership, MembershipRole, Team, User
 
@@ -138,6 +139,7 @@ async def create(
     async with db.transaction() as session:
         await team_for(session, team_id, user_id, MembershipRole.ADMIN)
         await _check_slug_free(session, team_id, changes.slug)
+        await check_reply_to(session, user_id, team_id, changes.settings)
         et = EventType(
             owner_id=None,
             team_id=team_id,
@@ -160,6 +162,7 @@ async def create(
         )
         if not isinstance(changes.schedule_id, Unset) and changes.schedule_id is not None:
             raise BadRequest("scheduleId: team event types use each host's own schedule")
+        await check_reply_to(session, user_id, team_id, changes.settings)
         apply_changes(et, changes)
         et.hosts = _hosts(et, hosting, await _members(session, team_id), hosting.scheduling_type)
         session.add(et)
@@ -201,6 +204,7 @@ async def update(
             await _check_slug_free(session, team_id, changes.slug, exclude_id=et.id)
         if not isinstance(changes.schedule_id, Unset) and changes.schedule_id is not None:
             raise BadRequest("scheduleId: team event types use each host's own schedule")
+        await check_reply_to(session, user_id, team_id, changes.settings)
         apply_changes(et, changes)
         kind = hosting.scheduling_type or SchedulingType(et.scheduling_type or "COLLECTIVE")
         et.scheduling_type = kind.value

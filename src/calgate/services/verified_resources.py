@@ -1,5 +1,9 @@
-"""Verified emails and phones: one-time codes sent by email or SMS, and each user's verified
-list.
+"""Verified emails and phones: one-time codes sent by email or SMS, and the verified lists of
+users and of teams.
+
+A list belongs to an `Owner`: the caller alone, or a team whose admins and owners manage it
+(`/v2/teams/{teamId}/verified-resources`; other members get the teams' usual 404/403). Codes are
+the caller's: a code proves the caller reads the address, whichever list it then lands in.
 
 A code is 6 digits, lives 10 minutes, works once and is kept only as a keyed hash. Guessing is
 bounded three ways: per code (5 wrong tries kill it), per address and per user (wrong tries
@@ -21,10 +25,19 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.email import messages
+from calgate.email.locales import Words
 from calgate.errors import BadRequest, NotFound, TooManyRequests
 from calgate.security import keys
+from calgate.services.teams import team_for
 from calgate.store.db import Database
-from calgate.store.models import VerificationCode, VerifiedEmail, VerifiedPhone, utcnow
+from calgate.store.models import (
+    MembershipRole,
+    User,
+    VerificationCode,
+    VerifiedEmail,
+    VerifiedPhone,
+    utcnow,
+)
 from calgate.webhooks import outbox
 
 CODE_TTL = timedelta(minutes=10)
@@ -44,6 +57,25 @@ _PHONE_NOISE = re.compile(r"[\s().-]")
 class Channel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose list: the user's own (`team_id` None) or the team's, managed by this user."""
+
+    user_id: int
+    team_id: int | None = None
+
+
+async def _allowed(session: AsyncSession, owner: Owner) -> None:
+    if owner.team_id is not None:
+        await team_for(session, owner.team_id, owner.user_id, MembershipRole.ADMIN)
+
+
+def _of(model: type[VerifiedEmail] | type[VerifiedPhone], owner: Owner) -> Any:
+    if owner.team_id is None:
+        return (model.user_id == owner.user_id, model.team_id.is_(None))
+    return (model.team_id == owner.team_id,)
 
 
 @dataclass(frozen=True)
@@ -76,9 +108,10 @@ async def _count(session: AsyncSession, column: Any, *where: Any) -> int:
 
 
 async def request_code(
-    db: Database, sender: Sender, user_id: int, channel: Channel, raw_target: str
+    db: Database, sender: Sender, owner: Owner, channel: Channel, raw_target: str
 ) -> None:
     """Store a fresh code for this address (older ones die) and queue the message with it."""
+    user_id = owner.user_id
     target = normalize_phone(raw_target) if channel is Channel.SMS else normalize_email(raw_target)
     # A 4xx: nothing failed on the server, it was set up without this channel.
     if channel is Channel.SMS and not sender.sms:
@@ -88,6 +121,7 @@ async def request_code(
     now = utcnow()
     since = now - WINDOW
     async with db.transaction() as session:
+        await _allowed(session, owner)
         mine = (VerificationCode.user_id == user_id, VerificationCode.created_at > since)
         if await _count(session, func.count(VerificationCode.id), *mine) >= MAX_SENDS_PER_USER:
             raise TooManyRequests("Too many verification codes requested", retry_after=3600)
@@ -113,8 +147,11 @@ async def request_code(
                 created_at=now,
             )
         )
-        text = f"Your verification code is {code}. It expires in 10 minutes."
-        content = messages.Content(subject=f"{code} is your verification code", text=text)
+        caller = await session.get(User, user_id)
+        words = Words(caller.locale if caller is not None else None)
+        content = messages.Content(
+            subject=words("code.subject", code=code), text=words("code.text", code=code)
+        )
         messages.queue(
             session, channel=channel, kind="verification", recipient=target, content=content
         )
@@ -159,44 +196,53 @@ async def _check_code(
 
 
 async def verify_email(
-    db: Database, pepper: str, user_id: int, email: str, code: str
+    db: Database, pepper: str, owner: Owner, email: str, code: str
 ) -> VerifiedEmail:
     target = normalize_email(email)
     async with db.transaction() as session:
-        refused = await _check_code(session, pepper, user_id, Channel.EMAIL, target, code)
+        await _allowed(session, owner)
+        refused = await _check_code(session, pepper, owner.user_id, Channel.EMAIL, target, code)
         found = None
         if refused is None:
             found = (
                 await session.execute(
                     select(VerifiedEmail).where(
-                        VerifiedEmail.user_id == user_id, VerifiedEmail.email == target
+                        *_of(VerifiedEmail, owner), VerifiedEmail.email == target
                     )
                 )
             ).scalar_one_or_none()
             if found is None:
-                found = VerifiedEmail(user_id=user_id, email=target, created_at=utcnow())
+                found = VerifiedEmail(
+                    user_id=owner.user_id, team_id=owner.team_id, email=target, created_at=utcnow()
+                )
                 session.add(found)
                 await session.flush()
     return _verified(refused, found)
 
 
 async def verify_phone(
-    db: Database, pepper: str, user_id: int, phone: str, code: str
+    db: Database, pepper: str, owner: Owner, phone: str, code: str
 ) -> VerifiedPhone:
     target = normalize_phone(phone)
     async with db.transaction() as session:
-        refused = await _check_code(session, pepper, user_id, Channel.SMS, target, code)
+        await _allowed(session, owner)
+        refused = await _check_code(session, pepper, owner.user_id, Channel.SMS, target, code)
         found = None
         if refused is None:
             found = (
                 await session.execute(
                     select(VerifiedPhone).where(
-                        VerifiedPhone.user_id == user_id, VerifiedPhone.phone_number == target
+                        *_of(VerifiedPhone, owner), VerifiedPhone.phone_number == target
                     )
                 )
             ).scalar_one_or_none()
             if found is None:
-                found = VerifiedPhone(user_id=user_id, phone_number=target, created_at=utcnow())
+                found = VerifiedPhone(
+                    user_id=owner.user_id,
+                    team_id=owner.team_id,
+                    phone_number=target,
+                    created_at=utcnow(),
+                )
                 session.add(found)
                 await session.flush()
     return _verified(refused, found)
@@ -213,11 +259,12 @@ def _verified(refused: str | None, found: R | None) -> R:
     return found
 
 
-async def list_emails(db: Database, user_id: int, *, take: int, skip: int) -> list[VerifiedEmail]:
+async def list_emails(db: Database, owner: Owner, *, take: int, skip: int) -> list[VerifiedEmail]:
     async with db.session() as session:
+        await _allowed(session, owner)
         rows = await session.execute(
             select(VerifiedEmail)
-            .where(VerifiedEmail.user_id == user_id)
+            .where(*_of(VerifiedEmail, owner))
             .order_by(VerifiedEmail.id)
             .offset(skip)
             .limit(take)
@@ -225,19 +272,27 @@ async def list_emails(db: Database, user_id: int, *, take: int, skip: int) -> li
         return list(rows.scalars())
 
 
-async def get_email(db: Database, user_id: int, email_id: int) -> VerifiedEmail:
+async def get_email(db: Database, owner: Owner, email_id: int) -> VerifiedEmail:
     async with db.session() as session:
-        row = await session.get(VerifiedEmail, email_id)
-    if row is None or row.user_id != user_id:
+        await _allowed(session, owner)
+        row = (
+            await session.execute(
+                select(VerifiedEmail).where(
+                    VerifiedEmail.id == email_id, *_of(VerifiedEmail, owner)
+                )
+            )
+        ).scalar_one_or_none()
+    if row is None:
         raise NotFound(f"Verified email with id {email_id} not found")
     return row
 
 
-async def list_phones(db: Database, user_id: int, *, take: int, skip: int) -> list[VerifiedPhone]:
+async def list_phones(db: Database, owner: Owner, *, take: int, skip: int) -> list[VerifiedPhone]:
     async with db.session() as session:
+        await _allowed(session, owner)
         rows = await session.execute(
             select(VerifiedPhone)
-            .where(VerifiedPhone.user_id == user_id)
+            .where(*_of(VerifiedPhone, owner))
             .order_by(VerifiedPhone.id)
             .offset(skip)
             .limit(take)
@@ -245,9 +300,41 @@ async def list_phones(db: Database, user_id: int, *, take: int, skip: int) -> li
         return list(rows.scalars())
 
 
-async def get_phone(db: Database, user_id: int, phone_id: int) -> VerifiedPhone:
+async def get_phone(db: Database, owner: Owner, phone_id: int) -> VerifiedPhone:
     async with db.session() as session:
-        row = await session.get(VerifiedPhone, phone_id)
-    if row is None or row.user_id != user_id:
+        await _allowed(session, owner)
+        row = (
+            await session.execute(
+                select(VerifiedPhone).where(
+                    VerifiedPhone.id == phone_id, *_of(VerifiedPhone, owner)
+                )
+            )
+        ).scalar_one_or_none()
+    if row is None:
         raise NotFound(f"Verified phone with id {phone_id} not found")
     return row
+
+
+REPLY_TO = "custom_reply_to_email"
+
+
+async def check_reply_to(
+    session: AsyncSession, user_id: int, team_id: int | None, settings: object
+) -> None:
+    """An event type's custom reply-to (`customReplyToEmail`, kept in its settings) must be a
+    verified email: the user's own, or the team's for a team event type (as on Cal.com)."""
+    email = settings.get(REPLY_TO) if isinstance(settings, dict) else None
+    if not email:
+        return
+    owner = Owner(user_id, team_id)
+    found = await session.execute(
+        select(VerifiedEmail.id)
+        .where(*_of(VerifiedEmail, owner), VerifiedEmail.email == normalize_email(str(email)))
+        .limit(1)
+    )
+    if found.scalar_one_or_none() is None:
+        whose = "the team's" if team_id is not None else "your"
+        raise BadRequest(
+            f"customReplyToEmail: {email} is not one of {whose} verified emails; verify it "
+            "first (POST .../verified-resources/emails/verification-code/request)"
+        )

@@ -38,6 +38,7 @@ class Claimed:
     text: str
     html: str | None
     ics: str | None
+    reply_to: str | None
     attempt: int
     created_at: datetime
 
@@ -51,7 +52,11 @@ class MessageTable:
 
     def __init__(self, settings: Settings, sms_client: httpx2.AsyncClient | None) -> None:
         self.settings = settings
-        self.smtp = SmtpServer.from_url(settings.smtp_url) if settings.smtp_url else None
+        self.smtp = (
+            SmtpServer.from_url(settings.smtp_url, ca_file=settings.smtp_ca_file)
+            if settings.smtp_url
+            else None
+        )
         self.sms_client = sms_client
 
     async def claim(self, session: AsyncSession, ids: list[int], lease: Lease) -> list[Claimed]:
@@ -81,6 +86,7 @@ class MessageTable:
                 text=m.text,
                 html=m.html,
                 ics=m.ics,
+                reply_to=m.reply_to,
                 attempt=m.attempts,
                 created_at=m.created_at,
             )
@@ -102,6 +108,7 @@ class MessageTable:
             html=with_booker(item.html, booker) if item.html is not None else None,
             ics=with_booker(item.ics, booker) if item.ics is not None else None,
             created_at=item.created_at,
+            reply_to=item.reply_to,
         )
         try:
             await self.smtp.send(message)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import EmailStr, Field, field_validator
 
 from calgate.api.event_types.booking_fields import merged_booking_fields
 from calgate.api.event_types.changes import ChangesInput
@@ -144,6 +144,8 @@ _SETTINGS_FIELDS = (
     "hide_calendar_event_details",
     "success_redirect_url",
     "hide_organizer_email",
+    # Checked against the verified emails (services.verified_resources.check_reply_to).
+    "custom_reply_to_email",
     "booking_requires_authentication",
     "interface_language",
     "allow_rescheduling_past_bookings",
@@ -187,6 +189,7 @@ class _EventTypeFields(ChangesInput):
     hide_calendar_event_details: bool | None = None
     success_redirect_url: Url | None = None
     hide_organizer_email: bool | None = None
+    custom_reply_to_email: EmailStr | None = None
     hidden: bool | None = None
     booking_requires_authentication: bool | None = None
     interface_language: Locale | None = None
@@ -361,6 +364,7 @@ class EventTypeOutput_2024_06_14(Output):
     use_destination_calendar_email: bool
     hide_calendar_event_details: bool
     hide_organizer_email: bool
+    custom_reply_to_email: Omittable[str] = None
     hidden: bool
     booking_requires_authentication: bool
     interface_language: str | None = None
@@ -431,6 +435,7 @@ class EventTypeOutput_2024_06_14(Output):
             use_destination_calendar_email=bool(s.get("use_destination_calendar_email")),
             hide_calendar_event_details=bool(s.get("hide_calendar_event_details")),
             hide_organizer_email=bool(s.get("hide_organizer_email")),
+            custom_reply_to_email=s.get("custom_reply_to_email"),
             hidden=et.hidden,
             booking_requires_authentication=bool(s.get("booking_requires_authentication")),
             interface_language=s.get("interface_language"),

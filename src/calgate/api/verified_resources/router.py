@@ -64,11 +64,11 @@ class VerifiedPhoneOutput(Output):
         return cls(id=row.id, phone_number=row.phone_number, user_id=row.user_id)
 
 
-def _sender(settings: Settings) -> vr.Sender:
+def sender(settings: Settings) -> vr.Sender:
     return vr.Sender(settings.secret_key, email=settings.sends_email, sms=settings.sends_sms)
 
 
-def _sent() -> JSONResponse:
+def sent() -> JSONResponse:
     # RequestEmailVerificationOutput: a status and nothing else.
     return JSONResponse({"status": "success"})
 
@@ -82,9 +82,10 @@ async def request_email_code(
     request: Request, principal: CurrentPrincipal, state: State
 ) -> JSONResponse:
     body = await parse_body(request, RequestEmailInput)
-    sender = _sender(state.settings)
-    await vr.request_code(state.db, sender, principal.user.id, vr.Channel.EMAIL, body.email)
-    return _sent()
+    await vr.request_code(
+        state.db, sender(state.settings), vr.Owner(principal.user.id), vr.Channel.EMAIL, body.email
+    )
+    return sent()
 
 
 @router.post(
@@ -96,9 +97,10 @@ async def request_phone_code(
     request: Request, principal: CurrentPrincipal, state: State
 ) -> JSONResponse:
     body = await parse_body(request, RequestPhoneInput)
-    sender = _sender(state.settings)
-    await vr.request_code(state.db, sender, principal.user.id, vr.Channel.SMS, body.phone)
-    return _sent()
+    await vr.request_code(
+        state.db, sender(state.settings), vr.Owner(principal.user.id), vr.Channel.SMS, body.phone
+    )
+    return sent()
 
 
 @router.post(
@@ -109,7 +111,7 @@ async def request_phone_code(
 async def verify_email(request: Request, principal: CurrentPrincipal, state: State) -> JSONResponse:
     body = await parse_body(request, VerifyEmailInput)
     row = await vr.verify_email(
-        state.db, state.settings.secret_key, principal.user.id, body.email, body.code
+        state.db, state.settings.secret_key, vr.Owner(principal.user.id), body.email, body.code
     )
     return ok(VerifiedEmailOutput.of(row))
 
@@ -122,7 +124,7 @@ async def verify_email(request: Request, principal: CurrentPrincipal, state: Sta
 async def verify_phone(request: Request, principal: CurrentPrincipal, state: State) -> JSONResponse:
     body = await parse_body(request, VerifyPhoneInput)
     row = await vr.verify_phone(
-        state.db, state.settings.secret_key, principal.user.id, body.phone, body.code
+        state.db, state.settings.secret_key, vr.Owner(principal.user.id), body.phone, body.code
     )
     return ok(VerifiedPhoneOutput.of(row))
 
@@ -131,7 +133,7 @@ async def verify_phone(request: Request, principal: CurrentPrincipal, state: Sta
 async def list_emails(
     principal: CurrentPrincipal, state: State, take: Take = 10, skip: Skip = 0
 ) -> JSONResponse:
-    rows = await vr.list_emails(state.db, principal.user.id, take=take, skip=skip)
+    rows = await vr.list_emails(state.db, vr.Owner(principal.user.id), take=take, skip=skip)
     return ok([VerifiedEmailOutput.of(r) for r in rows])
 
 
@@ -139,15 +141,15 @@ async def list_emails(
 async def list_phones(
     principal: CurrentPrincipal, state: State, take: Take = 10, skip: Skip = 0
 ) -> JSONResponse:
-    rows = await vr.list_phones(state.db, principal.user.id, take=take, skip=skip)
+    rows = await vr.list_phones(state.db, vr.Owner(principal.user.id), take=take, skip=skip)
     return ok([VerifiedPhoneOutput.of(r) for r in rows])
 
 
 @router.get("/emails/{id}", summary="Get verified email by id")
 async def get_email(id: PathId, principal: CurrentPrincipal, state: State) -> JSONResponse:
-    return ok(VerifiedEmailOutput.of(await vr.get_email(state.db, principal.user.id, id)))
+    return ok(VerifiedEmailOutput.of(await vr.get_email(state.db, vr.Owner(principal.user.id), id)))
 
 
 @router.get("/phones/{id}", summary="Get verified phone number by id")
 async def get_phone(id: PathId, principal: CurrentPrincipal, state: State) -> JSONResponse:
-    return ok(VerifiedPhoneOutput.of(await vr.get_phone(state.db, principal.user.id, id)))
+    return ok(VerifiedPhoneOutput.of(await vr.get_phone(state.db, vr.Owner(principal.user.id), id)))

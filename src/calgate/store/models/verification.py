@@ -4,29 +4,62 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from calgate.store.models.base import Base, utcnow
 from calgate.store.types import UTCDateTime
 
 
+def _once_per_owner(table: str, column: str) -> tuple[Index, Index]:
+    """A user's own list and a team's list each hold an address once (NULL team: the user's)."""
+    personal = sql("team_id IS NULL")
+    team = sql("team_id IS NOT NULL")
+    return (
+        Index(
+            f"ux_{table}_user_{column}",
+            "user_id",
+            column,
+            unique=True,
+            sqlite_where=personal,
+            postgresql_where=personal,
+        ),
+        Index(
+            f"ux_{table}_team_{column}",
+            "team_id",
+            column,
+            unique=True,
+            sqlite_where=team,
+            postgresql_where=team,
+        ),
+    )
+
+
 class VerifiedEmail(Base):
+    """A verified address of a user, or of a team (`team_id`; `user_id` is who verified it)."""
+
     __tablename__ = "verified_emails"
-    __table_args__ = (UniqueConstraint("user_id", "email"),)
+    __table_args__ = _once_per_owner("verified_emails", "email")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), index=True, nullable=True
+    )
     email: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class VerifiedPhone(Base):
     __tablename__ = "verified_phones"
-    __table_args__ = (UniqueConstraint("user_id", "phone_number"),)
+    __table_args__ = _once_per_owner("verified_phones", "phone_number")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), index=True, nullable=True
+    )
     phone_number: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -74,6 +107,8 @@ class OutboundMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str | None] = mapped_column(Text)
     ics: Mapped[str | None] = mapped_column(Text)
+    # The email's Reply-To (an event type's verified custom reply-to, the organizer, ...).
+    reply_to: Mapped[str | None] = mapped_column(Text)
     # pending | delivered | dead | cancelled
     status: Mapped[str] = mapped_column(String(16))
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
