@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ConfigDict, EmailStr, Field
 
-from calgate.api.bookings.common import Listing, Rescheduling, UtcDateTime
+from calgate.api.bookings.common import Listing, Rescheduling, UtcDateTime, booked_event_type
 from calgate.api.bookings.query import number
 from calgate.api.schema import BodyId, Input, Metadata, Name, Output, Text, iso_z
 from calgate.services.availability import EventTypeRef
@@ -154,7 +154,7 @@ class BookingOutput_2024_04_15(Output):
     @classmethod
     def of(cls, v: BookingView) -> BookingOutput_2024_04_15:
         b = v.booking
-        et = v.event_type
+        et = booked_event_type(v)
         return cls(
             id=b.id,
             uid=b.uid,
@@ -165,7 +165,7 @@ class BookingOutput_2024_04_15(Output):
             status=b.status.upper(),
             location=b.location,
             user_id=b.user_id,
-            event_type_id=b.event_type_id,
+            event_type_id=et.id if et else None,
             attendees=[
                 LegacyAttendee(
                     id=a.id,

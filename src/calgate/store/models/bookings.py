@@ -69,6 +69,9 @@ class Booking(Timestamped, Base):
     rescheduling_reason: Mapped[str | None] = mapped_column(Text)
     no_show_host: Mapped[bool] = mapped_column(Boolean, default=False)
     ics_uid: Mapped[str | None] = mapped_column(String(128))
+    # {id, slug, title, length} of the event type when booked: answered as the booking's
+    # eventTypeId / eventType once that event type is deleted (event_type_id is then null).
+    event_type_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
     attendees: Mapped[list[Attendee]] = relationship(
         back_populates="booking",
