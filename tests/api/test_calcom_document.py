@@ -213,7 +213,9 @@ def test_confirm_and_decline_validate(client: TestClient, make_account: Any) -> 
     acct = make_account(time_zone="UTC")
     hosted = {**acct.headers, **V_BOOKINGS}
     et = make_event_type(
-        client, acct, confirmationPolicy={"type": "always", "blockUnconfirmedBookingsInBooker": True}
+        client,
+        acct,
+        confirmationPolicy={"type": "always", "blockUnconfirmedBookingsInBooker": True},
     )
     day = monday()
     for start, action in ((at(day, "10:00"), "confirm"), (at(day, "11:00"), "decline")):
@@ -315,8 +317,8 @@ def test_webhook_operations_validate(client: TestClient, make_account: Any) -> N
         assert r.status_code == 201, r.text
         validate(r.json(), one)
         hook = r.json()["data"]["id"]
-        r = client.post(base, headers=acct.headers, json={**body, **template,
-                                                          "subscriberUrl": "https://example.com/t"})  # fmt: skip
+        templated = {**body, **template, "subscriberUrl": "https://example.com/t"}
+        r = client.post(base, headers=acct.headers, json=templated)
         assert r.status_code == 201, r.text
         validate(r.json(), one)
         r = client.get(base, headers=acct.headers)
@@ -339,11 +341,19 @@ def test_webhook_operations_validate(client: TestClient, make_account: Any) -> N
     [
         ("/v2/bookings", V_BOOKINGS, {"eventTypeId": 1, "attendee": {}}, "start"),
         ("/v2/event-types", V_EVENT_TYPES, {"title": "T", "lengthInMinutes": 30}, "slug"),
-        ("/v2/webhooks", {}, {"subscriberUrl": "https://example.com/h",
-                              "triggers": ["BOOKING_CREATED"]}, "active"),
-        ("/v2/schedules", {"cal-api-version": "2024-06-11"}, {"name": "S", "isDefault": False},
-         "timeZone"),
-    ],  # fmt: skip
+        (
+            "/v2/webhooks",
+            {},
+            {"subscriberUrl": "https://example.com/h", "triggers": ["BOOKING_CREATED"]},
+            "active",
+        ),
+        (
+            "/v2/schedules",
+            {"cal-api-version": "2024-06-11"},
+            {"name": "S", "isDefault": False},
+            "timeZone",
+        ),
+    ],
 )
 def test_missing_required_field_is_a_400_envelope(
     client: TestClient,
