@@ -544,6 +544,7 @@ def test_legacy_shapes_keep_null_fields(client: TestClient, make_account: Any) -
     for key in ("cancellationReason", "rejectionReason", "fromReschedule", "description"):
         assert key in legacy
         assert legacy[key] is None
+    assert legacy["attendees"][0]["phoneNumber"] is None
     et_legacy = client.get(f"/v2/event-types/{et}", headers=acct.headers).json()["data"]
     for key in ("seatsPerTimeSlot", "bookingLimits", "durationLimits", "eventName"):
         assert key in et_legacy

@@ -107,6 +107,8 @@ class LegacyAttendee(Output):
     email: str
     time_zone: str
     locale: str | None
+    # Cal.com's stored attendee row: present, null when the booker gave no number.
+    phone_number: str | None
     booking_id: int
     no_show: bool
 
@@ -173,6 +175,7 @@ class BookingOutput_2024_04_15(Output):
                     email=a.email,
                     time_zone=a.time_zone,
                     locale=a.locale,
+                    phone_number=a.phone_number,
                     booking_id=b.id,
                     no_show=a.no_show,
                 )
