@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -549,3 +550,29 @@ def test_legacy_shapes_keep_null_fields(client: TestClient, make_account: Any) -
     for key in ("seatsPerTimeSlot", "bookingLimits", "durationLimits", "eventName"):
         assert key in et_legacy
         assert et_legacy[key] is None
+
+
+def test_booking_page_answers_follow_the_same_rules(client: TestClient, make_account: Any) -> None:
+    """The booking pages book through the same service, so the same questions are enforced."""
+    acct = make_account(time_zone="UTC")
+    question = {"type": "phone", "slug": "mobile", "label": "Mobile", "required": True}
+    r = client.post(
+        "/v2/event-types",
+        headers={**acct.headers, **V_EVENT_TYPES},
+        json={"title": "Call", "slug": "call", "lengthInMinutes": 30, "bookingFields": [question]},
+    )
+    assert r.status_code == 201, r.text
+    path = "/" + r.json()["data"]["bookingUrl"].split("/", 3)[3]
+    start = z(at(monday(), "10:00"))
+    form = client.get(f"{path}/book", params={"start": start})
+    assert form.status_code == 200, form.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None
+    fields = {"start": start, "csrf_token": token.group(1), "name": "G", "email": "g@example.com"}
+    refused = client.post(f"{path}/book", data={**fields, "mobile": "12"}, follow_redirects=False)
+    assert refused.status_code == 400
+    assert "international format" in refused.text
+    booked = client.post(
+        f"{path}/book", data={**fields, "mobile": "+44 20 7946 0000"}, follow_redirects=False
+    )
+    assert booked.status_code == 303, booked.text
