@@ -140,6 +140,7 @@ _PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _PHONE_NOISE = re.compile(r"[\s().-]")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+_SEPARATORS = re.compile(r"[\s,;]+")
 # Questions whose answer the booking carries elsewhere and checks there (the attendee, the
 # location choice), or never asks of the booker.
 _NOT_CHECKED_TYPES = {"name", "radioInput"}
@@ -165,9 +166,18 @@ def _unanswered(kind: str, value: Any) -> bool:
     return value is None or value == "" or value == [] or (kind == "boolean" and value is False)
 
 
+def _as_list(kind: str, value: Any) -> Any:
+    """A list type's answer as a list: Cal.com takes a single value as a one-item list, and the
+    booking page's text box sends several addresses in one string."""
+    if isinstance(value, str):
+        return [v for v in _SEPARATORS.split(value) if v] if kind == "multiemail" else [value]
+    return value
+
+
 def _type_problem(kind: str, value: Any) -> str | None:
     """What is wrong with `value` as an answer of type `kind`, or None."""
     if kind in _LIST_TYPES:
+        value = _as_list(kind, value)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return "must be a list of strings"
         if kind == "multiemail" and not all(_EMAIL.match(v) for v in value):
@@ -214,7 +224,7 @@ def response_problems(
             continue
         allowed = _option_values(field) if kind in _CHOICE_TYPES else None
         if allowed is not None:
-            chosen = value if isinstance(value, list) else [value]
+            chosen = _as_list(kind, value)
             outside = [str(v) for v in chosen if str(v) not in allowed]
             if outside:
                 listed = ", ".join(sorted(allowed))
