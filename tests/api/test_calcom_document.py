@@ -14,7 +14,15 @@ import pytest
 from jsonschema import Draft202012Validator
 from starlette.testclient import TestClient
 
-from tests.api.test_bookings import V_BOOKINGS, V_EVENT_TYPES, at, book, make_event_type, monday
+from tests.api.test_bookings import (
+    V_BOOKINGS,
+    V_EVENT_TYPES,
+    V_SLOTS,
+    at,
+    book,
+    make_event_type,
+    monday,
+)
 from tests.api.test_parity import calcom_document
 
 
@@ -35,6 +43,13 @@ def _patched(node: Any) -> Any:
         # (booleans, strings, unions such as `redirectUrlOnExit`, `metadata` values); the
         # example values show scalars, so any JSON value is what the field means.
         out.pop("type")
+    if out.get("type") == "array" and "enum" in out:
+        # Defect: the items' enum is repeated on the array itself (schedule `days`), which no
+        # array can satisfy; the items carry it already.
+        out.pop("enum")
+    if out.get("pattern") == "TIME_FORMAT_HH_MM":
+        # Defect: the pattern is the constant's name, not its value (HH:MM, as described).
+        out["pattern"] = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
     if node.get("nullable"):
         return {"anyOf": [out, {"type": "null"}]}
     return out
@@ -49,7 +64,44 @@ def _schemas() -> dict[str, Any]:
     # Defect: `users` is declared `string[]`, but Cal.com returns the owner's user objects
     # (`id`, `name`, `username`, `avatarUrl`, `weekStart`, ...), as its own examples show.
     event_type["users"] = {"type": "array", "items": {"type": "object", "required": ["id"]}}
+    # Defect: the reservation's `data` refers to its own response schema, not the reservation.
+    schemas["GetReservedSlotOutput_2024_09_04"]["properties"]["data"] = {
+        "anyOf": [{"$ref": "#/components/schemas/ReserveSlotOutput_2024_09_04"}, {"type": "null"}]
+    }
+    for name in ("UserWebhookOutputDto", "EventTypeWebhookOutputDto"):
+        # Defect: `payloadTemplate` is declared a required string, but Cal.com answers the
+        # stored webhook row through class-transformer, which keeps an unset template's null.
+        hook = schemas[name]["properties"]
+        hook["payloadTemplate"] = {"anyOf": [hook["payloadTemplate"], {"type": "null"}]}
     return schemas
+
+
+# Defect: `GET /v2/slots` declares the slot map as the whole response (no envelope) with
+# string items, while Cal.com answers `{"status", "data": {date: [{"start"[, "end"]}]}}`, as
+# the operation's own examples show; this is that example's schema.
+SLOTS_BODY = {
+    "type": "object",
+    "required": ["status", "data"],
+    "properties": {
+        "status": {"const": "success"},
+        "data": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["start"],
+                    "properties": {"start": {"type": "string"}, "end": {"type": "string"}},
+                },
+            },
+        },
+    },
+}
+
+
+def validate_inline(body: Any, schema: dict[str, Any]) -> None:
+    errors = list(Draft202012Validator(schema).iter_errors(body))
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message[:300]}" for e in errors)
 
 
 def validate(body: Any, ref: str) -> None:
@@ -157,11 +209,150 @@ def test_event_type_operations_validate(client: TestClient, make_account: Any) -
     validate(r.json(), response_schema("/v2/event-types/{eventTypeId}", "patch", "200"))
 
 
+def test_confirm_and_decline_validate(client: TestClient, make_account: Any) -> None:
+    acct = make_account(time_zone="UTC")
+    hosted = {**acct.headers, **V_BOOKINGS}
+    et = make_event_type(
+        client,
+        acct,
+        confirmationPolicy={"type": "always", "blockUnconfirmedBookingsInBooker": True},
+    )
+    day = monday()
+    for start, action in ((at(day, "10:00"), "confirm"), (at(day, "11:00"), "decline")):
+        uid = book(client, et, start)["uid"]
+        r = client.post(f"/v2/bookings/{uid}/{action}", headers=hosted, json={})
+        assert r.status_code == 200, r.text
+        validate(r.json(), response_schema(f"/v2/bookings/{{bookingUid}}/{action}", "post", "200"))
+
+
+def test_event_type_delete_validates(client: TestClient, make_account: Any) -> None:
+    acct = make_account(time_zone="UTC")
+    et = make_event_type(client, acct)
+    r = client.delete(f"/v2/event-types/{et}", headers={**acct.headers, **V_EVENT_TYPES})
+    assert r.status_code == 200, r.text
+    validate(r.json(), response_schema("/v2/event-types/{eventTypeId}", "delete", "200"))
+
+
+V_SCHEDULES = {"cal-api-version": "2024-06-11"}
+
+
+def test_schedule_operations_validate(client: TestClient, make_account: Any) -> None:
+    acct = make_account(time_zone="UTC")
+    headers = {**acct.headers, **V_SCHEDULES}
+    r = client.post(
+        "/v2/schedules",
+        headers=headers,
+        json={"name": "Evenings", "timeZone": "Europe/Rome", "isDefault": False,
+              "availability": [{"days": ["Monday"], "startTime": "17:00", "endTime": "19:00"}],
+              "overrides": [{"date": "2050-12-24", "startTime": "18:00", "endTime": "21:00"}]},
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    validate(r.json(), response_schema("/v2/schedules", "post", "201"))
+    sid = r.json()["data"]["id"]
+    r = client.get("/v2/schedules", headers=headers)
+    validate(r.json(), response_schema("/v2/schedules", "get", "200"))
+    r = client.get("/v2/schedules/default", headers=headers)
+    validate(r.json(), response_schema("/v2/schedules/default", "get", "200"))
+    r = client.get(f"/v2/schedules/{sid}", headers=headers)
+    validate(r.json(), response_schema("/v2/schedules/{scheduleId}", "get", "200"))
+    r = client.patch(f"/v2/schedules/{sid}", headers=headers, json={"name": "Late"})
+    assert r.status_code == 200, r.text
+    validate(r.json(), response_schema("/v2/schedules/{scheduleId}", "patch", "200"))
+    r = client.delete(f"/v2/schedules/{sid}", headers=headers)
+    assert r.status_code == 200, r.text
+    validate(r.json(), response_schema("/v2/schedules/{scheduleId}", "delete", "200"))
+
+
+def test_slot_operations_validate(client: TestClient, make_account: Any) -> None:
+    acct = make_account(time_zone="UTC")
+    et = make_event_type(client, acct)
+    day = monday()
+    window = {"eventTypeId": et, "start": day.isoformat(), "end": day.isoformat()}
+    for extra in ({}, {"format": "range"}):
+        r = client.get("/v2/slots", headers=V_SLOTS, params={**window, **extra})
+        assert r.status_code == 200, r.text
+        assert r.json()["data"]
+        validate_inline(r.json(), SLOTS_BODY)
+    r = client.post(
+        "/v2/slots/reservations",
+        headers={**acct.headers, **V_SLOTS},
+        json={"eventTypeId": et, "slotStart": at(day, "10:00").isoformat()},
+    )
+    assert r.status_code == 201, r.text
+    validate(r.json(), response_schema("/v2/slots/reservations", "post", "201"))
+    uid = r.json()["data"]["reservationUid"]
+    path = "/v2/slots/reservations/{uid}"
+    r = client.get(f"/v2/slots/reservations/{uid}", headers=V_SLOTS)
+    validate(r.json(), response_schema(path, "get", "200"))
+    r = client.patch(
+        f"/v2/slots/reservations/{uid}",
+        headers={**acct.headers, **V_SLOTS},
+        json={"eventTypeId": et, "slotStart": at(day, "11:00").isoformat()},
+    )
+    assert r.status_code == 200, r.text
+    validate(r.json(), response_schema(path, "patch", "200"))
+
+
+def test_me_operations_validate(client: TestClient, make_account: Any) -> None:
+    acct = make_account(time_zone="UTC")
+    r = client.get("/v2/me", headers=acct.headers)
+    validate(r.json(), response_schema("/v2/me", "get", "200"))
+    r = client.patch("/v2/me", headers=acct.headers, json={"bio": "Hello", "weekStart": "Monday"})
+    assert r.status_code == 200, r.text
+    validate(r.json(), response_schema("/v2/me", "patch", "200"))
+
+
+def test_webhook_operations_validate(client: TestClient, make_account: Any) -> None:
+    acct = make_account(time_zone="UTC")
+    et = make_event_type(client, acct)
+    body = {"subscriberUrl": "https://example.com/h", "triggers": ["BOOKING_CREATED"],
+            "active": True}  # fmt: skip
+    template = {"payloadTemplate": '{"t":"{{type}}"}'}
+    for base, one, many in (
+        ("/v2/webhooks", "UserWebhookOutputResponseDto", "UserWebhooksOutputResponseDto"),
+        (f"/v2/event-types/{et}/webhooks", "EventTypeWebhookOutputResponseDto",
+         "EventTypeWebhooksOutputResponseDto"),
+    ):  # fmt: skip
+        r = client.post(base, headers=acct.headers, json=body)
+        assert r.status_code == 201, r.text
+        validate(r.json(), one)
+        hook = r.json()["data"]["id"]
+        templated = {**body, **template, "subscriberUrl": "https://example.com/t"}
+        r = client.post(base, headers=acct.headers, json=templated)
+        assert r.status_code == 201, r.text
+        validate(r.json(), one)
+        r = client.get(base, headers=acct.headers)
+        validate(r.json(), many)
+        r = client.get(f"{base}/{hook}", headers=acct.headers)
+        validate(r.json(), one)
+        r = client.patch(f"{base}/{hook}", headers=acct.headers, json={"active": False})
+        assert r.status_code == 200, r.text
+        validate(r.json(), one)
+        r = client.delete(f"{base}/{hook}", headers=acct.headers)
+        assert r.status_code == 200, r.text
+        validate(r.json(), one)
+    r = client.delete(f"/v2/event-types/{et}/webhooks", headers=acct.headers)
+    assert r.status_code == 200, r.text
+    validate(r.json(), "DeleteManyWebhooksOutputResponseDto")
+
+
 @pytest.mark.parametrize(
     ("path", "headers", "body", "field"),
     [
         ("/v2/bookings", V_BOOKINGS, {"eventTypeId": 1, "attendee": {}}, "start"),
         ("/v2/event-types", V_EVENT_TYPES, {"title": "T", "lengthInMinutes": 30}, "slug"),
+        (
+            "/v2/webhooks",
+            {},
+            {"subscriberUrl": "https://example.com/h", "triggers": ["BOOKING_CREATED"]},
+            "active",
+        ),
+        (
+            "/v2/schedules",
+            {"cal-api-version": "2024-06-11"},
+            {"name": "S", "isDefault": False},
+            "timeZone",
+        ),
     ],
 )
 def test_missing_required_field_is_a_400_envelope(

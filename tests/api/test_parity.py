@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +100,12 @@ def test_empty_optional_event_type_fields_are_absent(client: TestClient, make_ac
 
 # -- documented event-type fields and their effects --------------------------------------------
 
-REFERENCE = Path(__file__).parents[2] / ".." / "shared" / "reference"
+# `../shared/reference` beside the clone (as in CI); a worktree nested deeper finds it further up.
+REFERENCE = next(
+    (p / "shared" / "reference" for p in Path(__file__).resolve().parents[3:]
+     if (p / "shared" / "reference").is_dir()),
+    Path(__file__).parents[2] / ".." / "shared" / "reference",
+)  # fmt: skip
 
 
 def calcom_document() -> dict[str, Any]:
@@ -341,3 +347,232 @@ def test_booking_fields_merge_with_the_defaults(client: TestClient, make_account
     assert company["required"] is True
     assert company["placeholder"] == ""
     assert by_slug["size"]["options"] == ["S", "M"]
+
+
+# -- booking answers follow the event type's questions -----------------------------------------
+
+QUESTIONS = [
+    {"type": "text", "slug": "company", "label": "Company", "required": True},
+    {"type": "select", "slug": "size", "label": "Size", "required": False, "options": ["S", "M"]},
+    {"type": "radio", "slug": "tier", "label": "Tier", "required": False, "options": ["a", "b"]},
+    {"type": "checkbox", "slug": "topics", "label": "Topics", "required": False,
+     "options": ["x", "y"]},
+    {"type": "boolean", "slug": "terms", "label": "Terms", "required": True},
+    {"type": "number", "slug": "seats", "label": "Seats", "required": False},
+    {"type": "phone", "slug": "mobile", "label": "Mobile", "required": False},
+    {"type": "email", "slug": "cc", "label": "CC", "required": False},
+    {"type": "text", "slug": "secret", "label": "Internal", "required": True, "hidden": True},
+]  # fmt: skip
+VALID = {"company": "Acme", "terms": True}
+
+
+def _asked(client: TestClient, acct: Any) -> int:
+    return make_event_type(client, acct, bookingFields=QUESTIONS)
+
+
+def test_booking_answers_are_checked_against_the_questions(
+    client: TestClient, make_account: Any
+) -> None:
+    acct = make_account(time_zone="UTC")
+    et = _asked(client, acct)
+    day = monday()
+    refused = [
+        ({}, "company"),
+        ({"terms": True}, "company"),
+        ({"company": "Acme"}, "terms"),
+        ({**VALID, "terms": False}, "terms"),
+        ({**VALID, "terms": "yes"}, "terms"),
+        ({**VALID, "size": "XL"}, "size"),
+        ({**VALID, "tier": "c"}, "tier"),
+        ({**VALID, "topics": ["x", "z"]}, "topics"),
+        ({**VALID, "topics": "z"}, "topics"),
+        ({**VALID, "seats": "many"}, "seats"),
+        ({**VALID, "seats": True}, "seats"),
+        ({**VALID, "mobile": "12"}, "mobile"),
+        ({**VALID, "cc": "not-an-email"}, "cc"),
+        ({**VALID, "company": 5}, "company"),
+    ]
+    for answers, field in refused:
+        r = create(client, et, at(day, "10:00"), bookingFieldsResponses=answers)
+        body = assert_error(r, 400)
+        assert f"'{field}'" in body["error"]["message"], (answers, body)
+        assert field in [e["field"] for e in body["error"]["details"]["errors"]]
+    # Nothing was written by any refusal.
+    listed = client.get("/v2/bookings", headers={**acct.headers, **V_BOOKINGS}).json()["data"]
+    assert listed == []
+    accepted = {
+        **VALID,
+        "size": "M",
+        "tier": "a",
+        "topics": ["x", "y"],
+        "seats": 3,
+        "mobile": "+1 (415) 555-0100",
+        "cc": "cc@example.com",
+        "unasked": "kept",
+    }
+    booking = book(client, et, at(day, "10:00"), bookingFieldsResponses=accepted)
+    assert booking["bookingFieldsResponses"]["topics"] == ["x", "y"]
+    assert booking["bookingFieldsResponses"]["unasked"] == "kept"
+    # Numbers may come as text (the booking page's form sends them so), as Cal.com coerces.
+    book(client, et, at(day, "11:00"), bookingFieldsResponses={**VALID, "seats": "2"})
+
+
+def test_legacy_booking_answers_are_checked_too(client: TestClient, make_account: Any) -> None:
+    acct = make_account(time_zone="UTC")
+    et = _asked(client, acct)
+    day = monday()
+    r = create_legacy(client, et, at(day, "10:00"))
+    assert "'company'" in assert_error(r, 400)["error"]["message"]
+    r = create_legacy(
+        client,
+        et,
+        at(day, "10:00"),
+        responses={"name": "G", "email": "g@example.com", "company": "Acme", "terms": True},
+    )
+    assert r.status_code == 201, r.text
+    # Default questions made required are enforced; untouched defaults stay optional.
+    notes = make_event_type(client, acct, bookingFields=[{"slug": "notes", "required": True}])
+    r = create(client, notes, at(day, "12:00"))
+    assert "'notes'" in assert_error(r, 400)["error"]["message"]
+    book(client, notes, at(day, "12:00"), bookingFieldsResponses={"notes": "Agenda"})
+    plain = make_event_type(client, acct)
+    book(client, plain, at(day, "13:00"))
+
+
+def test_booking_of_a_deleted_event_type_keeps_it(client: TestClient, make_account: Any) -> None:
+    acct = make_account(time_zone="UTC")
+    et = make_event_type(client, acct, title="Gone", slug="gone")
+    booking = book(client, et, at(monday(), "10:00"))
+    r = client.delete(f"/v2/event-types/{et}", headers={**acct.headers, **V_EVENT_TYPES})
+    assert r.status_code == 200, r.text
+    for headers in (V_BOOKINGS, {**acct.headers, **V_BOOKINGS}):
+        data = get(client, booking["uid"], headers)
+        assert data["eventTypeId"] == et
+        assert data["eventType"] == {"id": et, "slug": "gone"}
+    listed = client.get("/v2/bookings", headers={**acct.headers, **V_BOOKINGS}).json()["data"]
+    assert [b["eventTypeId"] for b in listed] == [et]
+    legacy = get(client, booking["uid"], {})
+    assert legacy["eventTypeId"] == et
+    assert legacy["eventType"] == {"id": et, "slug": "gone", "title": "Gone", "length": 30}
+    # Still cancellable; a new event type never inherits the deleted one's bookings.
+    # (SQLite may give the new event type the deleted one's id: the snapshot still names the
+    # deleted one, and the new event type has no bookings.)
+    fresh = make_event_type(client, acct, title="New", slug="fresh")
+    r = client.post(f"/v2/bookings/{booking['uid']}/cancel", headers=V_BOOKINGS, json={})
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["eventType"] == {"id": et, "slug": "gone"}
+    r = client.get(
+        "/v2/bookings", params={"eventTypeId": fresh}, headers={**acct.headers, **V_BOOKINGS}
+    )
+    assert r.json()["data"] == []
+
+
+# -- envelopes: 405, wire names, empty bodies --------------------------------------------------
+
+
+def test_405_allow_lists_every_method_of_the_path(client: TestClient, make_account: Any) -> None:
+    acct = make_account()
+    r = client.delete("/v2/me", headers=acct.headers)
+    body = assert_error(r, 405)
+    assert body["error"]["code"] == "MethodNotAllowedException"
+    assert r.headers["allow"] == "GET, PATCH"
+    r = client.put("/v2/event-types/1", headers=acct.headers, json={})
+    assert_error(r, 405)
+    assert r.headers["allow"] == "DELETE, GET, PATCH"
+    r = client.put("/v2/bookings", json={})
+    assert set(assert_error(r, 405) and r.headers["allow"].split(", ")) == {"GET", "POST"}
+
+
+def test_validation_messages_name_wire_fields(client: TestClient, make_account: Any) -> None:
+    acct = make_account()
+    r = client.get("/v2/event-types/0", headers={**acct.headers, **V_EVENT_TYPES})
+    body = assert_error(r, 400)
+    assert body["error"]["message"].startswith("eventTypeId: ")
+    assert body["error"]["details"]["errors"][0]["field"] == "eventTypeId"
+    assert "event_type_id" not in r.text
+    r = client.get("/v2/webhooks/0", headers=acct.headers)
+    assert assert_error(r, 400)["error"]["message"].startswith("webhookId: ")
+    r = client.post(
+        "/v2/bookings",
+        headers=V_BOOKINGS,
+        json={"start": "2050-01-01T10:00:00Z", "eventTypeId": 0,
+              "attendee": {"name": "G", "email": "g@example.com", "timeZone": "UTC"}},
+    )  # fmt: skip
+    assert assert_error(r, 400)["error"]["message"].startswith("eventTypeId: ")
+
+
+def test_patch_me_without_a_body_is_a_400(client: TestClient, make_account: Any) -> None:
+    acct = make_account()
+    r = client.patch("/v2/me", headers=acct.headers)
+    assert "body" in assert_error(r, 400)["error"]["message"]
+    r = client.patch("/v2/me", headers=acct.headers, json={"bio": "hi"})
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["bio"] == "hi"
+
+
+# -- webhooks ----------------------------------------------------------------------------------
+
+
+def test_webhook_create_requires_active(client: TestClient, make_account: Any) -> None:
+    acct = make_account()
+    et = make_event_type(client, acct)
+    hook = {"subscriberUrl": "https://example.com/h", "triggers": ["BOOKING_CONFIRMED"]}
+    for path in ("/v2/webhooks", f"/v2/event-types/{et}/webhooks"):
+        r = client.post(path, headers=acct.headers, json=hook)
+        body = assert_error(r, 400)
+        assert body["error"]["message"] == "active: is required"
+        r = client.post(path, headers=acct.headers, json={**hook, "active": False})
+        assert r.status_code == 201, r.text
+        data = r.json()["data"]
+        assert data["active"] is False
+        assert data["triggers"] == ["BOOKING_CONFIRMED"]
+        # Cal.com answers its stored row: an unset template is there, null.
+        assert "payloadTemplate" in data
+        assert data["payloadTemplate"] is None
+        assert "secret" not in data
+
+
+# -- legacy shapes keep Cal.com's nulls ---------------------------------------------------------
+
+
+def test_legacy_shapes_keep_null_fields(client: TestClient, make_account: Any) -> None:
+    """The 2024-04-15 controllers answer stored rows, where an empty column is null (not
+    absent): legacy clients read e.g. `cancellationReason` / `seatsPerTimeSlot` as keys."""
+    acct = make_account(time_zone="UTC")
+    et = make_event_type(client, acct)
+    booking = book(client, et, at(monday(), "10:00"))
+    legacy = get(client, booking["uid"], {})
+    for key in ("cancellationReason", "rejectionReason", "fromReschedule", "description"):
+        assert key in legacy
+        assert legacy[key] is None
+    assert legacy["attendees"][0]["phoneNumber"] is None
+    et_legacy = client.get(f"/v2/event-types/{et}", headers=acct.headers).json()["data"]
+    for key in ("seatsPerTimeSlot", "bookingLimits", "durationLimits", "eventName"):
+        assert key in et_legacy
+        assert et_legacy[key] is None
+
+
+def test_booking_page_answers_follow_the_same_rules(client: TestClient, make_account: Any) -> None:
+    """The booking pages book through the same service, so the same questions are enforced."""
+    acct = make_account(time_zone="UTC")
+    question = {"type": "phone", "slug": "mobile", "label": "Mobile", "required": True}
+    r = client.post(
+        "/v2/event-types",
+        headers={**acct.headers, **V_EVENT_TYPES},
+        json={"title": "Call", "slug": "call", "lengthInMinutes": 30, "bookingFields": [question]},
+    )
+    assert r.status_code == 201, r.text
+    path = "/" + r.json()["data"]["bookingUrl"].split("/", 3)[3]
+    start = z(at(monday(), "10:00"))
+    form = client.get(f"{path}/book", params={"start": start})
+    assert form.status_code == 200, form.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None
+    fields = {"start": start, "csrf_token": token.group(1), "name": "G", "email": "g@example.com"}
+    refused = client.post(f"{path}/book", data={**fields, "mobile": "12"}, follow_redirects=False)
+    assert refused.status_code == 400
+    assert "international format" in refused.text
+    booked = client.post(
+        f"{path}/book", data={**fields, "mobile": "+44 20 7946 0000"}, follow_redirects=False
+    )
+    assert booked.status_code == 303, booked.text

@@ -311,7 +311,11 @@ def test_slot_scopes(client: TestClient, owner: Any, token: Any) -> None:
 
 
 def test_webhook_scopes(client: TestClient, owner: Any, token: Any) -> None:
-    hook = {"subscriberUrl": "https://example.com/hook", "triggers": ["BOOKING_CREATED"]}
+    hook = {
+        "active": True,
+        "subscriberUrl": "https://example.com/hook",
+        "triggers": ["BOOKING_CREATED"],
+    }
     read, write = token("BOOKING_READ"), token("BOOKING_WRITE")
     both = token("BOOKING_READ", "BOOKING_WRITE")
     assert client.get("/v2/webhooks", headers=read).status_code == 200
@@ -352,7 +356,11 @@ def test_api_keys_are_unrestricted(client: TestClient, owner: Any) -> None:
     assert client.patch("/v2/me", headers=key, json={"name": "K"}).status_code == 200
     r = client.post("/v2/bookings", headers={**key, **V_BOOKING}, json=_booking_body(et, start))
     assert r.status_code == 201, r.text
-    hook = {"subscriberUrl": "https://example.com/hook", "triggers": ["BOOKING_CREATED"]}
+    hook = {
+        "active": True,
+        "subscriberUrl": "https://example.com/hook",
+        "triggers": ["BOOKING_CREATED"],
+    }
     assert client.post("/v2/webhooks", headers=key, json=hook).status_code == 201
 
 

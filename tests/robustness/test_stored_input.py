@@ -210,6 +210,7 @@ CASES: list[tuple[str, str, str, dict[str, str], Any, str]] = [
         lambda et, s: {
             "subscriberUrl": "https://example.com/h",
             "triggers": ["BOOKING_CREATED"],
+            "active": True,
             "payloadTemplate": "t" * 65_537,
         },
         "payloadTemplate",

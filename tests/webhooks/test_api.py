@@ -68,7 +68,11 @@ def test_every_cal_com_trigger_is_accepted(client: TestClient, make_account: Any
     r = client.post(
         "/v2/webhooks",
         headers=acct.headers,
-        json={"subscriberUrl": "http://example.com/", "triggers": list(ALL_TRIGGERS)},
+        json={
+            "active": True,
+            "subscriberUrl": "http://example.com/",
+            "triggers": list(ALL_TRIGGERS),
+        },
     )
     assert r.status_code == 201, r.text
     assert r.json()["data"]["triggers"] == list(ALL_TRIGGERS)
@@ -93,14 +97,18 @@ def test_every_cal_com_trigger_is_accepted(client: TestClient, make_account: Any
 @pytest.mark.parametrize(
     "body",
     [
-        {"subscriberUrl": "https://example.com/h", "triggers": ["BOOKING_EXPLODED"]},
-        {"subscriberUrl": "ftp://example.com/h", "triggers": ["BOOKING_CREATED"]},
-        {"subscriberUrl": "javascript:alert(1)", "triggers": ["BOOKING_CREATED"]},
-        {"subscriberUrl": "not a url", "triggers": ["BOOKING_CREATED"]},
-        {"subscriberUrl": "https://", "triggers": ["BOOKING_CREATED"]},
-        {"subscriberUrl": "https://example.com/h"},
-        {"subscriberUrl": "https://example.com/h", "triggers": "BOOKING_CREATED"},
-        {"subscriberUrl": "https://example.com/h", "triggers": [], "bogus": 1},
+        {
+            "active": True,
+            "subscriberUrl": "https://example.com/h",
+            "triggers": ["BOOKING_EXPLODED"],
+        },
+        {"active": True, "subscriberUrl": "ftp://example.com/h", "triggers": ["BOOKING_CREATED"]},
+        {"active": True, "subscriberUrl": "javascript:alert(1)", "triggers": ["BOOKING_CREATED"]},
+        {"active": True, "subscriberUrl": "not a url", "triggers": ["BOOKING_CREATED"]},
+        {"active": True, "subscriberUrl": "https://", "triggers": ["BOOKING_CREATED"]},
+        {"active": True, "subscriberUrl": "https://example.com/h"},
+        {"active": True, "subscriberUrl": "https://example.com/h", "triggers": "BOOKING_CREATED"},
+        {"active": True, "subscriberUrl": "https://example.com/h", "triggers": [], "bogus": 1},
     ],
 )
 def test_bad_input_is_400(client: TestClient, make_account: Any, body: dict[str, Any]) -> None:
@@ -115,7 +123,11 @@ def test_patch_refuses_bad_url_and_trigger(client: TestClient, make_account: Any
     hook = client.post(
         "/v2/webhooks",
         headers=acct.headers,
-        json={"subscriberUrl": "https://example.com/h", "triggers": ["BOOKING_CREATED"]},
+        json={
+            "active": True,
+            "subscriberUrl": "https://example.com/h",
+            "triggers": ["BOOKING_CREATED"],
+        },
     ).json()["data"]
     for body in ({"subscriberUrl": "file:///etc/passwd"}, {"triggers": ["NOPE"]}):
         r = client.patch(f"/v2/webhooks/{hook['id']}", headers=acct.headers, json=body)
@@ -127,7 +139,11 @@ def test_other_users_webhooks_are_not_found(client: TestClient, make_account: An
     hook = client.post(
         "/v2/webhooks",
         headers=owner.headers,
-        json={"subscriberUrl": "https://example.com/h", "triggers": ["BOOKING_CREATED"]},
+        json={
+            "active": True,
+            "subscriberUrl": "https://example.com/h",
+            "triggers": ["BOOKING_CREATED"],
+        },
     ).json()["data"]
     path = f"/v2/webhooks/{hook['id']}"
     assert client.get(path, headers=stranger.headers).status_code == 404
@@ -147,7 +163,11 @@ def test_event_type_webhooks(client: TestClient, make_account: Any) -> None:
     r = client.post(
         base,
         headers=owner.headers,
-        json={"subscriberUrl": "https://example.com/et", "triggers": ["BOOKING_CREATED"]},
+        json={
+            "active": True,
+            "subscriberUrl": "https://example.com/et",
+            "triggers": ["BOOKING_CREATED"],
+        },
     )
     assert r.status_code == 201, r.text
     hook = r.json()["data"]
@@ -156,7 +176,11 @@ def test_event_type_webhooks(client: TestClient, make_account: Any) -> None:
     second = client.post(
         base,
         headers=owner.headers,
-        json={"subscriberUrl": "https://example.com/2", "triggers": ["MEETING_STARTED"]},
+        json={
+            "active": True,
+            "subscriberUrl": "https://example.com/2",
+            "triggers": ["MEETING_STARTED"],
+        },
     ).json()["data"]
 
     listed = client.get(base, headers=owner.headers).json()["data"]
@@ -178,7 +202,11 @@ def test_event_type_webhooks(client: TestClient, make_account: Any) -> None:
         client.post(
             base,
             headers=stranger.headers,
-            json={"subscriberUrl": "https://evil.example/", "triggers": ["BOOKING_CREATED"]},
+            json={
+                "active": True,
+                "subscriberUrl": "https://evil.example/",
+                "triggers": ["BOOKING_CREATED"],
+            },
         ).status_code
         == 404
     )
@@ -202,7 +230,11 @@ def test_pagination(client: TestClient, make_account: Any) -> None:
         client.post(
             "/v2/webhooks",
             headers=acct.headers,
-            json={"subscriberUrl": f"https://example.com/{i}", "triggers": ["BOOKING_CREATED"]},
+            json={
+                "active": True,
+                "subscriberUrl": f"https://example.com/{i}",
+                "triggers": ["BOOKING_CREATED"],
+            },
         ).json()["data"]["id"]
         for i in range(3)
     ]
@@ -218,7 +250,11 @@ def test_parallel_creates_all_succeed(client: TestClient, make_account: Any, liv
 
     def create(http: httpx2.Client, i: int) -> httpx2.Response:
         path = "/v2/webhooks" if i % 2 else f"/v2/event-types/{et_id}/webhooks"
-        body = {"subscriberUrl": f"https://example.com/hook/{i}", "triggers": ["BOOKING_CREATED"]}
+        body = {
+            "active": True,
+            "subscriberUrl": f"https://example.com/hook/{i}",
+            "triggers": ["BOOKING_CREATED"],
+        }
         return http.post(path, headers=acct.headers, json=body)
 
     assert_no_server_error(in_parallel(live_url, 20, create), 201)

@@ -107,7 +107,12 @@ async def _book_all(url: str, key: str, hook_url: str) -> list[str]:
         r = await http.post(
             "/v2/webhooks",
             headers=headers,
-            json={"subscriberUrl": hook_url, "triggers": ["BOOKING_CREATED"], "secret": "k"},
+            json={
+                "active": True,
+                "subscriberUrl": hook_url,
+                "triggers": ["BOOKING_CREATED"],
+                "secret": "k",
+            },
         )
         assert r.status_code == 201, r.text
         monday = next_monday()

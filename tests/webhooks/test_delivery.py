@@ -217,7 +217,11 @@ def test_event_type_webhook_and_inactive_webhook(
     r = client.post(
         f"/v2/event-types/{et}/webhooks",
         headers=acct.headers,
-        json={"subscriberUrl": hook_receiver.url + "/et", "triggers": ["BOOKING_CREATED"]},
+        json={
+            "active": True,
+            "subscriberUrl": hook_receiver.url + "/et",
+            "triggers": ["BOOKING_CREATED"],
+        },
     )
     assert r.status_code == 201
     inactive = subscribe(client, acct, hook_receiver.url + "/off", ["BOOKING_CREATED"])

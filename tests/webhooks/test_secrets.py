@@ -68,7 +68,12 @@ def test_event_type_webhook_secret_is_sealed(
     r = client.post(
         f"/v2/event-types/{et}/webhooks",
         headers=acct.headers,
-        json={"subscriberUrl": hook_receiver.url, "triggers": ["BOOKING_CREATED"], "secret": "e"},
+        json={
+            "active": True,
+            "subscriberUrl": hook_receiver.url,
+            "triggers": ["BOOKING_CREATED"],
+            "secret": "e",
+        },
     )
     assert r.status_code == 201, r.text
     stored = _stored(db_url, r.json()["data"]["id"])

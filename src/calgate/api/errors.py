@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from pydantic.alias_generators import to_camel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -37,7 +39,11 @@ def _request_path(request: Request) -> str:
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     # Drop the transport part ("body", "query", ...) so messages name the client's field.
+    # Body and query fields already carry their wire alias; path parameters are declared
+    # with Python names (event_type_id), so they are named as Cal.com's routes spell them.
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    if loc and loc[0] == "path":
+        parts = [to_camel(p) for p in parts]
     return ".".join(parts) or "body"
 
 
@@ -85,7 +91,33 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     response = envelope_response(request, exc.status_code, code, message)
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
+    if exc.status_code == 405:
+        allowed = _allowed_methods(request)
+        if allowed:
+            response.headers["Allow"] = ", ".join(allowed)
     return response
+
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+_PARAM = re.compile(r"\\\{[^/]+?\\\}")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method of the documented path the request names. Starlette's own Allow header
+    lists only the first route it matched, and FastAPI makes one route per method; the
+    OpenAPI document has them all. The most specific template wins (`/v2/schedules/default`
+    over `/v2/schedules/{scheduleId}`); an undocumented path keeps Starlette's header."""
+    paths: dict[str, dict[str, Any]] = request.app.openapi().get("paths", {})
+    matches: list[tuple[int, set[str]]] = []
+    for template, operations in paths.items():
+        pattern = "^" + _PARAM.sub("[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, request.url.path):
+            methods = {m.upper() for m in operations if m.upper() in _METHODS}
+            matches.append((template.count("{"), methods))
+    if not matches:
+        return []
+    fewest = min(params for params, _ in matches)
+    return sorted(set().union(*(m for params, m in matches if params == fewest)))
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -9,6 +9,7 @@ from pydantic import EmailStr, Field
 from calgate.api.auth import CurrentPrincipal
 from calgate.api.schema import BodyId, Input, Metadata, Output, TimeZoneName, Url
 from calgate.api.versions import body_schema, parse_body
+from calgate.errors import BadRequest
 from calgate.services import users
 from calgate.services.users import ProfileChanges
 from calgate.store.models import User
@@ -85,6 +86,9 @@ async def get_me(principal: CurrentPrincipal) -> JSONResponse:
 
 @router.patch("", summary="Update my profile", openapi_extra=body_schema(UpdateMeInput))
 async def update_me(request: Request, principal: CurrentPrincipal, db: Db) -> JSONResponse:
+    if not (await request.body()).strip():
+        # Cal.com answers a PATCH without a body 400, not an unchanged profile.
+        raise BadRequest("Request body is required: send the profile fields to change")
     body = await parse_body(request, UpdateMeInput)
     user = await users.update_profile(db, principal.user.id, body.to_changes())
     return ok(MeOutput.of(user))

@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calgate.core import booking_rules
+from calgate.core import booking_fields, booking_rules
 from calgate.core.timezones import check_zone
 from calgate.errors import BadRequest, Forbidden, NotFound
 from calgate.services import private_links, recurring
@@ -215,6 +215,9 @@ async def _create_in(
     session: AsyncSession, req: NewBooking, now: datetime, *, series: bool
 ) -> list[BookingView]:
     et = await find_event_type(session, req.event_type)
+    if req.rescheduled_from is None:
+        # A moved booking keeps the answers it was accepted with.
+        _check_responses(et, req)
     if req.hashed_link:
         await private_links.consume(session, req.hashed_link, et.id, now)
     availability = await EventTypeAvailability.of(
@@ -370,6 +373,7 @@ async def _insert(
         ics_uid=f"{new_uid()}@calgate",
         # A rescheduled occurrence stays in its series.
         recurring_event_id=series or (old.recurring_event_id if old else None),
+        event_type_snapshot={"id": et.id, "slug": et.slug, "title": et.title, "length": et.length},
         created_at=now,
         updated_at=now,
     )
@@ -401,6 +405,25 @@ async def _insert(
         )
         await webhooks.enqueue_booking(session, trigger, created, now=now)
     return created
+
+
+def _check_responses(et: EventType, req: NewBooking) -> None:
+    """Refuse answers that break the event type's booking questions (core.booking_fields)."""
+    answers = {
+        **req.responses,
+        "name": req.attendee.name,
+        "email": req.attendee.email,
+        "guests": list(req.guests),
+    }
+    problems = booking_fields.response_problems(et.booking_fields, answers)
+    if problems:
+        raise BadRequest(
+            "; ".join(f"Booking field {p.slug!r} {p.message}" for p in problems),
+            {
+                "reason": "invalid_booking_field",
+                "errors": [{"field": p.slug, "message": p.message} for p in problems],
+            },
+        )
 
 
 async def _check_active_bookings(

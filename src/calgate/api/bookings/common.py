@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator
 
+from calgate.services.bookings import BookingView
+
 # Instants a calendar can mean. Outside them date arithmetic (buffers, limit periods, time
 # zones) overflows, so such input is refused up front instead of failing deep inside.
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
@@ -46,3 +48,25 @@ class Rescheduling:
 
 # A list response: the `data` and any envelope fields beside it (the current shapes' pagination).
 Listing = tuple[Any, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class BookedEventType:
+    id: int
+    slug: str
+    title: str
+    length: int
+
+
+def booked_event_type(v: BookingView) -> BookedEventType | None:
+    """The booking's event type; once deleted, the snapshot the booking took of it, so that
+    `eventTypeId` and a minimal `eventType` stay as Cal.com keeps them."""
+    if v.event_type is not None:
+        et = v.event_type
+        return BookedEventType(et.id, et.slug, et.title, et.length)
+    snap = v.booking.event_type_snapshot
+    if not snap:
+        return None
+    return BookedEventType(
+        int(snap["id"]), str(snap["slug"]), str(snap["title"]), int(snap["length"])
+    )

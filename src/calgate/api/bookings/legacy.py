@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ConfigDict, EmailStr, Field
 
-from calgate.api.bookings.common import Listing, Rescheduling, UtcDateTime
+from calgate.api.bookings.common import Listing, Rescheduling, UtcDateTime, booked_event_type
 from calgate.api.bookings.query import number
 from calgate.api.schema import BodyId, Input, Metadata, Name, Output, Text, iso_z
 from calgate.services.availability import EventTypeRef
@@ -113,6 +113,8 @@ class LegacyAttendee(Output):
     email: str
     time_zone: str
     locale: str | None
+    # Cal.com's stored attendee row: present, null when the booker gave no number.
+    phone_number: str | None
     booking_id: int
     no_show: bool
 
@@ -161,7 +163,7 @@ class BookingOutput_2024_04_15(Output):
     @classmethod
     def of(cls, v: BookingView) -> BookingOutput_2024_04_15:
         b = v.booking
-        et = v.event_type
+        et = booked_event_type(v)
         return cls(
             id=b.id,
             uid=b.uid,
@@ -172,7 +174,7 @@ class BookingOutput_2024_04_15(Output):
             status=b.status.upper(),
             location=b.location,
             user_id=b.user_id,
-            event_type_id=b.event_type_id,
+            event_type_id=et.id if et else None,
             attendees=[
                 LegacyAttendee(
                     id=a.id,
@@ -180,6 +182,7 @@ class BookingOutput_2024_04_15(Output):
                     email=a.email,
                     time_zone=a.time_zone,
                     locale=a.locale,
+                    phone_number=a.phone_number,
                     booking_id=b.id,
                     no_show=a.no_show,
                 )

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import EmailStr, Field, model_validator
 
-from calgate.api.bookings.common import Listing, Rescheduling, UtcDateTime
+from calgate.api.bookings.common import Listing, Rescheduling, UtcDateTime, booked_event_type
 from calgate.api.bookings.query import number
 from calgate.api.schema import Blob, BodyId, Input, Metadata, Name, Omittable, Output, Url, iso_z
 from calgate.services import availability
@@ -201,6 +201,7 @@ class BookingOutput_2024_08_13(Output):
         main = visible[0] if visible else None
         rest = list(visible[1:])
         location = b.location
+        et = booked_event_type(v)
         return cls(
             id=b.id,
             uid=b.uid,
@@ -228,10 +229,8 @@ class BookingOutput_2024_08_13(Output):
             start=iso_z(b.start_time),
             end=iso_z(b.end_time),
             duration=int((b.end_time - b.start_time).total_seconds() // 60),
-            event_type_id=b.event_type_id,
-            event_type=EventTypeRef(id=v.event_type.id, slug=v.event_type.slug)
-            if v.event_type
-            else None,
+            event_type_id=et.id if et else None,
+            event_type=EventTypeRef(id=et.id, slug=et.slug) if et else None,
             meeting_url=location if location and location.startswith("http") else None,
             location=location,
             absent_host=b.no_show_host,

@@ -25,7 +25,8 @@ def _unique(triggers: list[str]) -> list[str]:
 class CreateWebhookInput(Input):
     subscriber_url: str = Field(max_length=2048)
     triggers: list[Trigger] = Field(max_length=64)
-    active: bool = True
+    # Required, as in Cal.com's CreateWebhookInputDto (`@IsBoolean() active!`).
+    active: bool
     payload_template: str | None = Field(
         default=None, max_length=65536, examples=[_TEMPLATE_EXAMPLE]
     )
@@ -76,6 +77,8 @@ class _WebhookBase(Output):
     subscriber_url: str
     triggers: list[str]
     active: bool
+    # Present and null when no template is set: Cal.com answers its stored row through
+    # class-transformer, which keeps the column's null (its document says a required string).
     payload_template: str | None
 
     @staticmethod

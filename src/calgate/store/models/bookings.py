@@ -72,6 +72,9 @@ class Booking(Timestamped, Base):
     # Every occurrence of one recurring booking shares this uid (Cal.com's recurringEventId,
     # the API's recurringBookingUid).
     recurring_event_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # {id, slug, title, length} of the event type when booked: answered as the booking's
+    # eventTypeId / eventType once that event type is deleted (event_type_id is then null).
+    event_type_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
     attendees: Mapped[list[Attendee]] = relationship(
         back_populates="booking",
