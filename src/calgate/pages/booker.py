@@ -13,6 +13,7 @@ from calgate.core.timezones import zone
 from calgate.errors import CalgateError, NotFound
 from calgate.pages import csrf, fields, month, render
 from calgate.pages.common import (
+    Booker,
     View,
     check_csrf,
     day_param,
@@ -24,6 +25,7 @@ from calgate.pages.common import (
     read_form,
     secure_cookies,
     when_text,
+    zone_options,
     zulu,
 )
 from calgate.services import bookings, event_types, slots
@@ -80,15 +82,31 @@ async def picker(
 ) -> Response:
     _owner_name(username)
     try:
-        owner, found = await event_types.list_public_event_types(state.db, username, slug)
-        if not found:
-            raise NotFound(f"Event type '{slug}' of user '{username}' not found")
-        et = found[0]
-        view = View(request, owner.time_zone, owner.time_format)
-        chosen = day_param(date_)
-        first = (day_param(f"{month_}-01") if month_ else None) or chosen
-        first = (first or datetime.now(UTC).astimezone(zone(view.tz)).date()).replace(day=1)
-        lo, hi = month.bounds(first, view.tz)
+        owner, et = await _event_type(state, username, slug)
+    except CalgateError as exc:
+        return error_page(request, exc)
+    return await picker_page(
+        request, state, Booker.of_user(owner), et, month_, date_, reschedule_uid
+    )
+
+
+async def picker_page(
+    request: Request,
+    state: State,
+    booker: Booker,
+    et: Any,
+    month_: str | None,
+    date_: str | None,
+    reschedule_uid: str | None,
+    **extra: Any,
+) -> Response:
+    """The month and the chosen day's free starts of ``et``, a user's or a team's."""
+    view = View(request, booker.time_zone, booker.time_format)
+    chosen = day_param(date_)
+    first = (day_param(f"{month_}-01") if month_ else None) or chosen
+    first = (first or datetime.now(UTC).astimezone(zone(view.tz)).date()).replace(day=1)
+    lo, hi = month.bounds(first, view.tz)
+    try:
         found_slots = await slots.available_slots(
             state.db,
             SlotQuery(
@@ -107,16 +125,14 @@ async def picker(
     if chosen is None or chosen.replace(day=1) != first:
         chosen = date.fromisoformat(min(by_day)) if by_day else None
     day_slots = by_day.get(chosen.isoformat(), []) if chosen else []
-    if reschedule_uid:
-        book_url = f"/booking/{reschedule_uid}/reschedule"
-    else:
-        book_url = f"/{owner.username}/{et.slug}/book"
+    base = booker.page_of(et)
+    book_url = f"/booking/{reschedule_uid}/reschedule" if reschedule_uid else f"{base}/book"
     return render.page(
         "picker.html",
-        owner=owner,
+        owner=booker.owner,
         et=et,
         view=view,
-        month=month.grid(first, set(by_day), chosen, month.week_start_index(owner.week_start)),
+        month=month.grid(first, set(by_day), chosen, month.week_start_index(booker.week_start)),
         chosen=chosen,
         times=[
             {
@@ -129,9 +145,11 @@ async def picker(
             }
             for s in day_slots
         ],
-        base=f"/{owner.username}/{et.slug}",
+        base=base,
         reschedule_uid=reschedule_uid,
         durations=_durations(et),
+        zones=zone_options(view.tz),
+        **extra,
     )
 
 
@@ -156,7 +174,7 @@ async def _event_type(state: State, username: str, slug: str) -> tuple[Any, Any]
 def _form_page(
     request: Request,
     state: State,
-    owner: Any,
+    booker: Booker,
     et: Any,
     view: View,
     start: datetime,
@@ -169,10 +187,11 @@ def _form_page(
 ) -> Response:
     nonce = csrf.nonce_of(request)
     length = view.duration or et.length
+    day = start.astimezone(zone(view.tz)).date().isoformat()
     response = render.page(
         "book.html",
         status,
-        owner=owner,
+        owner=booker.owner,
         et=et,
         view=view,
         start=zulu(start),
@@ -184,7 +203,7 @@ def _form_page(
         reason=failure_reason(failure),
         nearby=nearby or [],
         csrf_token=csrf.token(state.settings.secret_key, nonce),
-        back=f"/{owner.username}/{et.slug}?{view.params(date=start.astimezone(zone(view.tz)).date().isoformat())}",
+        back=f"{booker.page_of(et)}?{view.params(date=day)}",
     )
     csrf.remember(response, nonce, secure=secure_cookies(state))
     return response
@@ -197,12 +216,21 @@ async def booking_form(
     _owner_name(username)
     try:
         owner, et = await _event_type(state, username, slug)
+    except CalgateError as exc:
+        return error_page(request, exc)
+    return form_page(request, state, Booker.of_user(owner), et, start)
+
+
+def form_page(
+    request: Request, state: State, booker: Booker, et: Any, start: str | None
+) -> Response:
+    """The booking form for one chosen start of ``et``."""
+    try:
         when = parse_start(start)
     except CalgateError as exc:
         return error_page(request, exc)
-    return _form_page(
-        request, state, owner, et, View(request, owner.time_zone, owner.time_format), when
-    )
+    view = View(request, booker.time_zone, booker.time_format)
+    return _form_page(request, state, booker, et, view, when)
 
 
 @router.post("/{username}/{slug}/book")
@@ -210,9 +238,17 @@ async def book(request: Request, state: State, username: str, slug: str) -> Resp
     _owner_name(username)
     try:
         owner, et = await _event_type(state, username, slug)
+    except CalgateError as exc:
+        return error_page(request, exc)
+    return await book_from_form(request, state, Booker.of_user(owner), et)
+
+
+async def book_from_form(request: Request, state: State, booker: Booker, et: Any) -> Response:
+    """Books the posted form through the service `POST /v2/bookings` calls."""
+    try:
         form = await read_form(request)
         check_csrf(state, request, form)
-        view = View(request, owner.time_zone, owner.time_format)
+        view = View(request, booker.time_zone, booker.time_format)
         when = parse_start(form_value(form, "start"))
     except CalgateError as exc:
         return error_page(request, exc)
@@ -220,7 +256,7 @@ async def book(request: Request, state: State, username: str, slug: str) -> Resp
     answers = fields.parse(asked, form)
     if answers.errors:
         return _form_page(
-            request, state, owner, et, view, when, status=400, values=form, errors=answers.errors
+            request, state, booker, et, view, when, status=400, values=form, errors=answers.errors
         )
     try:
         created = await bookings.create_booking(
@@ -236,12 +272,12 @@ async def book(request: Request, state: State, username: str, slug: str) -> Resp
             ),
         )
     except CalgateError as exc:
-        url = f"/{owner.username}/{et.slug}/book"
+        url = f"{booker.page_of(et)}/book"
         nearby = await nearby_times(state, et, view, when, None, url)
         return _form_page(
             request,
             state,
-            owner,
+            booker,
             et,
             view,
             when,

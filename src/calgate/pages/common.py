@@ -3,14 +3,17 @@ their CSRF check, error pages, the nearest free times."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import Response
+from markupsafe import Markup, escape
 
-from calgate.core.timezones import check_zone
+from calgate.core.timezones import available_zones, check_zone
 from calgate.errors import BadRequest, CalgateError
 from calgate.pages import csrf, render
 from calgate.services import slots
@@ -19,6 +22,53 @@ from calgate.services.slots import SlotQuery
 from calgate.web.state import State
 
 NEARBY = 6
+
+
+@dataclass(frozen=True)
+class Booker:
+    """Whose booking pages these are (a user's or a team's) and where they live."""
+
+    # What the pages show of them (name, avatar_url, bio) and whose embed origins apply.
+    owner: Any
+    home: str  # "/{username}" or "/team/{teamSlug}"
+    time_zone: str
+    time_format: int = 12
+    week_start: str | None = None
+
+    @classmethod
+    def of_user(cls, user: Any) -> Booker:
+        return cls(user, f"/{user.username}", user.time_zone, user.time_format, user.week_start)
+
+    def page_of(self, et: Any) -> str:
+        return f"{self.home}/{et.slug}"
+
+
+# ---- the time-zone picker: every zone the API accepts (the pinned tz database's), by region
+
+
+@cache
+def _zone_options() -> str:
+    groups: dict[str, list[str]] = {}
+    for name in sorted(available_zones()):
+        region, _, place = name.partition("/")
+        groups.setdefault(region if place else "Other", []).append(name)
+    out = []
+    for region in sorted(groups, key=lambda r: (r == "Other", r)):
+        options = "".join(
+            f'<option value="{escape(n)}">{escape(n.replace("_", " "))}</option>'
+            for n in groups[region]
+        )
+        out.append(f'<optgroup label="{escape(region)}">{options}</optgroup>')
+    return "".join(out)
+
+
+@lru_cache(maxsize=256)
+def zone_options(selected: str) -> Markup:
+    """The picker's <option>s with ``selected`` chosen: built once, ~600 zones rendered by
+    Jinja on every page view would cost more than the rest of the page."""
+    mark = f'<option value="{escape(selected)}">'
+    return Markup(_zone_options().replace(mark, mark[:-1] + " selected>", 1))  # noqa: S704
+
 
 # ---- query parameters shared by the pages
 
