@@ -110,6 +110,9 @@ def test_team_profile_and_booking_with_plain_form_posts(
         },
     )
     assert again.status_code == 400
+    # Why, in the guest's zone, without the other guest's booking; then where else to go.
+    assert "Ana Host is busy at 14:00 Europe/Paris on Monday 15 Mar." in again.text
+    assert "gael@example.com" not in again.text
     assert "Free times nearby" in again.text
     # Rescheduling goes back to the team's picker.
     moved = client.get(f"/booking/{uid}/reschedule?tz={PARIS}", follow_redirects=False)

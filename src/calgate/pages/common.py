@@ -146,6 +146,18 @@ def failure_reason(failure: CalgateError | None) -> str | None:
     return str(details["reason"]) if isinstance(details, dict) and "reason" in details else None
 
 
+def failure_explained(failure: CalgateError | None) -> list[str]:
+    """The refusal's sentences (``details.reasons``: what blocks the time, in the guest's
+    zone, as the public may see it)."""
+    details = failure.details if failure is not None else None
+    found = details.get("reasons") if isinstance(details, dict) else None
+    return [
+        str(r["message"])
+        for r in found or []
+        if isinstance(r, dict) and r.get("blocking", True) and r.get("message")
+    ]
+
+
 def secure_cookies(state: State) -> bool:
     return state.settings.public_url.startswith("https://")
 

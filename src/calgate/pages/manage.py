@@ -16,6 +16,7 @@ from calgate.pages.common import (
     View,
     check_csrf,
     error_page,
+    failure_explained,
     failure_reason,
     form_value,
     nearby_times,
@@ -271,6 +272,7 @@ async def reschedule(request: Request, state: State, uid: str) -> Response:
             new_when=when_text(view, when, when + length),
             failure=exc,
             reason=failure_reason(exc),
+            explained=failure_explained(exc),
             nearby=nearby,
         )
     return RedirectResponse(f"/booking/{moved.booking.uid}?{view.params()}", status_code=303)
