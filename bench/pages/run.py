@@ -3,7 +3,7 @@
 The host is the slot bench's (bench/slots: every day 07:00-20:00, 1,000 bookings, 50 date
 overrides), seeded over a whole 30-day month; the guest views it in Europe/Paris with a day
 chosen, so the page runs the month's slot query and renders the grid and the day's times.
-Target: p50 under 50 ms. Usage:
+Target: p95 under 50 ms (issue 19: a page view answers in under 50 ms). Usage:
     .venv/bin/python -m bench.pages.run [--db sqlite|postgres] [--iterations 200]
 """
 
@@ -97,16 +97,16 @@ def main() -> None:
         "page_view": view,
         "page_bytes": size,
         "api_slots_same_month": api,
-        "target_p50_ms": TARGET_MS,
+        "target_p95_ms": TARGET_MS,
         # The machine is shared: the 1-minute load average says how idle it was.
         "load_average_1m": round(os.getloadavg()[0], 2),
-        "meets_target": view["p50_ms"] < TARGET_MS,
+        "meets_target": view["p95_ms"] < TARGET_MS,
     }
     path = write_result("pages" if args.db == "sqlite" else f"pages_{args.db}", result)
     print(f"pages ({args.db}): slot picker for {result['month']} (30 days), 1,000 bookings")
     print(
         f"  page view  p50 {view['p50_ms']:.2f} ms  p95 {view['p95_ms']:.2f} ms  "
-        f"{size} bytes  (target p50 < {TARGET_MS:.0f} ms; load {result['load_average_1m']})"
+        f"{size} bytes  (target p95 < {TARGET_MS:.0f} ms; load {result['load_average_1m']})"
     )
     print(f"  GET /v2/slots  p50 {api['p50_ms']:.2f} ms  p95 {api['p95_ms']:.2f} ms (same month)")
     print(f"  -> {path}")

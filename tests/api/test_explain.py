@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
+from calgate.store.db import sync_url
 from tests.api.test_slots import (
     V_BOOKINGS,
     V_SLOTS,
@@ -146,16 +148,61 @@ def test_refused_booking_reservation_and_reschedule_carry_reasons(
     assert [x["code"] for x in details["reasons"]] == ["outside_working_hours"]
 
     other = book(client, et, at(day, "11:00", NY), email="other@example.com")
-    r = client.post(
-        f"/v2/bookings/{other['uid']}/reschedule",
-        headers={**V_BOOKINGS, **acct.headers},
-        json={"start": z(at(day, "10:15", NY))},
-    )
+    move = {"start": z(at(day, "10:15", NY))}
+    # The host moving their own booking sees what blocks it in full, as their explain view does.
+    path = f"/v2/bookings/{other['uid']}/reschedule"
+    r = client.post(path, headers={**V_BOOKINGS, **acct.headers}, json=move)
     details = assert_error(r, 400)["error"]["details"]
     assert "reason" in details
-    codes = [x["code"] for x in details["reasons"]]
-    assert "busy_booking" in codes
-    assert taken["uid"] not in str(details["reasons"])
+    [busy] = [x for x in details["reasons"] if x["code"] == "busy_booking"]
+    assert busy["bookingUid"] == taken["uid"]
+    assert instant(busy["bookingStart"]) == at(day, "10:00", NY)
+    # Anyone else holding the link learns only that the host is busy.
+    r = client.post(path, headers=V_BOOKINGS, json=move)
+    details = assert_error(r, 400)["error"]["details"]
+    [busy] = [x for x in details["reasons"] if x["code"] == "busy_booking"]
+    assert "bookingUid" not in busy
+    assert taken["uid"] not in str(details)
+    # Both name the nearest free starts that day, in the guest's zone.
+    assert instant(details["nearest"]["before"]) == at(day, "09:30", NY)
+    assert instant(details["nearest"]["after"]) == at(day, "10:30", NY)
+
+
+def test_a_race_lost_at_the_database_is_explained_like_any_refusal(
+    client: TestClient, make_account: Any, db_url: str
+) -> None:
+    acct = make_account(time_zone=NY, name="Ana")
+    seated = make_event_type(client, acct, seats={"seatsPerTimeSlot": 3})
+    plain = make_event_type(client, acct)
+    day = monday(1)
+    winner = book(client, plain, at(day, "10:00", NY))
+    # The winner's block is in the database but its booking is not yet visible to the check:
+    # what a booking committed between another's check and insert looks like to the loser.
+    engine = create_engine(sync_url(db_url))
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE bookings SET status = 'cancelled' WHERE uid = :uid"),
+            {"uid": winner["uid"]},
+        )
+    engine.dispose()
+    r = client.post(
+        "/v2/bookings",
+        headers=V_BOOKINGS,
+        json={
+            "start": z(at(day, "10:00", NY)),
+            "eventTypeId": seated,
+            "attendee": {"name": "G", "email": "g@example.com", "timeZone": "Europe/Paris"},
+        },
+    )
+    body = assert_error(r, 400)
+    assert body["error"]["message"] == "The requested time is no longer available (conflict)"
+    details = body["error"]["details"]
+    assert details["reason"] == "slot_unavailable"
+    [busy] = details["reasons"]
+    assert busy["code"] == "busy_booking"
+    assert busy["blocking"] is True
+    assert "Europe/Paris" in busy["message"]
+    assert set(details["nearest"]) == {"before", "after"}
 
 
 def test_bad_explain_requests_are_4xx(client: TestClient, make_account: Any) -> None:

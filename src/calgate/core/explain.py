@@ -424,7 +424,7 @@ def _message(r: Reason, start: datetime, length: int, tz: str, name: str, reveal
     if r.code in ("outside_working_hours", "date_override"):
         return _hours_message(r, start, end, length, tz, possessive, name)
     if r.code == "busy_booking":
-        if reveal:
+        if reveal and "bookingStart" in d:
             return (
                 f"{name} already has a booking from {_hm(d['bookingStart'], tz)} to "
                 f"{_hm(d['bookingEnd'], tz)} {tz} on {_day(d['bookingStart'], tz)}."

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -14,10 +13,12 @@ from calgate.core.timezones import zone
 from calgate.errors import CalgateError
 from calgate.pages import csrf, fields, month, render
 from calgate.pages.common import (
+    Booker,
     View,
     check_csrf,
     day_param,
     error_page,
+    failure_explained,
     failure_reason,
     form_value,
     nearby_times,
@@ -25,9 +26,10 @@ from calgate.pages.common import (
     read_form,
     secure_cookies,
     when_text,
+    zone_options,
     zulu,
 )
-from calgate.services import bookings, event_types, private_links, slots
+from calgate.services import bookings, event_types, slots
 from calgate.services.availability import EventTypeRef
 from calgate.services.bookings import AttendeeSpec, NewBooking
 from calgate.services.slots import SlotQuery
@@ -66,30 +68,6 @@ async def profile(request: Request, state: State, username: str) -> Response:
     return render.page("profile.html", owner=owner, event_types=shown, view=view)
 
 
-# ---- what a guest books: an event type reached by its owner's name or by a private link
-
-
-@dataclass(frozen=True)
-class Target:
-    owner: Any
-    et: Any
-    # The page's own path: the picker's links and the form's post stay on it.
-    base: str
-    # The private link the guest came through (`/d/{link}/{slug}`); the booking spends a use.
-    link: str | None = None
-
-
-async def user_target(state: State, username: str, slug: str) -> Target:
-    # Hidden only keeps an event type off the profile: its own URL books it, as on Cal.com.
-    owner, et = await event_types.bookable_event_type(state.db, username, slug)
-    return Target(owner, et, f"/{owner.username}/{et.slug}")
-
-
-async def link_target(state: State, link: str, slug: str) -> Target:
-    owner, et = await private_links.open_link(state.db, link, slug)
-    return Target(owner, et, f"/d/{link}/{et.slug}", link)
-
-
 # ---- slot picker
 
 
@@ -105,27 +83,31 @@ async def picker(
 ) -> Response:
     _owner_name(username)
     try:
-        target = await user_target(state, username, slug)
+        owner, et = await _event_type(state, username, slug)
     except CalgateError as exc:
         return error_page(request, exc)
-    return await picker_page(request, state, target, month_, date_, reschedule_uid)
+    return await picker_page(
+        request, state, Booker.of_user(owner), et, month_, date_, reschedule_uid
+    )
 
 
 async def picker_page(
     request: Request,
     state: State,
-    target: Target,
+    booker: Booker,
+    et: Any,
     month_: str | None,
     date_: str | None,
-    reschedule_uid: str | None = None,
+    reschedule_uid: str | None,
+    **extra: Any,
 ) -> Response:
-    owner, et = target.owner, target.et
+    """The month and the chosen day's free starts of ``et``, a user's or a team's."""
+    view = View(request, booker.time_zone, booker.time_format)
+    chosen = day_param(date_)
+    first = (day_param(f"{month_}-01") if month_ else None) or chosen
+    first = (first or datetime.now(UTC).astimezone(zone(view.tz)).date()).replace(day=1)
+    lo, hi = month.bounds(first, view.tz)
     try:
-        view = View(request, owner.time_zone, owner.time_format)
-        chosen = day_param(date_)
-        first = (day_param(f"{month_}-01") if month_ else None) or chosen
-        first = (first or datetime.now(UTC).astimezone(zone(view.tz)).date()).replace(day=1)
-        lo, hi = month.bounds(first, view.tz)
         found_slots = await slots.available_slots(
             state.db,
             SlotQuery(
@@ -144,13 +126,14 @@ async def picker_page(
     if chosen is None or chosen.replace(day=1) != first:
         chosen = date.fromisoformat(min(by_day)) if by_day else None
     day_slots = by_day.get(chosen.isoformat(), []) if chosen else []
-    book_url = f"/booking/{reschedule_uid}/reschedule" if reschedule_uid else f"{target.base}/book"
+    base = booker.page_of(et)
+    book_url = f"/booking/{reschedule_uid}/reschedule" if reschedule_uid else f"{base}/book"
     return render.page(
         "picker.html",
-        owner=owner,
+        owner=booker.owner,
         et=et,
         view=view,
-        month=month.grid(first, set(by_day), chosen, month.week_start_index(owner.week_start)),
+        month=month.grid(first, set(by_day), chosen, month.week_start_index(booker.week_start)),
         chosen=chosen,
         times=[
             {
@@ -163,9 +146,11 @@ async def picker_page(
             }
             for s in day_slots
         ],
-        base=target.base,
+        base=base,
         reschedule_uid=reschedule_uid,
         durations=_durations(et),
+        zones=zone_options(view.tz),
+        **extra,
     )
 
 
@@ -180,10 +165,16 @@ def _durations(et: Any) -> list[int]:
 # ---- booking form
 
 
+async def _event_type(state: State, username: str, slug: str) -> tuple[Any, Any]:
+    # Hidden only keeps an event type off the profile: its own URL books it, as on Cal.com.
+    return await event_types.bookable_event_type(state.db, username, slug)
+
+
 def _form_page(
     request: Request,
     state: State,
-    target: Target,
+    booker: Booker,
+    et: Any,
     view: View,
     start: datetime,
     *,
@@ -193,13 +184,13 @@ def _form_page(
     failure: CalgateError | None = None,
     nearby: list[dict[str, str]] | None = None,
 ) -> Response:
-    owner, et = target.owner, target.et
     nonce = csrf.nonce_of(request)
     length = view.duration or et.length
+    day = start.astimezone(zone(view.tz)).date().isoformat()
     response = render.page(
         "book.html",
         status,
-        owner=owner,
+        owner=booker.owner,
         et=et,
         view=view,
         start=zulu(start),
@@ -209,9 +200,10 @@ def _form_page(
         errors=errors or {},
         failure=failure,
         reason=failure_reason(failure),
+        explained=failure_explained(failure),
         nearby=nearby or [],
         csrf_token=csrf.token(state.settings.secret_key, nonce),
-        back=f"{target.base}?{view.params(date=start.astimezone(zone(view.tz)).date().isoformat())}",
+        back=f"{booker.page_of(et)}?{view.params(date=day)}",
     )
     csrf.remember(response, nonce, secure=secure_cookies(state))
     return response
@@ -223,37 +215,40 @@ async def booking_form(
 ) -> Response:
     _owner_name(username)
     try:
-        target = await user_target(state, username, slug)
+        owner, et = await _event_type(state, username, slug)
     except CalgateError as exc:
         return error_page(request, exc)
-    return form_page(request, state, target, start)
+    return form_page(request, state, Booker.of_user(owner), et, start)
 
 
-def form_page(request: Request, state: State, target: Target, start: str | None) -> Response:
+def form_page(
+    request: Request, state: State, booker: Booker, et: Any, start: str | None
+) -> Response:
+    """The booking form for one chosen start of ``et``."""
     try:
         when = parse_start(start)
     except CalgateError as exc:
         return error_page(request, exc)
-    view = View(request, target.owner.time_zone, target.owner.time_format)
-    return _form_page(request, state, target, view, when)
+    view = View(request, booker.time_zone, booker.time_format)
+    return _form_page(request, state, booker, et, view, when)
 
 
 @router.post("/{username}/{slug}/book")
 async def book(request: Request, state: State, username: str, slug: str) -> Response:
     _owner_name(username)
     try:
-        target = await user_target(state, username, slug)
+        owner, et = await _event_type(state, username, slug)
     except CalgateError as exc:
         return error_page(request, exc)
-    return await book_page(request, state, target)
+    return await book_from_form(request, state, Booker.of_user(owner), et)
 
 
-async def book_page(request: Request, state: State, target: Target) -> Response:
-    owner, et = target.owner, target.et
+async def book_from_form(request: Request, state: State, booker: Booker, et: Any) -> Response:
+    """Books the posted form through the service `POST /v2/bookings` calls."""
     try:
         form = await read_form(request)
         check_csrf(state, request, form)
-        view = View(request, owner.time_zone, owner.time_format)
+        view = View(request, booker.time_zone, booker.time_format)
         when = parse_start(form_value(form, "start"))
     except CalgateError as exc:
         return error_page(request, exc)
@@ -261,7 +256,7 @@ async def book_page(request: Request, state: State, target: Target) -> Response:
     answers = fields.parse(asked, form)
     if answers.errors:
         return _form_page(
-            request, state, target, view, when, status=400, values=form, errors=answers.errors
+            request, state, booker, et, view, when, status=400, values=form, errors=answers.errors
         )
     try:
         created = await bookings.create_booking(
@@ -274,15 +269,17 @@ async def book_page(request: Request, state: State, target: Target) -> Response:
                 guests=answers.guests,
                 responses=answers.responses,
                 location=answers.location,
-                hashed_link=target.link,
+                hashed_link=booker.link,
             ),
         )
     except CalgateError as exc:
-        nearby = await nearby_times(state, et, view, when, None, f"{target.base}/book")
+        url = f"{booker.page_of(et)}/book"
+        nearby = await nearby_times(state, et, view, when, None, url)
         return _form_page(
             request,
             state,
-            target,
+            booker,
+            et,
             view,
             when,
             status=exc.status_code,

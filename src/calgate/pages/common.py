@@ -3,14 +3,17 @@ their CSRF check, error pages, the nearest free times."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import Response
+from markupsafe import Markup, escape
 
-from calgate.core.timezones import check_zone
+from calgate.core.timezones import available_zones, check_zone
 from calgate.errors import BadRequest, CalgateError
 from calgate.pages import csrf, render
 from calgate.services import slots
@@ -19,6 +22,59 @@ from calgate.services.slots import SlotQuery
 from calgate.web.state import State
 
 NEARBY = 6
+
+
+@dataclass(frozen=True)
+class Booker:
+    """Whose booking pages these are (a user's or a team's) and where they live."""
+
+    # What the pages show of them (name, avatar_url, bio) and whose embed origins apply.
+    owner: Any
+    home: str  # "/{username}" or "/team/{teamSlug}"
+    time_zone: str
+    time_format: int = 12
+    week_start: str | None = None
+    # The private link the guest came through (`/d/{link}/{slug}`): the pages stay under it
+    # and the booking spends one of its uses.
+    link: str | None = None
+
+    @classmethod
+    def of_user(cls, user: Any, link: str | None = None) -> Booker:
+        home = f"/{user.username}"
+        return cls(user, home, user.time_zone, user.time_format, user.week_start, link)
+
+    def page_of(self, et: Any) -> str:
+        if self.link is not None:
+            return f"/d/{self.link}/{et.slug}"
+        return f"{self.home}/{et.slug}"
+
+
+# ---- the time-zone picker: every zone the API accepts (the pinned tz database's), by region
+
+
+@cache
+def _zone_options() -> str:
+    groups: dict[str, list[str]] = {}
+    for name in sorted(available_zones()):
+        region, _, place = name.partition("/")
+        groups.setdefault(region if place else "Other", []).append(name)
+    out = []
+    for region in sorted(groups, key=lambda r: (r == "Other", r)):
+        options = "".join(
+            f'<option value="{escape(n)}">{escape(n.replace("_", " "))}</option>'
+            for n in groups[region]
+        )
+        out.append(f'<optgroup label="{escape(region)}">{options}</optgroup>')
+    return "".join(out)
+
+
+@lru_cache(maxsize=256)
+def zone_options(selected: str) -> Markup:
+    """The picker's <option>s with ``selected`` chosen: built once, ~600 zones rendered by
+    Jinja on every page view would cost more than the rest of the page."""
+    mark = f'<option value="{escape(selected)}">'
+    return Markup(_zone_options().replace(mark, mark[:-1] + " selected>", 1))  # noqa: S704
+
 
 # ---- query parameters shared by the pages
 
@@ -94,6 +150,18 @@ def error_page(request: Request, exc: CalgateError, view: View | None = None) ->
 def failure_reason(failure: CalgateError | None) -> str | None:
     details = failure.details if failure is not None else None
     return str(details["reason"]) if isinstance(details, dict) and "reason" in details else None
+
+
+def failure_explained(failure: CalgateError | None) -> list[str]:
+    """The refusal's sentences (``details.reasons``: what blocks the time, in the guest's
+    zone, as the public may see it)."""
+    details = failure.details if failure is not None else None
+    found = details.get("reasons") if isinstance(details, dict) else None
+    return [
+        str(r["message"])
+        for r in found or []
+        if isinstance(r, dict) and r.get("blocking", True) and r.get("message")
+    ]
 
 
 def secure_cookies(state: State) -> bool:

@@ -16,6 +16,7 @@ from calgate.pages.common import (
     View,
     check_csrf,
     error_page,
+    failure_explained,
     failure_reason,
     form_value,
     nearby_times,
@@ -25,7 +26,7 @@ from calgate.pages.common import (
     when_text,
     zulu,
 )
-from calgate.services import bookings
+from calgate.services import bookings, public_teams
 from calgate.web.state import State
 
 router = APIRouter(include_in_schema=False)
@@ -183,7 +184,7 @@ async def reschedule_form(
     except CalgateError as exc:
         return error_page(request, exc, view)
     if start is None:  # first pick a new time
-        picker_url = f"/{found.host.username}/{found.event_type.slug}"
+        picker_url = await _picker_url(state, found)
         return RedirectResponse(f"{picker_url}?{view.params(rescheduleUid=uid)}", status_code=303)
     try:
         when = parse_start(start)
@@ -198,6 +199,14 @@ async def reschedule_form(
         start=zulu(when),
         new_when=when_text(view, when, when + (found.booking.end_time - found.booking.start_time)),
     )
+
+
+async def _picker_url(state: State, found: Held) -> str:
+    """The slot picker the booking was made on: its team's or its host's."""
+    et = found.event_type
+    if et.team_id is not None:
+        return f"/team/{await public_teams.team_slug(state.db, et.team_id)}/{et.slug}"
+    return f"/{found.host.username}/{et.slug}"
 
 
 def _change_page(
@@ -263,6 +272,7 @@ async def reschedule(request: Request, state: State, uid: str) -> Response:
             new_when=when_text(view, when, when + length),
             failure=exc,
             reason=failure_reason(exc),
+            explained=failure_explained(exc),
             nearby=nearby,
         )
     return RedirectResponse(f"/booking/{moved.booking.uid}?{view.params()}", status_code=303)

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from starlette.routing import BaseRoute
 from starlette.staticfiles import StaticFiles
 
-from calgate.pages import booker, manage, private, render
+from calgate.pages import booker, manage, private, render, teams
 from calgate.pages.booker import ALWAYS_RESERVED, Reserved
 
 
@@ -17,9 +17,10 @@ def install(app: FastAPI) -> None:
     """Mount the static files and the pages; call after every other route is added."""
     Reserved.names = Reserved.names | ALWAYS_RESERVED | _first_segments(app.routes)
     app.mount(render.STATIC_PATH, StaticFiles(directory=render.STATIC_DIR), name="pages-static")
-    # `/booking/...` before `/{username}/...`: a literal first segment wins over a name.
+    # `/booking/...`, `/d/...` and `/team/...` before `/{username}/...`: a literal first segment wins.
     app.include_router(manage.router)
     app.include_router(private.router)
+    app.include_router(teams.router)
     app.include_router(booker.router)
 
 

@@ -27,12 +27,13 @@ from calgate.core import (
     HostAvailability,
     Interval,
     Period,
+    Reason,
     Slot,
     check_booking,
     compute_slots,
     explain,
     nearest,
-    present_reasons,
+    present,
 )
 from calgate.core.explain import SEARCH_DAYS
 from calgate.core.schedule import local_date, local_instant
@@ -56,10 +57,13 @@ from calgate.store.models import (
 )
 from calgate.store.types import RawTime, utc_from_raw
 
-__all__ = ["BUSY_CALENDAR", "EventTypeAvailability", "EventTypeRef"]
+__all__ = ["BUSY_BOOKING", "BUSY_CALENDAR", "SEATS_FULL", "EventTypeAvailability", "EventTypeRef"]
 
 # The reason a booking check gives when only a host's connected calendar is in the way.
 BUSY_CALENDAR = "busy_calendar"
+# The codes of refusals the database or a seat count decides after the check.
+BUSY_BOOKING = "busy_booking"
+SEATS_FULL = "seats_full"
 
 _R = TypeVar("_R")
 # Slot computation and rendering are CPU-bound Python, run in worker threads. Under the GIL two
@@ -71,6 +75,7 @@ SLOT_WORK = anyio.CapacityLimiter(1)
 INLINE_STARTS = 2_000
 # Buffers are capped at a day each, so busy time further than this from the range can't matter.
 MARGIN = timedelta(days=2)
+ONE_DAY = timedelta(days=1)
 
 
 class EventTypeAvailability:
@@ -194,28 +199,26 @@ class EventTypeAvailability:
         ignore_booking_uid: str | None = None,
         time_zone: str | None = None,
     ) -> Decision:
-        """``check``, raising the refusal when the start can't be booked: Cal.com's message and
-        ``details.reason``, plus ``details.reasons``, the explanation's reasons (in
-        ``time_zone``, the booker's; other people's bookings shown to the hosts only)."""
+        """``check``, raising `refusal` when the start can't be booked."""
         hosts = await self._booking_hosts(start, now, holder, reservation_uid, ignore_booking_uid)
         decision = self._run(check_booking, hosts, start, now)
         if decision.ok:
             return decision
         # Explained from the very host data the check refused on: the two can't disagree.
-        reasons = await self._reasons(hosts, start, now, holder, time_zone)
-        reason, message = decision.reason, decision.message
-        blocking = [r for r in reasons if r.get("blocking", True)]
-        if blocking and all(r["code"] == BUSY_CALENDAR for r in blocking):
-            # Only the hosts' own calendars are in the way: say so, not just "unavailable".
-            reason = BUSY_CALENDAR
-            message = "The requested time is busy in the host's connected calendar"
-        details: dict[str, Any] = {"reason": reason, "reasons": reasons}
-        if self.warnings:
-            details["warnings"] = self.warnings
-        raise BadRequest(message, details)
+        raise await self.refusal(
+            decision.message,
+            decision.reason,
+            start,
+            now,
+            holder=holder,
+            time_zone=time_zone,
+            hosts=hosts,
+        )
 
-    async def reasons(
+    async def refusal(
         self,
+        message: str,
+        reason: str,
         start: datetime,
         now: datetime,
         *,
@@ -223,11 +226,45 @@ class EventTypeAvailability:
         reservation_uid: str | None = None,
         ignore_booking_uid: str | None = None,
         time_zone: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """What blocks ``start``, as a refusal's ``details.reasons``: for refusals decided by
-        a quicker test than ``require`` (a booking block already in the way)."""
-        hosts = await self._booking_hosts(start, now, holder, reservation_uid, ignore_booking_uid)
-        return await self._reasons(hosts, start, now, holder, time_zone)
+        expected: str | None = None,
+        hosts: list[HostAvailability] | None = None,
+    ) -> BadRequest:
+        """The one refusal of a booking, reservation or reschedule: Cal.com's ``message`` and
+        ``details.reason``, plus ``details.reasons`` (the explanation, in ``time_zone``, the
+        booker's; other people's bookings shown to the hosts only) and ``details.nearest``
+        (the bookable starts either side on the booker's day, when there are any).
+
+        ``hosts``: the data a check just refused on; else read now (a refusal decided by a
+        quicker test, or by the database itself after the transaction ended). ``expected``:
+        the rule that refused (``busy_booking``, ``seats_full``), named even if a re-read no
+        longer sees it (the winner of a race may already have cancelled).
+        """
+        if hosts is None:
+            hosts = await self._booking_hosts(
+                start, now, holder, reservation_uid, ignore_booking_uid
+            )
+        ex = self._run(explain, hosts, start, now, zone=time_zone)
+        if expected and not any(r.blocking for r in ex.reasons):
+            seats = {"seats": self.spec.seats_per_time_slot or 0}
+            details = seats if expected == SEATS_FULL else {}
+            ex = replace(ex, reasons=(*ex.reasons, Reason(expected, None, details)))
+        shown = present(
+            ex, time_zone=time_zone or "UTC", names=self.host_names(), reveal=self.is_host(holder)
+        )
+        blocking = [r for r in shown["reasons"] if r["blocking"]]
+        if blocking and all(r["code"] == BUSY_CALENDAR for r in blocking):
+            # Only the hosts' own calendars are in the way: say so, not just "unavailable".
+            reason = BUSY_CALENDAR
+            message = "The requested time is busy in the host's connected calendar"
+        details: dict[str, Any] = {
+            "reason": reason,
+            "reasons": shown["reasons"],
+            "nearest": shown["nearest"],
+        }
+        if self.warnings:
+            # The refusal was decided on a host calendar's cached busy time.
+            details["warnings"] = self.warnings
+        return BadRequest(message, details)
 
     async def _booking_hosts(
         self,
@@ -238,7 +275,7 @@ class EventTypeAvailability:
         ignore_booking_uid: str | None,
     ) -> list[HostAvailability]:
         """The hosts' data for one booking of this length at ``start``: what `check`, `require`
-        and `reasons` all decide on."""
+        and `refusal` all decide on."""
         end = start + timedelta(minutes=self.length)
         return await self._hosts(
             start,
@@ -247,23 +284,6 @@ class EventTypeAvailability:
             holder=holder,
             reservation_uid=reservation_uid,
             ignore_booking_uid=ignore_booking_uid,
-        )
-
-    async def _reasons(
-        self,
-        hosts: list[HostAvailability],
-        start: datetime,
-        now: datetime,
-        holder: str | None,
-        time_zone: str | None,
-    ) -> list[dict[str, Any]]:
-        """In ``time_zone`` (the booker's); other people's bookings shown to the hosts only."""
-        ex = self._run(explain, hosts, start, now, zone=time_zone)
-        return present_reasons(
-            ex,
-            time_zone=time_zone or "UTC",
-            names=self.host_names(),
-            reveal=self.is_host(holder),
         )
 
     async def explain(
@@ -281,7 +301,11 @@ class EventTypeAvailability:
         lo = local_instant(local_date(start, day_time_zone), 0, day_time_zone)
         hi = local_instant(local_date(start, day_time_zone), 1440, day_time_zone)
         end = start + timedelta(minutes=self.length)
-        hosts = await self._hosts(min(lo, start), max(hi, end), now, holder=holder)
+        # The day and one either side in one read: when the day has no start before or after
+        # the candidate, the next day's answer needs no second read (an explanation costs
+        # about what a one-day slot query does; the rows of two more days are cheap).
+        lo_read, hi_read = min(lo, start) - ONE_DAY, max(hi, end) + ONE_DAY
+        hosts = await self._hosts(lo_read, hi_read, now, holder=holder)
         ex = self._run(
             explain, hosts, start, now, zone=booker_time_zone, day_time_zone=day_time_zone
         )
@@ -293,13 +317,15 @@ class EventTypeAvailability:
         zones = {"zone": booker_time_zone, "day_time_zone": day_time_zone}
         for days in (1, SEARCH_DAYS):
             span = timedelta(days=days)
+            # The first read covers the days either side as their own slot queries would.
+            reread = days > 1
             if before is None and lo > now:
-                earlier = await self._hosts(lo - span, lo, now, holder=holder)
+                earlier = await self._hosts(lo - span, lo, now, holder=holder) if reread else hosts
                 before, _ = self._run(
                     nearest, earlier, start, now, **zones, days=days, want_after=False
                 )
             if after is None:
-                later = await self._hosts(hi, hi + span, now, holder=holder)
+                later = await self._hosts(hi, hi + span, now, holder=holder) if reread else hosts
                 _, after = self._run(
                     nearest, later, start, now, **zones, days=days, want_before=False
                 )

@@ -25,7 +25,7 @@ from calgate.core import booking_fields, booking_rules
 from calgate.core.timezones import check_zone
 from calgate.errors import BadRequest, Forbidden, NotFound
 from calgate.services import private_links, recurring
-from calgate.services.availability import EventTypeAvailability
+from calgate.services.availability import BUSY_BOOKING, SEATS_FULL, EventTypeAvailability
 from calgate.services.conferencing import meeting_location
 from calgate.services.round_robin import choose_hosts
 from calgate.services.scheduling_spec import EventTypeRef, find_event_type
@@ -183,32 +183,41 @@ async def _create(
     except _Taken as taken:
         # Refused by the quick lookup under the hosts' lock; explained once it is released.
         raise await _explained(db, req, taken, now) from None
-    except IntegrityError as exc:
+    except IntegrityError:
         # The database's overlap guard fired: someone took this time between our check and
-        # insert on another path. Report it as the conflict it is.
-        raise BadRequest("The requested time is no longer available (conflict)") from exc
+        # insert on another path. Report it as the conflict it is, explained like any refusal.
+        lost = _Taken(
+            "The requested time is no longer available (conflict)",
+            {"reason": "slot_unavailable", "expected": BUSY_BOOKING},
+        )
+        raise await _explained(db, req, lost, now) from None
 
 
 class _Taken(BadRequest):
-    """A booking block is already in the way (``clearly_taken``)."""
+    """Refused under the lock (a booking block in the way, the last seat gone) or by the
+    database; ``details["expected"]`` names the rule, explained after the transaction."""
 
 
 async def _explained(db: Database, req: NewBooking, taken: _Taken, now: datetime) -> BadRequest:
-    """``taken`` with the explanation's reasons, read after the refusing transaction ended."""
+    """``taken`` as every refusal reads (`EventTypeAvailability.refusal`), from data read
+    after the refusing transaction ended."""
+    details = taken.details if isinstance(taken.details, dict) else {}
     async with db.session() as session:
         et = await find_event_type(session, req.event_type)
         availability = await EventTypeAvailability.of(
             session, et, duration=req.length, duration_field="lengthInMinutes"
         )
-        reasons = await availability.reasons(
+        return await availability.refusal(
+            taken.message,
+            str(details.get("reason", "slot_unavailable")),
             req.start,
             now,
             holder=req.holder,
             reservation_uid=req.reservation_uid,
             ignore_booking_uid=req.rescheduled_from,
             time_zone=req.attendee.time_zone,
+            expected=details.get("expected", BUSY_BOOKING),
         )
-    return BadRequest(taken.message, {**taken.details, "reasons": reasons})
 
 
 async def _create_in(
@@ -246,7 +255,10 @@ async def _create_in(
 
     start = req.start
     if await availability.clearly_taken(start, ignore_booking_id=old.id if old else None):
-        raise _Taken("The requested time is not available", {"reason": "slot_unavailable"})
+        raise _Taken(
+            "The requested time is not available",
+            {"reason": "slot_unavailable", "expected": BUSY_BOOKING},
+        )
     # Refused with the explanation's reasons (in the attendee's zone) beside Cal.com's message.
     decision = await availability.require(
         start,
@@ -262,7 +274,10 @@ async def _create_in(
     if et.seats_per_time_slot and decision.booking_uid:
         booking = await _booking_for_update(session, decision.booking_uid)
         if len(booking.attendees) >= et.seats_per_time_slot:
-            raise BadRequest("All seats for this time slot are taken")
+            raise _Taken(
+                "All seats for this time slot are taken",
+                {"reason": "seats_full", "expected": SEATS_FULL},
+            )
         seat = _attendee(req.attendee, now, seat=True)
         booking.attendees.append(seat)
         await session.flush()
@@ -641,8 +656,11 @@ async def reschedule_booking(
     *,
     rescheduled_by: str | None = None,
     reason: str | None = None,
+    holder: str | None = None,
     now: datetime | None = None,
 ) -> BookingView:
+    """``holder``: the caller ("user:<id>"); a host moving their own booking is told the
+    refusal in full, anyone else as the public may see it."""
     async with db.session() as session:
         old = (
             await session.execute(select(Booking).where(Booking.uid == uid))
@@ -669,6 +687,7 @@ async def reschedule_booking(
             rescheduled_from=uid,
             rescheduled_by=rescheduled_by,
             rescheduling_reason=reason,
+            holder=holder,
         )
     return await create_booking(db, req, now=now)
 

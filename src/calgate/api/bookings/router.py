@@ -95,7 +95,9 @@ async def create_booking(
     body = cast(CreateInput, await parse_body(request, shapes.Create))
     move = body.rescheduling()
     if move is not None:
-        view = await bookings.reschedule_booking(state.db, move.uid, move.start, reason=move.reason)
+        view = await bookings.reschedule_booking(
+            state.db, move.uid, move.start, reason=move.reason, holder=_holder(principal)
+        )
         return ok(shapes.one(view), status_code=201, **_warned(view))
     created = await bookings.book(state.db, body.to_booking(_holder(principal)))
     return ok(shapes.booked(created), status_code=201, **_warned(created))
@@ -241,6 +243,7 @@ async def reschedule(
         body.start,
         rescheduled_by=body.rescheduled_by or (principal.user.email if principal else None),
         reason=body.rescheduling_reason,
+        holder=_holder(principal),
     )
     return ok(shapes.one(view), status_code=201)
 
