@@ -4,8 +4,8 @@ email's Reply-To on outbound_messages
 A row with a team belongs to the team's list (its user is who verified it); each list holds an
 address once, so the per-user unique constraints become two partial unique indexes.
 
-Revision ID: 0012_emails
-Revises: 0011_embed_origins
+Revision ID: 0014_team_verified
+Revises: 0013_recurring
 Create Date: 2026-11-26 06:00:00.000000
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_emails"
-down_revision = "0011_embed_origins"
+revision = "0014_team_verified"
+down_revision = "0013_recurring"
 branch_labels = None
 depends_on = None
 

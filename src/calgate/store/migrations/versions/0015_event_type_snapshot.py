@@ -1,7 +1,7 @@
 """parity2: a booking keeps the event type it was made for after that event type is deleted
 
-Revision ID: 0012_parity2
-Revises: 0011_embed_origins
+Revision ID: 0015_event_type_snapshot
+Revises: 0014_team_verified
 Create Date: 2026-11-26 06:00:00.000000
 
 `bookings.event_type_id` is set null when its event type is deleted (the foreign key's ON
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0012_parity2"
-down_revision = "0011_embed_origins"
+revision = "0015_event_type_snapshot"
+down_revision = "0014_team_verified"
 branch_labels = None
 depends_on = None
 
