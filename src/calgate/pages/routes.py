@@ -17,7 +17,7 @@ def install(app: FastAPI) -> None:
     """Mount the static files and the pages; call after every other route is added."""
     Reserved.names = Reserved.names | ALWAYS_RESERVED | _first_segments(app.routes)
     app.mount(render.STATIC_PATH, StaticFiles(directory=render.STATIC_DIR), name="pages-static")
-    # `/booking/...`, `/d/...` and `/team/...` before `/{username}/...`: a literal first segment wins.
+    # `/booking/...`, `/d/...`, `/team/...` before `/{username}/...`: a literal segment wins.
     app.include_router(manage.router)
     app.include_router(private.router)
     app.include_router(teams.router)

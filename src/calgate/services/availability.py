@@ -256,15 +256,15 @@ class EventTypeAvailability:
             # Only the hosts' own calendars are in the way: say so, not just "unavailable".
             reason = BUSY_CALENDAR
             message = "The requested time is busy in the host's connected calendar"
-        details: dict[str, Any] = {
+        refused: dict[str, Any] = {
             "reason": reason,
             "reasons": shown["reasons"],
             "nearest": shown["nearest"],
         }
         if self.warnings:
             # The refusal was decided on a host calendar's cached busy time.
-            details["warnings"] = self.warnings
-        return BadRequest(message, details)
+            refused["warnings"] = self.warnings
+        return BadRequest(message, refused)
 
     async def _booking_hosts(
         self,
