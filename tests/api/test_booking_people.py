@@ -22,6 +22,7 @@ from tests.api.test_bookings import V_BOOKINGS, at, book, make_event_type, monda
 from tests.api.test_calcom_document import response_schema, validate
 from tests.calendars.servers import Radicale, radicale
 from tests.conftest import TEST_SECRET
+from tests.email.mailbox import Mailbox, mailbox
 from tests.support.api import assert_error, assert_ok
 from tests.support.waiting import wait_until
 from tests.webhooks.conftest import FAST, subscribe
@@ -31,12 +32,21 @@ BOOKING = "/v2/bookings/{bookingUid}"
 
 
 @pytest.fixture
-def settings(db_url: str) -> Settings:
-    # Webhook receivers and the CalDAV server of these tests listen on loopback.
+def inbox() -> Iterator[Mailbox]:
+    with mailbox() as box:
+        yield box
+
+
+@pytest.fixture
+def settings(db_url: str, inbox: Mailbox) -> Settings:
+    # Webhook receivers, the CalDAV and the SMTP server of these tests listen on loopback;
+    # booking emails are queued only by a server that sends email.
     return replace(
         Settings(database_url=db_url, secret_key=TEST_SECRET, rate_limit=False),
         calendar_allow_private=True,
         calendar_timeout=3.0,
+        smtp_url=inbox.url,
+        email_from="Calgate <calgate@example.com>",
         **FAST,
     )
 
