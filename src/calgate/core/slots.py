@@ -15,7 +15,9 @@ Semantics follow Cal.com's own slot code (``getSlots`` over ``buildDateRanges``,
   to the largest of 60/30/20/15/10/5 minutes that divides the frequency, then steps of the slot
   interval (default: the event length) while a slot fits entirely inside the piece;
 - collective event types need every host free inside the intersection of their free pieces;
-  round robin offers a slot when any host's own grid offers it.
+  round robin offers a slot when any host's own grid offers it; with fixed ("mandatory") hosts,
+  when every fixed host is free and a round-robin host's grid, cut to the fixed hosts' common
+  free pieces, offers it (a round-robin event type whose hosts are all fixed is collective).
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ class HostAvailability:
     busy: tuple[Interval, ...] = ()
     # Other bookers' reservations on this host's time.
     held: tuple[Hold, ...] = ()
+    # Round robin: a fixed ("mandatory") host joins every booking, so must be free for each.
+    fixed: bool = False
 
 
 class Conflict(NamedTuple):
@@ -131,6 +135,7 @@ class _HostView:
 
     def __init__(self, host: HostAvailability, rules: EventRules, now: datetime) -> None:
         self.host_id = host.host_id
+        self.fixed = host.fixed
         self.rules = rules
         self.hours = WorkingHours(host.schedule)
         self.bounds: Bounds = bounds(rules.period, self.hours, now)
@@ -332,29 +337,23 @@ def compute_slots(
         return []
     found: dict[datetime, Slot] = {}
 
-    if mode == "collective":
-        common = views[0].free(lo, end)
-        for v in views[1:]:
+    fixed, rotating = _split(views, mode)
+    if fixed:
+        common = fixed[0].free(lo, end)
+        for v in fixed[1:]:
             common = intersect(common, v.free(lo, end))
-        clock = zone(booker_time_zone or views[0].hours.time_zone)
-        for s, e in _grid(common, length, frequency, clock):
-            verdicts = [v.verdict(s, e, check_busy=False) for v in views]
-            if all(x.ok for x in verdicts):
-                found[s] = _slot(s, e, [v.host_id for v in views], verdicts)
+        if not rotating:
+            clock = zone(booker_time_zone or views[0].hours.time_zone)
+            for s, e in _grid(common, length, frequency, clock):
+                verdicts = [v.verdict(s, e, check_busy=False) for v in fixed]
+                if all(x.ok for x in verdicts):
+                    found[s] = _slot(s, e, [v.host_id for v in fixed], verdicts)
+        else:
+            _round_robin(
+                found, fixed, rotating, common, (lo, end), length, frequency, booker_time_zone
+            )
     else:
-        for v in views if mode == "round_robin" else views[:1]:
-            clock = zone(booker_time_zone or v.hours.time_zone)
-            for s, e in _grid(v.free(lo, end), length, frequency, clock):
-                verdict = v.verdict(s, e, check_busy=False)
-                if not verdict.ok:
-                    continue
-                prior = found.get(s)
-                if prior is None:
-                    found[s] = _slot(s, e, [v.host_id], [verdict])
-                elif prior.end == e:
-                    found[s] = Slot(
-                        s, e, (*prior.host_ids, v.host_id), prior.attendees_count, prior.booking_uid
-                    )
+        _round_robin(found, [], rotating, None, (lo, end), length, frequency, booker_time_zone)
 
     slots = [found[k] for k in sorted(found)]
     if rules.only_show_first_available_slot:
@@ -368,6 +367,49 @@ def compute_slots(
                 firsts.append(slot)
         slots = firsts
     return slots
+
+
+def _split(views: list[_HostView], mode: str) -> tuple[list[_HostView], list[_HostView]]:
+    """(hosts every booking needs, hosts of which one will do): collective needs them all,
+    round robin its fixed hosts and one of the others, a personal event type its one host."""
+    if mode == "collective":
+        return views, []
+    if mode == "single":
+        return [], views[:1]
+    return [v for v in views if v.fixed], [v for v in views if not v.fixed]
+
+
+def _round_robin(
+    found: dict[datetime, Slot],
+    fixed: list[_HostView],
+    rotating: list[_HostView],
+    common: list[Interval] | None,
+    span: tuple[datetime, datetime],
+    length: int,
+    frequency: int,
+    booker_time_zone: str | None,
+) -> None:
+    """Each rotating host's own grid over its free pieces (cut to ``common``, the fixed hosts'
+    shared free pieces, when there are fixed hosts), its starts merged into ``found``."""
+    fixed_ids = [v.host_id for v in fixed]
+    for v in rotating:
+        clock = zone(booker_time_zone or v.hours.time_zone)
+        pieces = v.free(*span)
+        if common is not None:
+            pieces = intersect(pieces, common)
+        for s, e in _grid(pieces, length, frequency, clock):
+            verdict = v.verdict(s, e, check_busy=False)
+            if not verdict.ok:
+                continue
+            prior = found.get(s)
+            if prior is None:
+                verdicts = [verdict, *(f.verdict(s, e, check_busy=False) for f in fixed)]
+                if all(x.ok for x in verdicts):
+                    found[s] = _slot(s, e, [v.host_id, *fixed_ids], verdicts)
+            elif prior.end == e:
+                found[s] = Slot(
+                    s, e, (*prior.host_ids, v.host_id), prior.attendees_count, prior.booking_uid
+                )
 
 
 def _slot(s: datetime, e: datetime, host_ids: list[int], verdicts: Sequence[_Verdict]) -> Slot:
@@ -415,7 +457,13 @@ def check_booking(
     candidates = views if mode != "single" else views[:1]
     verdicts = [(v, v.verdict(start, end, earliest=earliest)) for v in candidates]
     free = [(v, x) for v, x in verdicts if x.ok]
-    if not free or (mode == "collective" and len(free) != len(verdicts)):
+    fixed, rotating = _split(candidates, mode)
+    needed = [x for v, x in verdicts if v in fixed]
+    if (
+        not free
+        or not all(x.ok for x in needed)
+        or (rotating and not any(x.ok for v, x in verdicts if v in rotating))
+    ):
         failed = next(x for _, x in verdicts if not x.ok)
         return Decision(False, failed.reason, failed.message)
     seat = next((x.seat for _, x in free if x.seat is not None), None)

@@ -378,6 +378,7 @@ class EventTypeAvailability:
                 bookings=tuple(bookings.get(ctx.user_id, ())),
                 held=tuple(held.get(ctx.user_id, ())) + tuple(held.get(None, ())),
                 busy=tuple(external.get(ctx.user_id, ())),
+                fixed=ctx.host.fixed,
             )
             for ctx in self.hosts
         ]

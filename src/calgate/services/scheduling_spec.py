@@ -34,6 +34,9 @@ class HostRef:
     default_schedule_id: int | None
     # What bookers see the host called, for explanations' sentences.
     name: str = ""
+    # Round robin: a mandatory host, who joins every booking (Host.is_fixed).
+    fixed: bool = False
+    weight: int = 100
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ _HOST_COLUMNS = (
     Host.user_id.label("host_user_id"),
     Host.schedule_id.label("host_schedule_id"),
     Host.priority.label("host_priority"),
+    Host.is_fixed.label("host_is_fixed"),
+    Host.weight.label("host_weight"),
     User.time_zone.label("user_time_zone"),
     User.week_start.label("user_week_start"),
     User.default_schedule_id.label("user_default_schedule_id"),
@@ -160,6 +165,8 @@ def _host(row: Row[*tuple[Any, ...]]) -> HostRef:
         week_start=row.user_week_start,
         default_schedule_id=row.user_default_schedule_id,
         name=row.user_display_name or "",
+        fixed=bool(row.host_is_fixed),
+        weight=100 if row.host_weight is None else row.host_weight,
     )
 
 
