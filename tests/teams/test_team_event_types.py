@@ -294,9 +294,13 @@ def _oracle(
 
 
 def _slots(client: TestClient, etid: int, lo: datetime, hi: datetime) -> set[datetime]:
+    return _slots_of(client, {"eventTypeId": etid}, lo, hi)
+
+
+def _slots_of(client: TestClient, ref: dict[str, Any], lo: datetime, hi: datetime) -> set[datetime]:
     r = client.get(
         "/v2/slots",
-        params={"eventTypeId": etid, "start": z(lo), "end": z(hi), "timeZone": "UTC"},
+        params={**ref, "start": z(lo), "end": z(hi), "timeZone": "UTC"},
         headers=V_SLOTS,
     )
     assert r.status_code == 200, r.text

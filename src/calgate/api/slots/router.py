@@ -21,12 +21,18 @@ from calgate.core.timezones import check_zone, zone
 from calgate.errors import BadRequest
 from calgate.services import slots
 from calgate.services.availability import SLOT_WORK, EventTypeRef
+from calgate.services.scheduling_spec import parse_usernames
 from calgate.services.slots import AvailableSlots, ExplainQuery, Reservation, SlotQuery
 from calgate.timefmt import parse_iso_query
 from calgate.web.envelope import ok
 from calgate.web.state import State
 
 router = APIRouter(prefix="/v2/slots", tags=["Slots"])
+
+USERNAMES = (
+    "A dynamic group: at least 2 usernames, comma-separated; slots when all of them are free "
+    "(Cal.com's default dynamic event, or the first user's event type named by eventTypeSlug)"
+)
 
 
 def _zone(name: str | None) -> str:
@@ -69,6 +75,7 @@ async def get_slots(
     event_type_slug: Annotated[str | None, Query(alias="eventTypeSlug")] = None,
     username: Annotated[str | None, Query()] = None,
     team_slug: Annotated[str | None, Query(alias="teamSlug")] = None,
+    usernames: Annotated[str | None, Query(description=USERNAMES)] = None,
     time_zone: Annotated[str | None, Query(alias="timeZone")] = None,
     duration: Annotated[str | None, Query()] = None,
     format: Annotated[str | None, Query(description="time (default) or range")] = None,
@@ -83,6 +90,7 @@ async def get_slots(
             username=username,
             slug=event_type_slug,
             team_slug=team_slug,
+            usernames=parse_usernames(usernames),
         ),
         duration=number("duration", duration, minimum=1, maximum=1440),
         holder=_holder(principal),
@@ -144,6 +152,8 @@ async def explain(
     event_type_id: Annotated[str | None, Query(alias="eventTypeId")] = None,
     event_type_slug: Annotated[str | None, Query(alias="eventTypeSlug")] = None,
     username: Annotated[str | None, Query()] = None,
+    team_slug: Annotated[str | None, Query(alias="teamSlug")] = None,
+    usernames: Annotated[str | None, Query(description=USERNAMES)] = None,
     time_zone: Annotated[str | None, Query(alias="timeZone")] = None,
     length_in_minutes: Annotated[str | None, Query(alias="lengthInMinutes")] = None,
 ) -> JSONResponse:
@@ -155,6 +165,8 @@ async def explain(
             id=number("eventTypeId", event_type_id, minimum=1, maximum=2_147_483_647),
             username=username,
             slug=event_type_slug,
+            team_slug=team_slug,
+            usernames=parse_usernames(usernames),
         ),
         start=_bound("start", start, tz, end=False),
         length=number("lengthInMinutes", length_in_minutes, minimum=1, maximum=1440),
