@@ -10,10 +10,10 @@ from calgate.api.event_types import legacy, v2024_06_14
 from calgate.api.event_types.changes import ChangesInput
 from calgate.api.event_types.item import EventTypeItem
 from calgate.api.schema import PathId
+from calgate.api.teams import dynamic
 from calgate.api.versions import EVENT_TYPES, Versioned, body_schema, parse_body
 from calgate.api.versions import Shapes as VersionShapes
 from calgate.errors import Unauthorized
-from calgate.api.teams import dynamic
 from calgate.services import event_types, team_dynamic
 from calgate.services.scheduling_spec import parse_usernames
 from calgate.store.models import EventType, User
