@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
+from itertools import chain
 from typing import Any, TypeVar
 
 import anyio
@@ -38,6 +39,7 @@ from calgate.core.explain import SEARCH_DAYS
 from calgate.core.schedule import local_date, local_instant
 from calgate.errors import BadRequest
 from calgate.services.calendars import calendar_busy
+from calgate.services.round_robin import choose_hosts
 from calgate.services.scheduling_spec import (
     EventTypeRef,
     HostContext,
@@ -52,6 +54,8 @@ from calgate.store.models import (
     Booking,
     BookingBlock,
     EventType,
+    Membership,
+    MembershipRole,
     SlotReservation,
 )
 from calgate.store.types import RawTime, utc_from_raw
@@ -281,6 +285,7 @@ class EventTypeAvailability:
         ex = self._run(
             explain, hosts, start, now, zone=booker_time_zone, day_time_zone=day_time_zone
         )
+        ex = await self._with_choice(ex)
         if ex.before is not None and ex.after is not None:
             return ex
         # Each missing side reads only its own busy time: the next day first (where the answer
@@ -300,6 +305,37 @@ class EventTypeAvailability:
                     nearest, later, start, now, **zones, days=days, want_before=False
                 )
         return replace(ex, before=before, after=after)
+
+    async def _with_choice(self, ex: Explanation) -> Explanation:
+        """Round robin: who the booking would go to, by the booking's own rule and counts
+        (services.round_robin), so the explanation names the host a booking now would get."""
+        if self.mode != "round_robin" or not ex.bookable:
+            return ex
+        try:
+            chosen = await choose_hosts(
+                self.session, self.spec.id, self.hosts, ex.free_host_ids, self.mode
+            )
+        except BadRequest:
+            return ex
+        return replace(ex, chosen_host_id=chosen[0].user_id)
+
+    async def sees_all(self, holder: str | None) -> bool:
+        """May the caller see everything that blocks a start (other people's bookings)? The
+        hosts, and the admins and owners of the event type's team, as Cal.com lets them see
+        the team's bookings."""
+        if self.is_host(holder):
+            return True
+        if holder is None or not holder.startswith("user:") or self.spec.team_id is None:
+            return False
+        found = await self.session.execute(
+            select(Membership.id).where(
+                Membership.team_id == self.spec.team_id,
+                Membership.user_id == int(holder.removeprefix("user:")),
+                Membership.accepted.is_(True),
+                Membership.role.in_((MembershipRole.ADMIN.value, MembershipRole.OWNER.value)),
+            )
+        )
+        return found.first() is not None
 
     def is_host(self, holder: str | None) -> bool:
         """Is the caller (a ``holder`` identity, "user:<id>") one of this event type's hosts?"""
@@ -428,10 +464,35 @@ class EventTypeAvailability:
                 .group_by(Booking.uid)
             )
             seats_taken = {row.uid: int(row.attendees) for row in seat_rows}
+        # A collective or round-robin booking with fixed hosts is one row under its organizer
+        # and holds a block on each other host's calendar: those hosts are busy then too.
+        cohosted = await conn.execute(
+            select(
+                BookingBlock.user_id,
+                Booking.uid,
+                type_coerce(Booking.start_time, RawTime()),
+                type_coerce(Booking.end_time, RawTime()),
+                Booking.event_type_id,
+                EventType.before_event_buffer,
+                EventType.after_event_buffer,
+            )
+            .join(Booking, Booking.id == BookingBlock.booking_id)
+            .outerjoin(EventType, EventType.id == Booking.event_type_id)
+            .where(
+                BookingBlock.user_id.in_(self.user_ids),
+                BookingBlock.active.is_(True),
+                BookingBlock.block_start < hi + MARGIN,
+                BookingBlock.block_end > lo - MARGIN,
+                BookingBlock.user_id != Booking.user_id,
+                Booking.status.in_(BLOCKING_STATUSES),
+                Booking.start_time < hi,
+                Booking.end_time > lo,
+            )
+        )
         found: dict[int, list[ExistingBooking]] = {}
         # Unpacked by name in select order: a thousand rows per query, and Row attribute
         # access would cost a quarter of the whole slot query.
-        for user_id, uid, starts, ends, event_type_id, before, after in rows:
+        for user_id, uid, starts, ends, event_type_id, before, after in chain(rows, cohosted):
             if uid == ignore_uid:
                 continue
             # Positional, in ExistingBooking's field order: keywords cost a third more here.

@@ -64,6 +64,7 @@ class SchedulingSpec:
     seats_per_time_slot: int | None
     scheduling_type: str | None
     schedule_id: int | None
+    team_id: int | None
     length_options: frozenset[int]
     hosts: tuple[HostRef, ...]
 
@@ -86,6 +87,7 @@ _SPEC_COLUMNS = (
     EventType.seats_per_time_slot,
     EventType.scheduling_type,
     EventType.schedule_id,
+    EventType.team_id,
     EventType.settings,
 )
 # The spec's fields, read under their own names (the column keys of EventType).
@@ -253,7 +255,9 @@ async def _dynamic_spec(session: AsyncSession, ref: EventTypeRef) -> SchedulingS
     if ref.slug and ref.slug != DYNAMIC_SLUG:
         base = await spec_by_ref(session, EventTypeRef(username=ref.usernames[0], slug=ref.slug))
         # The event type's own schedule is its owner's: each member keeps their own hours.
-        return replace(base, scheduling_type="COLLECTIVE", schedule_id=None, hosts=hosts)
+        return replace(
+            base, scheduling_type="COLLECTIVE", schedule_id=None, team_id=None, hosts=hosts
+        )
     return SchedulingSpec(
         id=0,
         length=DYNAMIC_LENGTH,
@@ -272,6 +276,7 @@ async def _dynamic_spec(session: AsyncSession, ref: EventTypeRef) -> SchedulingS
         seats_per_time_slot=None,
         scheduling_type="COLLECTIVE",
         schedule_id=None,
+        team_id=None,
         length_options=frozenset(DYNAMIC_DURATIONS),
         hosts=hosts,
     )
