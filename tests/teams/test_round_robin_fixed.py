@@ -13,6 +13,7 @@ from calgate.core import (
     EventRules,
     ExistingBooking,
     HostAvailability,
+    Period,
     Schedule,
     WeeklyWindow,
     check_booking,
@@ -82,3 +83,18 @@ def test_fixed_hosts_against_oracle_and_booking_check(fixed: frozenset[int]) -> 
         t += timedelta(minutes=30)
     for s in got:
         assert {i + 1 for i in fixed} <= set(s.host_ids)
+
+
+@pytest.mark.parametrize("fixed", [frozenset(), frozenset({1}), frozenset({0, 1, 2})])
+def test_plain_grids_match_the_general_path(fixed: frozenset[int]) -> None:
+    """Round robin's set-of-minutes grids (no window, seats or limits) give the very slots,
+    host order included, that the start-by-start path gives once a far booking window makes
+    every start go through the verdict."""
+    hosts = [_host(i, i in fixed) for i in range(3)]
+    plain = EventRules(length=30)
+    windowed = EventRules(length=30, period=Period("ROLLING", days=3650))
+    for zone_name in ("UTC", "Asia/Kolkata", None):
+        a = compute_slots(plain, hosts, "round_robin", LO, HI, NOW, booker_time_zone=zone_name)
+        b = compute_slots(windowed, hosts, "round_robin", LO, HI, NOW, booker_time_zone=zone_name)
+        assert a == b
+        assert a
