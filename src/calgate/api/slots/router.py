@@ -141,8 +141,11 @@ EXTENSION_TAG = "Slots (calgate extension)"
         "it for that day in `timeZone` (`offered`), every rule that blocks it per host "
         "(`reasons`: a stable `code`, `hostId`, a one-sentence `message` in `timeZone`, and "
         "the data behind it), which hosts are free, and the nearest offered starts before and "
-        "after (`nearest`, searched up to 7 days either side). Other people's bookings are "
-        "shown to the event type's hosts only; anyone else sees that the host is busy."
+        "after (`nearest`, searched up to 7 days either side). Team event types also say who "
+        "is in the way (`blockedBy`) and, for round robin, who a booking would go to "
+        "(`chosenHostId`); `usernames` explains a dynamic group. Other people's bookings are "
+        "shown to the event type's hosts and its team's admins and owners only; anyone else "
+        "sees that the host is busy."
     ),
 )
 async def explain(
