@@ -125,9 +125,9 @@ def test_permissions_and_bad_input(client: TestClient, make_account: Any) -> Non
     assert client.get(path, headers=outsider.headers).status_code == 404
     assert client.get(f"{path}/{etid}", headers=outsider.headers).status_code == 404
     assert _event_type(client, outsider, tid).status_code == 404
-    # hosts must be accepted members; managed is refused; slugs are unique per team
+    # hosts must be accepted members; unknown scheduling types are refused; slugs are unique
+    # per team
     assert _event_type(client, owner, tid, hosts=[{"userId": outsider.id}]).status_code == 400
-    assert _event_type(client, owner, tid, schedulingType="managed").status_code == 400
     assert _event_type(client, owner, tid, schedulingType="sometimes").status_code == 400
     slug = r.json()["data"]["slug"]
     assert _event_type(client, owner, tid, slug=slug).status_code == 409
