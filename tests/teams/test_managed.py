@@ -109,3 +109,23 @@ def test_managed_slug_clash_with_a_members_own_event_type(
     listed = client.get(f"/v2/teams/{tid}/event-types", headers=owner.headers).json()["data"]
     assert [e for e in listed if e["slug"] == "taken"] == []
     assert [e["title"] for e in _mine(client, a, "taken")] == ["Mine"]
+
+
+def test_assign_all_members_gives_late_members_a_child(
+    client: TestClient, make_account: Any
+) -> None:
+    owner, late = make_account(time_zone="UTC"), make_account(time_zone="UTC")
+    tid = _team(client, owner)
+    r = _event_type(
+        client, owner, tid, schedulingType="managed", slug="all", assignAllTeamMembers=True
+    )
+    assert r.status_code == 201, r.text
+    assert len(_mine(client, owner, "all")) == 1
+    r = client.post(
+        f"/v2/teams/{tid}/memberships",
+        headers=owner.headers,
+        json={"userId": late.id, "accepted": True},
+    )
+    assert r.status_code == 201, r.text
+    [child] = _mine(client, late, "all")
+    assert child["ownerId"] == late.id
