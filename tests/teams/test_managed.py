@@ -9,7 +9,15 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from tests.teams.test_team_event_types import V_ET, V_SLOTS, _event_type, _team, _weekday_starts, z
+from tests.teams.test_team_event_types import (
+    V_ET,
+    V_SLOTS,
+    _book,
+    _event_type,
+    _team,
+    _weekday_starts,
+    z,
+)
 
 
 def _mine(client: TestClient, who: Any, slug: str) -> list[dict[str, Any]]:
@@ -51,6 +59,15 @@ def test_managed_children_follow_the_template(client: TestClient, make_account: 
     )
     assert slots.status_code == 200, slots.text
     assert slots.json()["data"]
+    # The template itself books nobody: no slots, and a booking is refused.
+    template_slots = client.get(
+        "/v2/slots",
+        params={"eventTypeId": etid, "start": z(start), "end": z(start + timedelta(days=1))},
+        headers=V_SLOTS,
+    )
+    assert template_slots.status_code == 200, template_slots.text
+    assert template_slots.json()["data"] == {}
+    assert _book(client, etid, start).status_code == 400
     # The template's fields are locked: a change reaches every child.
     path = f"/v2/teams/{tid}/event-types/{etid}"
     r = client.patch(path, headers=owner.headers, json={"title": "Welcome", "lengthInMinutes": 45})

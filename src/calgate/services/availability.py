@@ -135,6 +135,10 @@ class EventTypeAvailability:
         cls, session: AsyncSession, spec: SchedulingSpec, duration: int | None, field: str
     ) -> EventTypeAvailability:
         length = _length(spec, duration, field)
+        if spec.scheduling_type == "MANAGED":
+            # A managed template books nobody (Cal.com shows it nowhere): its members' own
+            # child event types are what bookers book.
+            return cls(session, spec, [], length)
         return cls(session, spec, await host_contexts(session, spec), length)
 
     @property
