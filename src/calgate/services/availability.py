@@ -11,12 +11,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
-from itertools import chain
 from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
-from sqlalchemy import and_, func, or_, select, type_coerce
+from sqlalchemy import and_, func, or_, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.core import (
@@ -445,41 +444,24 @@ class EventTypeAvailability:
             Booking.start_time < hi,
             Booking.end_time > lo,
         )
-        rows = await conn.execute(
-            select(
-                Booking.user_id,
-                Booking.uid,
-                type_coerce(Booking.start_time, RawTime()),
-                type_coerce(Booking.end_time, RawTime()),
-                Booking.event_type_id,
-                EventType.before_event_buffer,
-                EventType.after_event_buffer,
-            )
+        columns = (
+            Booking.uid,
+            type_coerce(Booking.start_time, RawTime()),
+            type_coerce(Booking.end_time, RawTime()),
+            Booking.event_type_id,
+            EventType.before_event_buffer,
+            EventType.after_event_buffer,
+        )
+        own = (
+            select(Booking.user_id, *columns)
             .outerjoin(EventType, EventType.id == Booking.event_type_id)
             .where(*in_range)
         )
-        # Attendee counts only matter for seats, i.e. for this seated event type's own bookings.
-        seats_taken: dict[str, int] = {}
-        if spec.seats_per_time_slot:
-            seat_rows = await conn.execute(
-                select(Booking.uid, func.count(Attendee.id).label("attendees"))
-                .join(Attendee, Attendee.booking_id == Booking.id)
-                .where(*in_range, Booking.event_type_id == spec.id)
-                .group_by(Booking.uid)
-            )
-            seats_taken = {row.uid: int(row.attendees) for row in seat_rows}
         # A collective or round-robin booking with fixed hosts is one row under its organizer
-        # and holds a block on each other host's calendar: those hosts are busy then too.
-        cohosted = await conn.execute(
-            select(
-                BookingBlock.user_id,
-                Booking.uid,
-                type_coerce(Booking.start_time, RawTime()),
-                type_coerce(Booking.end_time, RawTime()),
-                Booking.event_type_id,
-                EventType.before_event_buffer,
-                EventType.after_event_buffer,
-            )
+        # and holds a block on each other host's calendar: those hosts are busy then too. One
+        # round trip for both.
+        cohosted = (
+            select(BookingBlock.user_id, *columns)
             .join(Booking, Booking.id == BookingBlock.booking_id)
             .outerjoin(EventType, EventType.id == Booking.event_type_id)
             .where(
@@ -493,10 +475,21 @@ class EventTypeAvailability:
                 Booking.end_time > lo,
             )
         )
+        rows = await conn.execute(union_all(own, cohosted))
+        # Attendee counts only matter for seats, i.e. for this seated event type's own bookings.
+        seats_taken: dict[str, int] = {}
+        if spec.seats_per_time_slot:
+            seat_rows = await conn.execute(
+                select(Booking.uid, func.count(Attendee.id).label("attendees"))
+                .join(Attendee, Attendee.booking_id == Booking.id)
+                .where(*in_range, Booking.event_type_id == spec.id)
+                .group_by(Booking.uid)
+            )
+            seats_taken = {row.uid: int(row.attendees) for row in seat_rows}
         found: dict[int, list[ExistingBooking]] = {}
         # Unpacked by name in select order: a thousand rows per query, and Row attribute
         # access would cost a quarter of the whole slot query.
-        for user_id, uid, starts, ends, event_type_id, before, after in chain(rows, cohosted):
+        for user_id, uid, starts, ends, event_type_id, before, after in rows:
             if uid == ignore_uid:
                 continue
             # Positional, in ExistingBooking's field order: keywords cost a third more here.
