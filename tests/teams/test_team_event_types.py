@@ -125,9 +125,9 @@ def test_permissions_and_bad_input(client: TestClient, make_account: Any) -> Non
     assert client.get(path, headers=outsider.headers).status_code == 404
     assert client.get(f"{path}/{etid}", headers=outsider.headers).status_code == 404
     assert _event_type(client, outsider, tid).status_code == 404
-    # hosts must be accepted members; managed is refused; slugs are unique per team
+    # hosts must be accepted members; unknown scheduling types are refused; slugs are unique
+    # per team
     assert _event_type(client, owner, tid, hosts=[{"userId": outsider.id}]).status_code == 400
-    assert _event_type(client, owner, tid, schedulingType="managed").status_code == 400
     assert _event_type(client, owner, tid, schedulingType="sometimes").status_code == 400
     slug = r.json()["data"]["slug"]
     assert _event_type(client, owner, tid, slug=slug).status_code == 409
@@ -270,22 +270,37 @@ def _free(tz: str, start: datetime, busy: list[tuple[datetime, datetime]]) -> bo
 
 
 def _oracle(
-    lo: datetime, hi: datetime, hosts: list[tuple[str, list[tuple[datetime, datetime]]]], mode: str
+    lo: datetime,
+    hi: datetime,
+    hosts: list[tuple[str, list[tuple[datetime, datetime]]]],
+    mode: str,
+    fixed: frozenset[int] = frozenset(),
 ) -> set[datetime]:
+    """Collective: every host free. Round robin: every fixed host free and one other (all
+    fixed: every host)."""
     out = set()
     t = lo
     while t < hi:
         frees = [_free(tz, t, busy) for tz, busy in hosts]
-        if all(frees) if mode == "collective" else any(frees):
+        if mode == "collective":
+            ok = all(frees)
+        else:
+            rotating = [f for i, f in enumerate(frees) if i not in fixed]
+            ok = all(frees[i] for i in fixed) and (any(rotating) or not rotating)
+        if ok:
             out.add(t)
         t += timedelta(minutes=30)
     return out
 
 
 def _slots(client: TestClient, etid: int, lo: datetime, hi: datetime) -> set[datetime]:
+    return _slots_of(client, {"eventTypeId": etid}, lo, hi)
+
+
+def _slots_of(client: TestClient, ref: dict[str, Any], lo: datetime, hi: datetime) -> set[datetime]:
     r = client.get(
         "/v2/slots",
-        params={"eventTypeId": etid, "start": z(lo), "end": z(hi), "timeZone": "UTC"},
+        params={**ref, "start": z(lo), "end": z(hi), "timeZone": "UTC"},
         headers=V_SLOTS,
     )
     assert r.status_code == 200, r.text
@@ -313,15 +328,27 @@ def test_slots_match_oracle_over_dst_week(client: TestClient, make_account: Any)
     assert _book(client, r.json()["data"]["id"], busy_start).status_code == 201
     busy = {1: [(busy_start, busy_start + timedelta(hours=1))]}
     hosts = [(tz, busy.get(i, [])) for i, tz in enumerate(ZONES)]
-    for mode, wire in (("collective", "collective"), ("round_robin", "roundRobin")):
+    cases: list[tuple[str, str, frozenset[int]]] = [
+        ("collective", "collective", frozenset()),
+        ("round_robin", "roundRobin", frozenset()),
+        # The busy London host mandatory: its hour is gone even where New York is free.
+        ("round_robin", "roundRobin", frozenset({1})),
+        ("round_robin", "roundRobin", frozenset({0, 2})),
+        ("round_robin", "roundRobin", frozenset({0, 1, 2})),
+    ]
+    for mode, wire, fixed in cases:
         et = _event_type(
-            client, owner, tid, schedulingType=wire, hosts=[{"userId": m.id} for m in members]
+            client,
+            owner,
+            tid,
+            schedulingType=wire,
+            hosts=[{"userId": m.id, "mandatory": i in fixed} for i, m in enumerate(members)],
         )
         assert et.status_code == 201, et.text
         got = _slots(client, et.json()["data"]["id"], lo, hi)
-        want = _oracle(lo, hi, hosts, mode)
-        assert want, mode
-        assert got == want, (mode, sorted(got ^ want)[:6])
+        want = _oracle(lo, hi, hosts, mode, fixed)
+        assert want, (mode, fixed)
+        assert got == want, (mode, fixed, sorted(got ^ want)[:6])
 
 
 def test_slots_by_team_slug_and_event_type_slug(client: TestClient, make_account: Any) -> None:

@@ -105,6 +105,16 @@ class Explanation:
     after: datetime | None = None
     # The engine's own refusal code (check_booking's reason), for callers that need it.
     decision_reason: str = ""
+    # Round robin: the host the booking would go to (by the booking's own rule, which needs
+    # the booking counts: set by the caller that has them), with the fixed hosts it brings.
+    chosen_host_id: int | None = None
+    fixed_host_ids: tuple[int, ...] = ()
+
+    @property
+    def blocked_by(self) -> tuple[int, ...]:
+        """Hosts with a rule in the way of this start (collective: who blocks it)."""
+        ids = {r.host_id for r in self.reasons if r.blocking and r.host_id is not None}
+        return tuple(h for h in self.host_ids if h in ids)
 
 
 def explain(
@@ -173,6 +183,7 @@ def explain(
         before=before,
         after=after,
         decision_reason=decision.reason,
+        fixed_host_ids=tuple(v.host_id for v in considered if v.fixed and mode == "round_robin"),
     )
 
 
@@ -343,12 +354,25 @@ def present(
         "start": _iso(ex.start, time_zone),
         "end": _iso(ex.end, time_zone),
         "reasons": present_reasons(ex, time_zone=time_zone, names=names, reveal=reveal),
-        "hosts": [{"hostId": h, "free": h in ex.free_host_ids} for h in ex.host_ids],
+        "hosts": [_host(ex, h) for h in ex.host_ids],
+        # Teams: who is in the way (collective: any of them blocks the start) and, for round
+        # robin, who the booking would go to (null when nobody could take it).
+        "blockedBy": list(ex.blocked_by),
+        "chosenHostId": ex.chosen_host_id,
         "nearest": {
             "before": _iso(ex.before, time_zone) if ex.before else None,
             "after": _iso(ex.after, time_zone) if ex.after else None,
         },
     }
+
+
+def _host(ex: Explanation, host_id: int) -> dict[str, Any]:
+    item: dict[str, Any] = {"hostId": host_id, "free": host_id in ex.free_host_ids}
+    if ex.fixed_host_ids:
+        item["mandatory"] = host_id in ex.fixed_host_ids
+    if ex.chosen_host_id is not None:
+        item["chosen"] = host_id == ex.chosen_host_id or host_id in ex.fixed_host_ids
+    return item
 
 
 def present_reasons(

@@ -15,15 +15,17 @@ Semantics follow Cal.com's own slot code (``getSlots`` over ``buildDateRanges``,
   to the largest of 60/30/20/15/10/5 minutes that divides the frequency, then steps of the slot
   interval (default: the event length) while a slot fits entirely inside the piece;
 - collective event types need every host free inside the intersection of their free pieces;
-  round robin offers a slot when any host's own grid offers it.
+  round robin offers a slot when any host's own grid offers it; with fixed ("mandatory") hosts,
+  when every fixed host is free and a round-robin host's grid, cut to the fixed hosts' common
+  free pieces, offers it (a round-robin event type whose hosts are all fixed is collective).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from functools import cache
+from datetime import UTC, datetime, timedelta
+from functools import cache, lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -84,6 +86,8 @@ class HostAvailability:
     busy: tuple[Interval, ...] = ()
     # Other bookers' reservations on this host's time.
     held: tuple[Hold, ...] = ()
+    # Round robin: a fixed ("mandatory") host joins every booking, so must be free for each.
+    fixed: bool = False
 
 
 class Conflict(NamedTuple):
@@ -131,8 +135,9 @@ class _HostView:
 
     def __init__(self, host: HostAvailability, rules: EventRules, now: datetime) -> None:
         self.host_id = host.host_id
+        self.fixed = host.fixed
         self.rules = rules
-        self.hours = WorkingHours(host.schedule)
+        self.hours = _working_hours(host.schedule)
         self.bounds: Bounds = bounds(rules.period, self.hours, now)
         ours = [b for b in host.bookings if _same_event_type(b, rules)]
         seats = rules.seats_per_slot or 0
@@ -155,6 +160,12 @@ class _HostView:
             self.hours.time_zone,
             rules.week_start,
             ((b.start, _minutes(b.end - b.start)) for b in ours),
+        )
+        # Nothing but the hours and busy time decides a start taken from the free pieces: no
+        # window, no seats, no limits. Then ``verdict(check_busy=False)`` is always free, and
+        # round robin's grids (one per host, most of a team query's work) skip it.
+        self.plain = (
+            self.bounds.lo is None and self.bounds.hi is None and not open_seats and not self.limits
         )
 
     def free(self, start: datetime, end: datetime) -> list[Interval]:
@@ -248,6 +259,15 @@ class _HostView:
         return self.limits.breaches(start, _minutes(end - start))
 
 
+@lru_cache(maxsize=4096)
+def _working_hours(schedule: Schedule) -> WorkingHours:
+    """One ``WorkingHours`` per schedule value, kept across requests: its days are a pure
+    function of the schedule (a changed schedule is another key), and expanding them through
+    zoneinfo was half of a ten-host team query. Its per-day caches only ever gain entries, the
+    same ones whichever thread adds them."""
+    return WorkingHours(schedule)
+
+
 @cache
 def _td(minutes: int) -> timedelta:
     # Buffers take few distinct values; building a timedelta per booking per query adds up.
@@ -276,6 +296,19 @@ def _grid(
 ) -> Iterable[tuple[datetime, datetime]]:
     """Each piece's own grid: its start rounded up to a whole minute, then to a whole ``step``
     of the hour on the booker's clock, stepping by ``frequency`` while a slot fits."""
+    duration = timedelta(minutes=length)
+    every = timedelta(minutes=frequency)
+    for first, count in _grid_runs(pieces, length, frequency, booker_zone):
+        t = first
+        for _ in range(count):
+            yield t, t + duration
+            t += every
+
+
+def _grid_runs(
+    pieces: Iterable[Interval], length: int, frequency: int, booker_zone: ZoneInfo
+) -> Iterable[tuple[datetime, int]]:
+    """``_grid`` as (first start, how many starts) per piece: ``frequency`` minutes apart."""
     step = _nice_step(frequency)
     duration = timedelta(minutes=length)
     every = timedelta(minutes=frequency)
@@ -287,9 +320,8 @@ def _grid(
         if minute % step:
             t += timedelta(minutes=step - minute % step)
         last = piece.end - duration
-        while t <= last:
-            yield t, t + duration
-            t += every
+        if t <= last:
+            yield t, (last - t) // every + 1
 
 
 def _earliest(rules: EventRules, now: datetime) -> datetime:
@@ -332,29 +364,23 @@ def compute_slots(
         return []
     found: dict[datetime, Slot] = {}
 
-    if mode == "collective":
-        common = views[0].free(lo, end)
-        for v in views[1:]:
+    fixed, rotating = _split(views, mode)
+    if fixed:
+        common = fixed[0].free(lo, end)
+        for v in fixed[1:]:
             common = intersect(common, v.free(lo, end))
-        clock = zone(booker_time_zone or views[0].hours.time_zone)
-        for s, e in _grid(common, length, frequency, clock):
-            verdicts = [v.verdict(s, e, check_busy=False) for v in views]
-            if all(x.ok for x in verdicts):
-                found[s] = _slot(s, e, [v.host_id for v in views], verdicts)
+        if not rotating:
+            clock = zone(booker_time_zone or views[0].hours.time_zone)
+            for s, e in _grid(common, length, frequency, clock):
+                verdicts = [v.verdict(s, e, check_busy=False) for v in fixed]
+                if all(x.ok for x in verdicts):
+                    found[s] = _slot(s, e, [v.host_id for v in fixed], verdicts)
+        else:
+            _round_robin(
+                found, fixed, rotating, common, (lo, end), length, frequency, booker_time_zone
+            )
     else:
-        for v in views if mode == "round_robin" else views[:1]:
-            clock = zone(booker_time_zone or v.hours.time_zone)
-            for s, e in _grid(v.free(lo, end), length, frequency, clock):
-                verdict = v.verdict(s, e, check_busy=False)
-                if not verdict.ok:
-                    continue
-                prior = found.get(s)
-                if prior is None:
-                    found[s] = _slot(s, e, [v.host_id], [verdict])
-                elif prior.end == e:
-                    found[s] = Slot(
-                        s, e, (*prior.host_ids, v.host_id), prior.attendees_count, prior.booking_uid
-                    )
+        _round_robin(found, [], rotating, None, (lo, end), length, frequency, booker_time_zone)
 
     slots = [found[k] for k in sorted(found)]
     if rules.only_show_first_available_slot:
@@ -368,6 +394,100 @@ def compute_slots(
                 firsts.append(slot)
         slots = firsts
     return slots
+
+
+def _split(views: list[_HostView], mode: str) -> tuple[list[_HostView], list[_HostView]]:
+    """(hosts every booking needs, hosts of which one will do): collective needs them all,
+    round robin its fixed hosts and one of the others, a personal event type its one host."""
+    if mode == "collective":
+        return views, []
+    if mode == "single":
+        return [], views[:1]
+    return [v for v in views if v.fixed], [v for v in views if not v.fixed]
+
+
+def _round_robin(
+    found: dict[datetime, Slot],
+    fixed: list[_HostView],
+    rotating: list[_HostView],
+    common: list[Interval] | None,
+    span: tuple[datetime, datetime],
+    length: int,
+    frequency: int,
+    booker_time_zone: str | None,
+) -> None:
+    """Each rotating host's own grid over its free pieces (cut to ``common``, the fixed hosts'
+    shared free pieces, when there are fixed hosts), its starts merged into ``found``."""
+    if all(v.plain for v in (*fixed, *rotating)):
+        _round_robin_plain(
+            found, fixed, rotating, common, span, length, frequency, booker_time_zone
+        )
+        return
+    fixed_ids = [v.host_id for v in fixed]
+    # Hosts whose grids offer a start another host's grid found first, in host order: the
+    # slot is rebuilt once at the end rather than once per host.
+    joined: dict[datetime, list[int]] = {}
+    for v in rotating:
+        clock = zone(booker_time_zone or v.hours.time_zone)
+        pieces = v.free(*span)
+        if common is not None:
+            pieces = intersect(pieces, common)
+        plain, host_id = v.plain, v.host_id
+        for s, e in _grid(pieces, length, frequency, clock):
+            verdict = _FREE if plain else v.verdict(s, e, check_busy=False)
+            if not verdict.ok:
+                continue
+            prior = found.get(s)
+            if prior is None:
+                verdicts = [verdict, *(f.verdict(s, e, check_busy=False) for f in fixed)]
+                if all(x.ok for x in verdicts):
+                    found[s] = _slot(s, e, [host_id, *fixed_ids], verdicts)
+            elif prior.end == e:
+                joined.setdefault(s, []).append(host_id)
+    for s, more in joined.items():
+        prior = found[s]
+        found[s] = Slot(
+            s, prior.end, (*prior.host_ids, *more), prior.attendees_count, prior.booking_uid
+        )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MINUTE = timedelta(minutes=1)
+
+
+def _round_robin_plain(
+    found: dict[datetime, Slot],
+    fixed: list[_HostView],
+    rotating: list[_HostView],
+    common: list[Interval] | None,
+    span: tuple[datetime, datetime],
+    length: int,
+    frequency: int,
+    booker_time_zone: str | None,
+) -> None:
+    """``_round_robin`` when every start on a grid is free (``_HostView.plain``): each host's
+    grid as a set of whole minutes since the epoch, built from ranges at C speed, so a team's
+    query costs its union, not one datetime per host and start. Same starts, same host order
+    (the first host whose grid has it, the fixed hosts, then the others)."""
+    grids: list[tuple[int, set[int]]] = []
+    union: set[int] = set()
+    for v in rotating:
+        pieces = v.free(*span)
+        if common is not None:
+            pieces = intersect(pieces, common)
+        clock = zone(booker_time_zone or v.hours.time_zone)
+        mine: set[int] = set()
+        for first, count in _grid_runs(pieces, length, frequency, clock):
+            m = (first - _EPOCH) // _MINUTE
+            mine.update(range(m, m + count * frequency, frequency))
+        grids.append((v.host_id, mine))
+        union |= mine
+    fixed_ids = tuple(v.host_id for v in fixed)
+    duration = timedelta(minutes=length)
+    for m in sorted(union):
+        ids = [h for h, mine in grids if m in mine]
+        s = _EPOCH + m * _MINUTE
+        found[s] = Slot(s, s + duration, (ids[0], *fixed_ids, *ids[1:]))
 
 
 def _slot(s: datetime, e: datetime, host_ids: list[int], verdicts: Sequence[_Verdict]) -> Slot:
@@ -415,7 +535,13 @@ def check_booking(
     candidates = views if mode != "single" else views[:1]
     verdicts = [(v, v.verdict(start, end, earliest=earliest)) for v in candidates]
     free = [(v, x) for v, x in verdicts if x.ok]
-    if not free or (mode == "collective" and len(free) != len(verdicts)):
+    fixed, rotating = _split(candidates, mode)
+    needed = [x for v, x in verdicts if v in fixed]
+    if (
+        not free
+        or not all(x.ok for x in needed)
+        or (rotating and not any(x.ok for v, x in verdicts if v in rotating))
+    ):
         failed = next(x for _, x in verdicts if not x.ok)
         return Decision(False, failed.reason, failed.message)
     seat = next((x.seat for _, x in free if x.seat is not None), None)

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
-from sqlalchemy import and_, func, or_, select, type_coerce
+from sqlalchemy import and_, func, or_, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.core import (
@@ -39,6 +39,7 @@ from calgate.core.explain import SEARCH_DAYS
 from calgate.core.schedule import local_date, local_instant
 from calgate.errors import BadRequest
 from calgate.services.calendars import calendar_busy
+from calgate.services.round_robin import choose_hosts
 from calgate.services.scheduling_spec import (
     EventTypeRef,
     HostContext,
@@ -53,6 +54,8 @@ from calgate.store.models import (
     Booking,
     BookingBlock,
     EventType,
+    Membership,
+    MembershipRole,
     SlotReservation,
 )
 from calgate.store.types import RawTime, utc_from_raw
@@ -137,6 +140,10 @@ class EventTypeAvailability:
         cls, session: AsyncSession, spec: SchedulingSpec, duration: int | None, field: str
     ) -> EventTypeAvailability:
         length = _length(spec, duration, field)
+        if spec.scheduling_type == "MANAGED":
+            # A managed template books nobody (Cal.com shows it nowhere): its members' own
+            # child event types are what bookers book.
+            return cls(session, spec, [], length)
         return cls(session, spec, await host_contexts(session, spec), length)
 
     @property
@@ -249,7 +256,10 @@ class EventTypeAvailability:
             details = seats if expected == SEATS_FULL else {}
             ex = replace(ex, reasons=(*ex.reasons, Reason(expected, None, details)))
         shown = present(
-            ex, time_zone=time_zone or "UTC", names=self.host_names(), reveal=self.is_host(holder)
+            ex,
+            time_zone=time_zone or "UTC",
+            names=self.host_names(),
+            reveal=await self.sees_all(holder),
         )
         blocking = [r for r in shown["reasons"] if r["blocking"]]
         if blocking and all(r["code"] == BUSY_CALENDAR for r in blocking):
@@ -309,6 +319,7 @@ class EventTypeAvailability:
         ex = self._run(
             explain, hosts, start, now, zone=booker_time_zone, day_time_zone=day_time_zone
         )
+        ex = await self._with_choice(ex)
         if ex.before is not None and ex.after is not None:
             return ex
         # Each missing side reads only its own busy time: the next day first (where the answer
@@ -330,6 +341,37 @@ class EventTypeAvailability:
                     nearest, later, start, now, **zones, days=days, want_before=False
                 )
         return replace(ex, before=before, after=after)
+
+    async def _with_choice(self, ex: Explanation) -> Explanation:
+        """Round robin: who the booking would go to, by the booking's own rule and counts
+        (services.round_robin), so the explanation names the host a booking now would get."""
+        if self.mode != "round_robin" or not ex.bookable:
+            return ex
+        try:
+            chosen = await choose_hosts(
+                self.session, self.spec.id, self.hosts, ex.free_host_ids, self.mode
+            )
+        except BadRequest:
+            return ex
+        return replace(ex, chosen_host_id=chosen[0].user_id)
+
+    async def sees_all(self, holder: str | None) -> bool:
+        """May the caller see everything that blocks a start (other people's bookings)? The
+        hosts, and the admins and owners of the event type's team, as Cal.com lets them see
+        the team's bookings."""
+        if self.is_host(holder):
+            return True
+        if holder is None or not holder.startswith("user:") or self.spec.team_id is None:
+            return False
+        found = await self.session.execute(
+            select(Membership.id).where(
+                Membership.team_id == self.spec.team_id,
+                Membership.user_id == int(holder.removeprefix("user:")),
+                Membership.accepted.is_(True),
+                Membership.role.in_((MembershipRole.ADMIN.value, MembershipRole.OWNER.value)),
+            )
+        )
+        return found.first() is not None
 
     def is_host(self, holder: str | None) -> bool:
         """Is the caller (a ``holder`` identity, "user:<id>") one of this event type's hosts?"""
@@ -408,6 +450,7 @@ class EventTypeAvailability:
                 bookings=tuple(bookings.get(ctx.user_id, ())),
                 held=tuple(held.get(ctx.user_id, ())) + tuple(held.get(None, ())),
                 busy=tuple(external.get(ctx.user_id, ())),
+                fixed=ctx.host.fixed,
             )
             for ctx in self.hosts
         ]
@@ -434,19 +477,38 @@ class EventTypeAvailability:
             Booking.start_time < hi,
             Booking.end_time > lo,
         )
-        rows = await conn.execute(
-            select(
-                Booking.user_id,
-                Booking.uid,
-                type_coerce(Booking.start_time, RawTime()),
-                type_coerce(Booking.end_time, RawTime()),
-                Booking.event_type_id,
-                EventType.before_event_buffer,
-                EventType.after_event_buffer,
-            )
+        columns = (
+            Booking.uid,
+            type_coerce(Booking.start_time, RawTime()),
+            type_coerce(Booking.end_time, RawTime()),
+            Booking.event_type_id,
+            EventType.before_event_buffer,
+            EventType.after_event_buffer,
+        )
+        own = (
+            select(Booking.user_id, *columns)
             .outerjoin(EventType, EventType.id == Booking.event_type_id)
             .where(*in_range)
         )
+        # A collective or round-robin booking with fixed hosts is one row under its organizer
+        # and holds a block on each other host's calendar: those hosts are busy then too. One
+        # round trip for both.
+        cohosted = (
+            select(BookingBlock.user_id, *columns)
+            .join(Booking, Booking.id == BookingBlock.booking_id)
+            .outerjoin(EventType, EventType.id == Booking.event_type_id)
+            .where(
+                BookingBlock.user_id.in_(self.user_ids),
+                BookingBlock.active.is_(True),
+                BookingBlock.block_start < hi + MARGIN,
+                BookingBlock.block_end > lo - MARGIN,
+                BookingBlock.user_id != Booking.user_id,
+                Booking.status.in_(BLOCKING_STATUSES),
+                Booking.start_time < hi,
+                Booking.end_time > lo,
+            )
+        )
+        rows = await conn.execute(union_all(own, cohosted))
         # Attendee counts only matter for seats, i.e. for this seated event type's own bookings.
         seats_taken: dict[str, int] = {}
         if spec.seats_per_time_slot:

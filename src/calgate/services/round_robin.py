@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calgate.core.round_robin import Candidate, pick
 from calgate.errors import BadRequest
 from calgate.services.scheduling_spec import HostContext
-from calgate.store.models import BLOCKING_STATUSES, Booking, Host
+from calgate.store.models import BLOCKING_STATUSES, Booking
 
 
 async def choose_hosts(
@@ -29,21 +29,14 @@ async def choose_hosts(
     free = [c for c in contexts if c.user_id in set(free_ids)]
     if mode != "round_robin":
         return free
-    rows = (
-        await session.execute(
-            select(Host.user_id, Host.is_fixed, Host.weight).where(
-                Host.event_type_id == event_type_id
-            )
-        )
-    ).all()
-    fixed = {r.user_id for r in rows if r.is_fixed}
-    weight = {r.user_id: r.weight for r in rows}
+    # The same fixed flags the engine offered the slot on (HostRef.fixed, one read).
+    fixed = {c.user_id for c in contexts if c.host.fixed}
     if fixed - {c.user_id for c in free}:
         raise BadRequest("The requested time is not available", {"reason": "host_unavailable"})
     rotating = [c for c in free if c.user_id not in fixed]
     mandatory = [c for c in free if c.user_id in fixed]
     if not rotating:
-        if len(fixed) == len(rows) and mandatory:
+        if len(fixed) == len(contexts) and mandatory:
             return mandatory
         raise BadRequest("The requested time is not available", {"reason": "host_unavailable"})
     stats = {
@@ -69,7 +62,7 @@ async def choose_hosts(
             Candidate(
                 user_id=c.user_id,
                 priority=c.host.priority,
-                weight=weight.get(c.user_id, 100),
+                weight=c.host.weight,
                 bookings=stats.get(c.user_id, (0, None))[0],
                 last_booked=stats.get(c.user_id, (0, None))[1],
             )

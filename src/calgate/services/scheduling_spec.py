@@ -5,7 +5,7 @@ than bookings, and loading ORM objects would cost them more than the engine does
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TypeVarTuple
 
@@ -34,6 +34,9 @@ class HostRef:
     default_schedule_id: int | None
     # What bookers see the host called, for explanations' sentences.
     name: str = ""
+    # Round robin: a mandatory host, who joins every booking (Host.is_fixed).
+    fixed: bool = False
+    weight: int = 100
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class SchedulingSpec:
     seats_per_time_slot: int | None
     scheduling_type: str | None
     schedule_id: int | None
+    team_id: int | None
     length_options: frozenset[int]
     hosts: tuple[HostRef, ...]
 
@@ -83,6 +87,7 @@ _SPEC_COLUMNS = (
     EventType.seats_per_time_slot,
     EventType.scheduling_type,
     EventType.schedule_id,
+    EventType.team_id,
     EventType.settings,
 )
 # The spec's fields, read under their own names (the column keys of EventType).
@@ -92,6 +97,8 @@ _HOST_COLUMNS = (
     Host.user_id.label("host_user_id"),
     Host.schedule_id.label("host_schedule_id"),
     Host.priority.label("host_priority"),
+    Host.is_fixed.label("host_is_fixed"),
+    Host.weight.label("host_weight"),
     User.time_zone.label("user_time_zone"),
     User.week_start.label("user_week_start"),
     User.default_schedule_id.label("user_default_schedule_id"),
@@ -99,18 +106,49 @@ _HOST_COLUMNS = (
 )
 
 
+# Cal.com's default dynamic event (packages/lib/defaultEvents.ts, ``dynamicEvent``): what a
+# dynamic group (``usernames=a,b``) is booked on when no event type of its own is named.
+DYNAMIC_SLUG = "dynamic"
+DYNAMIC_TITLE = "Group Meeting"
+DYNAMIC_DESCRIPTION = "Join us for a meeting with multiple people"
+DYNAMIC_LENGTH = 30
+DYNAMIC_NOTICE = 120
+DYNAMIC_DURATIONS = (15, 30, 45, 60, 90)
+# A dynamic group of more people than this is a request to weigh everyone's calendar at once.
+MAX_DYNAMIC_USERS = 20
+
+
+def parse_usernames(raw: str | None) -> tuple[str, ...]:
+    """``usernames=a,b`` as Cal.com reads it: comma-separated, at least two, order kept (the
+    first user's event type slug names the event type)."""
+    if raw is None:
+        return ()
+    names = tuple(dict.fromkeys(n.strip() for n in raw.split(",") if n.strip()))
+    if len(names) < 2:
+        raise BadRequest("usernames must contain at least 2 usernames")
+    if len(names) > MAX_DYNAMIC_USERS:
+        raise BadRequest(f"usernames may name at most {MAX_DYNAMIC_USERS} users")
+    return names
+
+
 @dataclass(frozen=True)
 class EventTypeRef:
-    """An event type as a request names it: by id, or by its owner's username and its slug."""
+    """An event type as a request names it: by id, by its owner's username and its slug, by a
+    team's slug and its slug, or a dynamic group (``usernames``: collective across them)."""
 
     id: int | None = None
     username: str | None = None
     slug: str | None = None
     # A team event type: the team's slug with ``slug``.
     team_slug: str | None = None
+    # A dynamic group: Cal.com's default dynamic event, or (``slug`` given) the first user's
+    # event type of that slug, booked collectively with every named user as a host.
+    usernames: tuple[str, ...] = ()
 
     def narrow(self, query: Select[*_Ts]) -> Select[*_Ts]:
         """``query`` (which reads EventType) narrowed to this event type."""
+        if self.usernames:
+            raise BadRequest("A dynamic group (usernames) has no stored event type")
         if self.id is not None:
             return query.where(EventType.id == self.id)
         if self.team_slug and self.slug:
@@ -160,12 +198,16 @@ def _host(row: Row[*tuple[Any, ...]]) -> HostRef:
         week_start=row.user_week_start,
         default_schedule_id=row.user_default_schedule_id,
         name=row.user_display_name or "",
+        fixed=bool(row.host_is_fixed),
+        weight=100 if row.host_weight is None else row.host_weight,
     )
 
 
 async def spec_by_ref(session: AsyncSession, ref: EventTypeRef) -> SchedulingSpec:
     """One query: the event type's columns repeat on each host row (an event type without
     hosts still comes back, as one row with the host columns NULL)."""
+    if ref.usernames:
+        return await _dynamic_spec(session, ref)
     query = (
         select(*_SPEC_COLUMNS, *_HOST_COLUMNS)
         .select_from(EventType)
@@ -179,6 +221,65 @@ async def spec_by_ref(session: AsyncSession, ref: EventTypeRef) -> SchedulingSpe
         raise ref.not_found()
     hosts = tuple(_host(row) for row in rows if row.host_id is not None)
     return _spec(rows[0]._mapping, hosts)
+
+
+async def dynamic_users(session: AsyncSession, usernames: tuple[str, ...]) -> list[User]:
+    """The named users in the order named; any unknown one is a 404, as Cal.com answers."""
+    found = {
+        u.username: u
+        for u in (await session.execute(select(User).where(User.username.in_(usernames)))).scalars()
+    }
+    missing = [n for n in usernames if n not in found]
+    if missing:
+        raise NotFound(f"User with username={missing[0]} not found")
+    return [found[n] for n in usernames]
+
+
+async def _dynamic_spec(session: AsyncSession, ref: EventTypeRef) -> SchedulingSpec:
+    """A dynamic group's spec: the named users as hosts (collective), on the first user's event
+    type of ``ref.slug`` when there is one, else on Cal.com's default dynamic event."""
+    users = await dynamic_users(session, ref.usernames)
+    hosts = tuple(
+        HostRef(
+            id=0,
+            user_id=u.id,
+            schedule_id=None,
+            priority=2,
+            time_zone=u.time_zone,
+            week_start=u.week_start,
+            default_schedule_id=u.default_schedule_id,
+            name=u.name or u.username,
+        )
+        for u in users
+    )
+    if ref.slug and ref.slug != DYNAMIC_SLUG:
+        base = await spec_by_ref(session, EventTypeRef(username=ref.usernames[0], slug=ref.slug))
+        # The event type's own schedule is its owner's: each member keeps their own hours.
+        return replace(
+            base, scheduling_type="COLLECTIVE", schedule_id=None, team_id=None, hosts=hosts
+        )
+    return SchedulingSpec(
+        id=0,
+        length=DYNAMIC_LENGTH,
+        slot_interval=None,
+        minimum_booking_notice=DYNAMIC_NOTICE,
+        before_event_buffer=0,
+        after_event_buffer=0,
+        period_type="UNLIMITED",
+        period_days=None,
+        period_count_calendar_days=True,
+        period_start_date=None,
+        period_end_date=None,
+        booking_limits=None,
+        duration_limits=None,
+        only_show_first_available_slot=False,
+        seats_per_time_slot=None,
+        scheduling_type="COLLECTIVE",
+        schedule_id=None,
+        team_id=None,
+        length_options=frozenset(DYNAMIC_DURATIONS),
+        hosts=hosts,
+    )
 
 
 async def spec_of(session: AsyncSession, et: EventType) -> SchedulingSpec:

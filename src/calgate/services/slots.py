@@ -259,6 +259,6 @@ async def explain_start(
         return ExplainedStart(
             explanation,
             availability.host_names(),
-            reveal=availability.is_host(query.holder),
+            reveal=await availability.sees_all(query.holder),
             warnings=availability.warnings,
         )

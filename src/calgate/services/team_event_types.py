@@ -1,4 +1,4 @@
-"""Team event types: collective and round-robin event types hosted by a team's members.
+"""Team event types: collective, round-robin and managed event types of a team's members.
 
 Members read them; admins and owners create, change and delete them (``teams.team_for``).
 Hosts must be accepted members; ``assign_all`` makes every accepted member a host, also those
@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.errors import BadRequest, Conflict, NotFound
+from calgate.services import team_managed
 from calgate.services.event_types import DEFAULT_LOCATIONS, EventTypeChanges, apply_changes
 from calgate.services.teams import ASSIGN_ALL, team_for
 from calgate.services.unset import Unset
@@ -28,6 +29,8 @@ class SchedulingType(StrEnum):
 
     COLLECTIVE = "COLLECTIVE"
     ROUND_ROBIN = "ROUND_ROBIN"
+    # A template: each assigned member gets their own child event type (services.team_managed).
+    MANAGED = "MANAGED"
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,7 @@ async def create(
         et.hosts = _hosts(et, hosting, await _members(session, team_id), hosting.scheduling_type)
         session.add(et)
         await _flush(session)
+        await team_managed.sync_children(session, et)
         return await _view(session, et)
 
 
@@ -222,6 +226,7 @@ async def update(
             await session.flush()
             et.hosts.extend(_hosts(et, current, await _members(session, team_id), kind))
         await _flush(session)
+        await team_managed.sync_children(session, et)
         return await _view(session, et)
 
 
@@ -229,6 +234,7 @@ async def delete(db: Database, user_id: int, team_id: int, event_type_id: int) -
     async with db.transaction() as session:
         await team_for(session, team_id, user_id, MembershipRole.ADMIN)
         et = await _team_event_type(session, team_id, event_type_id)
+        await team_managed.delete_children(session, et)
         await session.delete(et)
         await session.flush()
         return et

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.core.timezones import check_zone
 from calgate.errors import BadRequest, Conflict, Forbidden, NotFound
+from calgate.services import team_managed
 from calgate.services.unset import UNSET, Unset, sent
 from calgate.store.db import Database
 from calgate.store.models import (
@@ -449,6 +450,7 @@ async def add_to_assign_all(session: AsyncSession, team_id: int, user_id: int) -
         if (et.settings or {}).get(ASSIGN_ALL) and all(h.user_id != user_id for h in et.hosts):
             fixed = et.scheduling_type == "COLLECTIVE"
             et.hosts.append(Host(user_id=user_id, is_fixed=fixed, priority=2, weight=100))
+            await team_managed.sync_children(session, et)
     await session.flush()
 
 
@@ -462,3 +464,10 @@ async def remove_host(session: AsyncSession, team_id: int, user_id: int) -> None
     ).scalars():
         await session.delete(host)
     await session.flush()
+    # Their children of the team's managed event types go with them.
+    managed = select(EventType).where(
+        EventType.team_id == team_id, EventType.scheduling_type == team_managed.MANAGED
+    )
+    for et in (await session.execute(managed)).scalars():
+        await session.refresh(et, ["hosts"])
+        await team_managed.sync_children(session, et)

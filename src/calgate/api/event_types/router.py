@@ -10,10 +10,12 @@ from calgate.api.event_types import legacy, v2024_06_14
 from calgate.api.event_types.changes import ChangesInput
 from calgate.api.event_types.item import EventTypeItem
 from calgate.api.schema import PathId
+from calgate.api.teams import dynamic
 from calgate.api.versions import EVENT_TYPES, Versioned, body_schema, parse_body
 from calgate.api.versions import Shapes as VersionShapes
 from calgate.errors import Unauthorized
-from calgate.services import event_types
+from calgate.services import event_types, team_dynamic
+from calgate.services.scheduling_spec import parse_usernames
 from calgate.store.models import EventType, User
 from calgate.web.envelope import ok
 from calgate.web.state import State
@@ -67,7 +69,14 @@ async def list_event_types(
         str | None, Query(description="List this user's public event types")
     ] = None,
     event_slug: Annotated[str | None, Query(alias="eventSlug")] = None,
+    usernames: Annotated[
+        str | None, Query(description="A dynamic group's event type: usernames=alice,bob")
+    ] = None,
 ) -> JSONResponse:
+    if usernames is not None and username is None:
+        group = await team_dynamic.dynamic_event_type(state.db, parse_usernames(usernames))
+        many = shapes.many([group.event_type], group.users[0], state.settings.booker_url)
+        return ok(dynamic.present(many, group, state.settings.booker_url))
     if username is not None:
         owner, ets = await event_types.list_public_event_types(state.db, username, event_slug)
     elif principal is not None:

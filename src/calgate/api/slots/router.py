@@ -21,12 +21,18 @@ from calgate.core.timezones import check_zone, zone
 from calgate.errors import BadRequest
 from calgate.services import slots
 from calgate.services.availability import SLOT_WORK, EventTypeRef
+from calgate.services.scheduling_spec import parse_usernames
 from calgate.services.slots import AvailableSlots, ExplainQuery, Reservation, SlotQuery
 from calgate.timefmt import parse_iso_query
 from calgate.web.envelope import ok
 from calgate.web.state import State
 
 router = APIRouter(prefix="/v2/slots", tags=["Slots"])
+
+USERNAMES = (
+    "A dynamic group: at least 2 usernames, comma-separated; slots when all of them are free "
+    "(Cal.com's default dynamic event, or the first user's event type named by eventTypeSlug)"
+)
 
 
 def _zone(name: str | None) -> str:
@@ -81,6 +87,7 @@ async def get_slots(
     event_type_slug: Annotated[str | None, Query(alias="eventTypeSlug")] = None,
     username: Annotated[str | None, Query()] = None,
     team_slug: Annotated[str | None, Query(alias="teamSlug")] = None,
+    usernames: Annotated[str | None, Query(description=USERNAMES)] = None,
     time_zone: Annotated[str | None, Query(alias="timeZone")] = None,
     duration: Annotated[str | None, Query()] = None,
     format: Annotated[str | None, Query(description="time (default) or range")] = None,
@@ -95,6 +102,7 @@ async def get_slots(
             username=username,
             slug=event_type_slug,
             team_slug=team_slug,
+            usernames=parse_usernames(usernames),
         ),
         duration=number("duration", duration, minimum=1, maximum=1440),
         holder=_holder(principal),
@@ -151,8 +159,11 @@ EXTENSION_TAG = "Slots (calgate extension)"
         "it for that day in `timeZone` (`offered`), every rule that blocks it per host "
         "(`reasons`: a stable `code`, `hostId`, a one-sentence `message` in `timeZone`, and "
         "the data behind it), which hosts are free, and the nearest offered starts before and "
-        "after (`nearest`, searched up to 7 days either side). Other people's bookings are "
-        "shown to the event type's hosts only; anyone else sees that the host is busy."
+        "after (`nearest`, searched up to 7 days either side). Team event types also say who "
+        "is in the way (`blockedBy`) and, for round robin, who a booking would go to "
+        "(`chosenHostId`); `usernames` explains a dynamic group. Other people's bookings are "
+        "shown to the event type's hosts and its team's admins and owners only; anyone else "
+        "sees that the host is busy."
     )
     + WARNINGS_DOC,
 )
@@ -163,6 +174,8 @@ async def explain(
     event_type_id: Annotated[str | None, Query(alias="eventTypeId")] = None,
     event_type_slug: Annotated[str | None, Query(alias="eventTypeSlug")] = None,
     username: Annotated[str | None, Query()] = None,
+    team_slug: Annotated[str | None, Query(alias="teamSlug")] = None,
+    usernames: Annotated[str | None, Query(description=USERNAMES)] = None,
     time_zone: Annotated[str | None, Query(alias="timeZone")] = None,
     length_in_minutes: Annotated[str | None, Query(alias="lengthInMinutes")] = None,
 ) -> JSONResponse:
@@ -174,6 +187,8 @@ async def explain(
             id=number("eventTypeId", event_type_id, minimum=1, maximum=2_147_483_647),
             username=username,
             slug=event_type_slug,
+            team_slug=team_slug,
+            usernames=parse_usernames(usernames),
         ),
         start=_bound("start", start, tz, end=False),
         length=number("lengthInMinutes", length_in_minutes, minimum=1, maximum=1440),

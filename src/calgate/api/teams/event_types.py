@@ -37,8 +37,14 @@ WIRE_TYPES: dict[str, SchedulingType] = {
     "roundRobin": SchedulingType.ROUND_ROBIN,
     "COLLECTIVE": SchedulingType.COLLECTIVE,
     "ROUND_ROBIN": SchedulingType.ROUND_ROBIN,
+    "managed": SchedulingType.MANAGED,
+    "MANAGED": SchedulingType.MANAGED,
 }
-TYPE_NAMES = {SchedulingType.COLLECTIVE: "collective", SchedulingType.ROUND_ROBIN: "roundRobin"}
+TYPE_NAMES = {
+    SchedulingType.COLLECTIVE: "collective",
+    SchedulingType.ROUND_ROBIN: "roundRobin",
+    SchedulingType.MANAGED: "managed",
+}
 WireType = Literal["collective", "roundRobin", "managed", "COLLECTIVE", "ROUND_ROBIN", "MANAGED"]
 
 
