@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -20,6 +21,7 @@ from sqlalchemy.pool import NullPool
 
 # Registers the flush guard: no session commits a value a response could not render.
 import calgate.store.renderable  # noqa: F401
+from calgate.errors import ServiceUnavailable
 
 # Execution option the SQLite "begin" hook reads to open the transaction as BEGIN IMMEDIATE.
 _IMMEDIATE = "calgate_sqlite_immediate"
@@ -105,6 +107,21 @@ def install_sqlite_hooks(sync_engine: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+# Seconds a client is asked to wait when every pooled connection stayed busy past the pool's
+# timeout: the server is at capacity, not broken.
+BUSY_RETRY_AFTER = 1
+
+
+@contextmanager
+def _pool_exhaustion_is_busy() -> Iterator[None]:
+    try:
+        yield
+    except PoolTimeout as exc:
+        raise ServiceUnavailable(
+            "The server is busy; try again shortly", retry_after=BUSY_RETRY_AFTER
+        ) from exc
+
+
 class Database:
     """Owns the async engine; hands out sessions for reads and for write transactions."""
 
@@ -126,8 +143,9 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session for reads (and simple writes); commit explicitly if you write."""
-        async with self.sessionmaker() as session:
-            yield session
+        with _pool_exhaustion_is_busy():
+            async with self.sessionmaker() as session:
+                yield session
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -140,11 +158,12 @@ class Database:
         anyway; reads that write nothing use `session()`. PostgreSQL relies on row locks and
         constraints instead.
         """
-        async with self.sessionmaker() as session, session.begin():
-            if self.is_sqlite:
-                # Procuring the connection with the option set makes the begin hook see it.
-                await session.connection(execution_options={_IMMEDIATE: True})
-            yield session
+        with _pool_exhaustion_is_busy():
+            async with self.sessionmaker() as session, session.begin():
+                if self.is_sqlite:
+                    # Procuring the connection with the option set makes the begin hook see it.
+                    await session.connection(execution_options={_IMMEDIATE: True})
+                yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -1,0 +1,50 @@
+"""A server whose every pooled connection stays busy answers 503 with Retry-After in Cal.com's
+envelope (it is at capacity, not broken), never a 500."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from calgate.store.db import Database
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("CALGATE_TEST_DATABASE_URL", "").startswith("postgres"),
+    reason="SQLite has no connection pool to exhaust",
+)
+
+
+def test_an_exhausted_pool_is_a_503_with_retry_after(
+    client: TestClient, make_account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    acct = make_account()
+    runtime = client.app.state.calgate  # type: ignore[attr-defined]
+    small = Database(runtime.db.url.render_as_string(hide_password=False), pool_size=1)
+    small.engine.pool._max_overflow = 0  # type: ignore[attr-defined]
+    small.engine.pool._timeout = 0.2  # type: ignore[attr-defined]
+    monkeypatch.setattr(runtime, "db", small)
+    held = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with small.session() as session:
+            await session.connection()
+            held.set()
+            await release.wait()
+
+    assert client.portal is not None
+    holder = client.portal.start_task_soon(hold)
+    client.portal.call(held.wait)
+    try:
+        r = client.get("/v2/me", headers=acct.headers)
+    finally:
+        client.portal.call(release.set)
+        holder.result(timeout=10)
+    assert r.status_code == 503, r.text
+    assert r.json()["error"]["code"] == "ServiceUnavailableException"
+    assert r.headers["Retry-After"] == "1"
+    client.portal.call(small.dispose)
