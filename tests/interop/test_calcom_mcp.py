@@ -33,6 +33,7 @@ async def _scenario(key: str, base_url: str, et_id: int) -> dict[str, Any]:
     async with cal_mcp(key, base_url) as cal:
         tools = await cal.tool_names()
         for name in (
+            "refresh",
             "createEventType",
             "getAvailableSlots",
             "createBooking",
@@ -119,6 +120,16 @@ async def _scenario(key: str, base_url: str, et_id: int) -> dict[str, Any]:
             seen["deleted"] = gone.body
         else:
             raise AssertionError("a deleted event type is still returned")
+
+        # Last, as it retires the key this server was started with.
+        refreshed = await cal.call("refresh", body={"apiKeyDaysValid": 7})
+        seen["new_key"] = refreshed["data"]["apiKey"]
+        try:
+            await cal.call("getSchedules")
+        except ToolError as retired:
+            seen["retired"] = retired.body
+        else:
+            raise AssertionError("the refreshed key still works")
     return seen
 
 
@@ -169,6 +180,8 @@ def check(seen: dict[str, Any]) -> None:
     assert seen["double_booking"]["status"] == "error"
     assert seen["double_booking"]["error"]["code"] == "BadRequestException"
     assert seen["deleted"]["error"]["code"] == "NotFoundException"
+    assert seen["new_key"].startswith("cal_")
+    assert seen["retired"]["error"]["code"] == "UnauthorizedException"
 
 
 def run(key: str, base_url: str, et_id: int) -> dict[str, Any]:
