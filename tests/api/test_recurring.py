@@ -61,9 +61,7 @@ def _rows(db_url: str, sql: str) -> list[Any]:
         engine.dispose()
 
 
-def _subscribe(
-    client: TestClient, acct: Any, *triggers: str
-) -> None:
+def _subscribe(client: TestClient, acct: Any, *triggers: str) -> None:
     # Loopback: the delivery worker refuses the private address, the queued rows stay countable.
     r = client.post(
         "/v2/webhooks",
