@@ -19,6 +19,7 @@ from calgate.config import Env, Settings
 from calgate.errors import CalgateError
 from calgate.store import migrate
 from calgate.store.db import Database
+from calgate.timefmt import iso_z
 
 if TYPE_CHECKING:
     from calgate.gateway.config import GatewaySettings
@@ -265,7 +266,7 @@ def create_api_key(
             "key": issued.key,
             "userId": issued.record.user_id,
             "name": name,
-            "expiresAt": issued.record.expires_at.isoformat() if issued.record.expires_at else None,
+            "expiresAt": iso_z(issued.record.expires_at) if issued.record.expires_at else None,
         }
 
     payload = _run(_settings(database_url), action)

@@ -61,14 +61,14 @@ def _rows(db_url: str, sql: str) -> list[Any]:
         engine.dispose()
 
 
-def _subscribe(client: TestClient, acct: Any) -> None:
+def _subscribe(client: TestClient, acct: Any, *triggers: str) -> None:
     # Loopback: the delivery worker refuses the private address, the queued rows stay countable.
     r = client.post(
         "/v2/webhooks",
         headers=acct.headers,
         json={
             "subscriberUrl": "http://127.0.0.1:9/hook",
-            "triggers": ["BOOKING_CREATED", "BOOKING_CANCELLED"],
+            "triggers": list(triggers or ("BOOKING_CREATED", "BOOKING_CANCELLED")),
             "active": True,
         },
     )
@@ -212,6 +212,61 @@ def test_cancel_subsequent_bookings(client: TestClient, make_account: Any, db_ur
     validate(r.json(), response_schema("/v2/bookings/{bookingUid}/cancel", "post", "200"))
     assert [o["uid"] for o in r.json()["data"]] == [uids[1]]
     assert statuses() == ["cancelled"] * 4
+
+
+@pytest.mark.parametrize("action", ["confirm", "decline"])
+def test_one_occurrence_decides_the_pending_series(
+    client: TestClient, make_account: Any, db_url: str, action: str
+) -> None:
+    """Cal.com confirms (declines) a pending recurring series from any one occurrence: every
+    occurrence still pending goes with it, each announced by its own webhooks."""
+    acct = make_account(time_zone="UTC")
+    triggers = ("BOOKING_REQUESTED", "BOOKING_CREATED", "BOOKING_CONFIRMED", "BOOKING_REJECTED")
+    _subscribe(client, acct, *triggers)
+    et = make_event_type(
+        client,
+        acct,
+        recurrence=WEEKLY_4,
+        confirmationPolicy={"type": "always", "blockUnconfirmedBookingsInBooker": True},
+    )
+    first = at(date(2027, 2, 1), "10:00")
+    r = _book(client, et, first)
+    assert r.status_code == 201, r.text
+    occurrences = r.json()["data"]
+    assert [o["status"] for o in occurrences] == ["pending"] * 4
+    uids = [o["uid"] for o in occurrences]
+    series_uid = occurrences[0]["recurringBookingUid"]
+    # One occurrence is no longer pending: the series' decision leaves it alone.
+    r = client.post(f"/v2/bookings/{uids[0]}/cancel", headers=V_BOOKINGS, json={})
+    assert r.status_code == 200, r.text
+    hv = {**acct.headers, **V_BOOKINGS}
+
+    body = {"reason": "Away that month"} if action == "decline" else None
+    r = client.post(f"/v2/bookings/{uids[2]}/{action}", headers=hv, json=body)
+    assert r.status_code == 200, r.text
+    path = f"/v2/bookings/{{bookingUid}}/{action}"
+    validate(r.json(), response_schema(path, "post", "200"))
+    decided = "accepted" if action == "confirm" else "rejected"
+    assert r.json()["data"]["uid"] == uids[2]
+    assert r.json()["data"]["status"] == decided
+    r = client.get(f"/v2/bookings/{series_uid}", headers=V_BOOKINGS)
+    assert [o["status"] for o in r.json()["data"]] == ["cancelled"] + [decided] * 3
+    sent = _triggers(db_url)
+    assert sent["BOOKING_REQUESTED"] == 4
+    if action == "confirm":
+        assert (sent["BOOKING_CREATED"], sent["BOOKING_CONFIRMED"]) == (3, 3)
+        assert sent["BOOKING_REJECTED"] == 0
+    else:
+        assert sent["BOOKING_REJECTED"] == 3
+        assert sent["BOOKING_CREATED"] == sent["BOOKING_CONFIRMED"] == 0
+        legacy = client.get(f"/v2/bookings/{uids[3]}").json()["data"]
+        assert legacy["rejectionReason"] == "Away that month"
+        # Declined occurrences free their time.
+        plain = make_event_type(client, acct)
+        assert _book(client, plain, first + timedelta(weeks=3)).status_code == 201
+    # Nothing of the series is pending any more: another occurrence can't be decided again.
+    r = client.post(f"/v2/bookings/{uids[1]}/{action}", headers=hv, json=body)
+    assert_error(r, 400)
 
 
 def test_a_rescheduled_occurrence_stays_in_its_series(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,6 +66,8 @@ def test_create_user_key_and_list(db_url: str) -> None:
     assert r.returncode == 0, r.stderr
     key = json.loads(r.stdout)
     assert key["key"].startswith("cal_")
+    # A UTC instant as the API writes them (Cal.com's toISOString), not isoformat()'s +00:00.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", key["expiresAt"])
     assert key["userId"] == user["id"]
 
     r = run(db_url, "admin", "list-users", "--json")

@@ -150,3 +150,14 @@ def next_workday(days_ahead: int = 3) -> date:
 
 def at(day: date, hour: int, minute: int = 0, zone: str = HOST_ZONE) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(zone))
+
+
+def recurring_event_type(client: Client, occurrences: int = 3) -> int:
+    """A weekly event type of the seeded host, booked as a series of `occurrences`."""
+    made = client.event_types.create(
+        title="Weekly sync",
+        slug="weekly",
+        length_in_minutes=30,
+        recurrence={"frequency": "weekly", "interval": 1, "occurrences": occurrences},
+    )
+    return made.id

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from calgate.client import AsyncClient
-from tests.client.conftest import HOST_ZONE, Target, next_workday
+from calgate.client.models import Booking
+from tests.client.conftest import HOST_ZONE, Target, at, next_workday, recurring_event_type
 
 pytestmark = pytest.mark.anyio
 
@@ -62,3 +65,29 @@ async def test_booking_people_and_location(target: Target) -> None:
         links = await client.bookings.calendar_links(booking.uid)
         assert links[3].link.startswith("data:text/calendar,")
         assert await client.bookings.references(booking.uid) == []
+
+
+async def test_recurring_series(target: Target) -> None:
+    day = next_workday()
+    with target.client() as setup:
+        et = recurring_event_type(setup, occurrences=3)
+    async with AsyncClient(config=target.config) as client:
+        series = await client.bookings.create(
+            event_type_id=et,
+            start=at(day, 11),
+            name="Async Rae",
+            email="rae@example.com",
+            time_zone=HOST_ZONE,
+            recurrence_count=2,
+        )
+        assert isinstance(series, list)
+        assert [b.start for b in series] == [at(day, 11), at(day + timedelta(weeks=1), 11)]
+        series_uid = series[0].recurring_booking_uid or ""
+        found = await client.bookings.get(series_uid)
+        assert isinstance(found, list)
+        assert [b.uid for b in found] == [b.uid for b in series]
+        first = await client.bookings.cancel(series[0].uid, cancel_subsequent_bookings=True)
+        assert isinstance(first, Booking)
+        found = await client.bookings.get(series_uid)
+        assert isinstance(found, list)
+        assert [b.status for b in found] == ["cancelled", "cancelled"]

@@ -10,7 +10,13 @@ from typing import Any
 
 import httpx2
 
-from tests.client.conftest import CALGATE, HOST_ZONE, Target, next_workday
+from tests.client.conftest import (
+    CALGATE,
+    HOST_ZONE,
+    Target,
+    next_workday,
+    recurring_event_type,
+)
 
 
 def run(target: Target, tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -101,6 +107,55 @@ def test_book_list_cancel_round_trip(target: Target, tmp_path: Path) -> None:
     cancelled = run(target, tmp_path, "bookings", "cancel", booking["uid"], "--reason", "done")
     assert cancelled.returncode == 0, cancelled.stderr
     assert "cancelled" in cancelled.stdout
+
+
+def test_recurring_booking_shows_every_occurrence(target: Target, tmp_path: Path) -> None:
+    day = next_workday()
+    with target.client() as client:
+        recurring_event_type(client, occurrences=3)
+    book = ["book", "weekly", f"{day.isoformat()}T10:00", "--name", "Ann", "--tz", HOST_ZONE]
+    booked = run(target, tmp_path, *book, "--email", "ann@example.com", "--json")
+    assert booked.returncode == 0, booked.stderr
+    series = json.loads(booked.stdout)
+    assert [o["recurringBookingUid"] for o in series] == [series[0]["recurringBookingUid"]] * 3
+    series_uid = series[0]["recurringBookingUid"]
+
+    shown = run(target, tmp_path, "bookings", "get", series_uid, "--tz", HOST_ZONE)
+    assert shown.returncode == 0, shown.stderr
+    assert f"3 occurrences of recurring booking {series_uid}" in shown.stdout
+    for occurrence in series:
+        assert occurrence["uid"] in shown.stdout
+    assert shown.stdout.count("10:00") == 3  # every start, in the caller's zone
+
+    # --occurrences books fewer; the human output lists each one.
+    later = run(
+        target,
+        tmp_path,
+        *book[:2],
+        f"{day.isoformat()}T12:00",
+        *book[3:],
+        "--email",
+        "bo@example.com",
+        "--occurrences",
+        "2",
+    )
+    assert later.returncode == 0, later.stderr
+    assert "Booked 2 occurrences of recurring booking" in later.stdout
+    assert later.stdout.count("12:00") == 2
+
+    one = run(target, tmp_path, "bookings", "get", series[1]["uid"], "--tz", HOST_ZONE)
+    assert f"series:    {series_uid}" in one.stdout
+    cancelled = run(target, tmp_path, "bookings", "cancel", series[1]["uid"], "--subsequent")
+    assert cancelled.returncode == 0, cancelled.stderr
+    statuses = run(target, tmp_path, "bookings", "get", series_uid, "--json")
+    assert [o["status"] for o in json.loads(statuses.stdout)] == [
+        "accepted",
+        "cancelled",
+        "cancelled",
+    ]
+    rest = run(target, tmp_path, "bookings", "cancel", series_uid, "--tz", HOST_ZONE)
+    assert rest.returncode == 0, rest.stderr
+    assert f"Cancelled 1 occurrence of recurring booking {series_uid}" in rest.stdout
 
 
 def test_exit_codes(target: Target, tmp_path: Path) -> None:

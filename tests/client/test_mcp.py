@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from mcp import Client as McpClient
 from mcp.client.stdio import StdioServerParameters
 
-from tests.client.conftest import CALGATE, HOST_ZONE, Target, next_workday
+from tests.client.conftest import CALGATE, HOST_ZONE, Target, next_workday, recurring_event_type
 
 pytestmark = pytest.mark.anyio
 
@@ -121,6 +122,47 @@ async def test_find_book_list_cancel(target: Target, tmp_path: Path) -> None:
         assert _json(await agent.call_tool("list_bookings", {"status": "upcoming"})) == {
             "bookings": []
         }
+
+
+async def test_book_a_recurring_series(target: Target, tmp_path: Path) -> None:
+    day = next_workday()
+    with target.client() as client:
+        et = recurring_event_type(client, occurrences=3)
+    async with McpClient(_server(target, tmp_path), read_timeout_seconds=60) as agent:
+        booked = _json(
+            await agent.call_tool(
+                "book",
+                {
+                    "event_type_id": et,
+                    "start": f"{day.isoformat()}T10:00",
+                    "name": "Agent Guest",
+                    "email": "agent@example.com",
+                    "recurrence_count": 2,
+                },
+            )
+        )
+        assert booked["count"] == 2
+        assert booked["timeZone"] == HOST_ZONE
+        series_uid = booked["recurringBookingUid"]
+        occurrences = booked["occurrences"]
+        assert [o["start"][:16] for o in occurrences] == [
+            f"{day.isoformat()}T10:00",
+            f"{(day + timedelta(weeks=1)).isoformat()}T10:00",
+        ]
+        assert {o["recurringBookingUid"] for o in occurrences} == {series_uid}
+
+        one = _json(await agent.call_tool("get_booking", {"uid": occurrences[0]["uid"]}))
+        assert one["recurringBookingUid"] == series_uid
+        found = _json(await agent.call_tool("get_booking", {"uid": series_uid}))
+        assert [o["uid"] for o in found["occurrences"]] == [o["uid"] for o in occurrences]
+        cancelled = _json(
+            await agent.call_tool(
+                "cancel_booking", {"uid": occurrences[0]["uid"], "cancel_subsequent": True}
+            )
+        )
+        assert cancelled["uid"] == occurrences[0]["uid"]
+        found = _json(await agent.call_tool("get_booking", {"uid": series_uid}))
+        assert [o["status"] for o in found["occurrences"]] == ["cancelled", "cancelled"]
 
 
 async def test_connections_tool(gateway_target: Target, tmp_path: Path) -> None:

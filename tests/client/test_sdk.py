@@ -19,7 +19,7 @@ from calgate.client import (
 from calgate.client.models import Booking
 from calgate.client.resources._base import many
 from calgate.client.transport import page_by_cursor
-from tests.client.conftest import HOST_ZONE, Target, at, next_workday
+from tests.client.conftest import HOST_ZONE, Target, at, next_workday, recurring_event_type
 
 
 def test_me(target: Target) -> None:
@@ -76,6 +76,67 @@ def test_find_book_list_reschedule_cancel(target: Target) -> None:
         cancelled = client.bookings.cancel(moved.uid, reason="no longer needed")
         assert cancelled.status == "cancelled"
         assert moved.uid in [b.uid for b in client.bookings.list(status="cancelled")]
+
+
+def test_recurring_series(target: Target) -> None:
+    """A recurring event type books every occurrence: `create` answers them as a list, the
+    series' uid gets or cancels them together, an occurrence's uid only that one."""
+    day = next_workday()
+    with target.client() as client:
+        et = recurring_event_type(client, occurrences=3)
+        series = client.bookings.create(
+            event_type_id=et,
+            start=at(day, 10),
+            name="Rae",
+            email="rae@example.com",
+            time_zone="Europe/Paris",
+        )
+        assert isinstance(series, list)
+        # Weekly at 10:00 on the host's clock, whatever the booker's zone.
+        assert [b.start for b in series] == [at(day + timedelta(weeks=i), 10) for i in range(3)]
+        assert {b.status for b in series} == {"accepted"}
+        (series_uid,) = {b.recurring_booking_uid for b in series}
+        assert series_uid
+        assert series_uid not in {b.uid for b in series}
+
+        found = client.bookings.get(series_uid)
+        assert isinstance(found, list)
+        assert [b.uid for b in found] == [b.uid for b in series]
+        second = client.bookings.get(series[1].uid)
+        assert isinstance(second, Booking)
+        assert second.recurring_booking_uid == series_uid
+
+        cancelled = client.bookings.cancel(series[1].uid, cancel_subsequent_bookings=True)
+        assert isinstance(cancelled, Booking)
+        assert (cancelled.uid, cancelled.status) == (series[1].uid, "cancelled")
+        found = client.bookings.get(series_uid)
+        assert isinstance(found, list)
+        assert [b.status for b in found] == ["accepted", "cancelled", "cancelled"]
+
+        shorter = client.bookings.create(
+            event_type_id=et,
+            start=at(day, 12),
+            name="Sam",
+            email="sam@example.com",
+            time_zone=HOST_ZONE,
+            recurrence_count=2,
+        )
+        assert isinstance(shorter, list)
+        assert [b.start for b in shorter] == [at(day, 12), at(day + timedelta(weeks=1), 12)]
+        with pytest.raises(BadRequest, match="recurrenceCount"):
+            client.bookings.create(
+                event_type_id=et,
+                start=at(day, 14),
+                name="Tim",
+                email="tim@example.com",
+                time_zone=HOST_ZONE,
+                recurrence_count=4,
+            )
+
+        # The series' uid cancels what is left of it, answered as a list.
+        rest = client.bookings.cancel(series_uid, reason="project ended")
+        assert isinstance(rest, list)
+        assert [(b.uid, b.status) for b in rest] == [(series[0].uid, "cancelled")]
 
 
 def test_listing_follows_pages(target: Target) -> None:

@@ -375,3 +375,28 @@ def test_slots_by_team_slug_and_event_type_slug(client: TestClient, make_account
         headers=V_SLOTS,
     )
     assert missing.status_code == 404
+
+
+def test_booking_url_is_the_team_booking_page(client: TestClient, make_account: Any) -> None:
+    """Both event-type APIs link a team event type to /team/{teamSlug}/{slug}, a page that
+    exists (the booker URL and the pages are this server in tests)."""
+    owner, a = make_account(time_zone="UTC"), make_account(time_zone="UTC")
+    tid = _team(client, owner, a)
+    team_slug = client.get(f"/v2/teams/{tid}", headers=owner.headers).json()["data"]["slug"]
+    r = _event_type(client, owner, tid, slug="sales-call", hosts=[{"userId": a.id}])
+    assert r.status_code == 201, r.text
+    url = r.json()["data"]["bookingUrl"]
+    assert url.endswith(f"/team/{team_slug}/sales-call")
+    etid = r.json()["data"]["id"]
+    path = f"/v2/teams/{tid}/event-types"
+    assert client.get(f"{path}/{etid}", headers=a.headers).json()["data"]["bookingUrl"] == url
+    assert [e["bookingUrl"] for e in client.get(path, headers=a.headers).json()["data"]] == [url]
+    page = client.get("/" + url.split("/", 3)[3])
+    assert page.status_code == 200, page.text
+    # A personal event type keeps its owner's page.
+    r = client.post(
+        "/v2/event-types",
+        headers={**a.headers, **V_ET},
+        json={"title": "Mine", "slug": "mine", "lengthInMinutes": 30},
+    )
+    assert r.json()["data"]["bookingUrl"].endswith(f"/{a.username}/mine")

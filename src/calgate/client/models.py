@@ -74,6 +74,17 @@ class Booking(Model):
     guests: list[str] = []
     cancellation_reason: str | None = None
     rescheduled_to_uid: str | None = None
+    # The series an occurrence of a recurring booking belongs to: `recurringBookingUid`
+    # (2024-08-13), `recurringEventId` (Cal.com's legacy shape).
+    recurring_booking_uid: str | None = Field(
+        default=None, validation_alias=AliasChoices("recurringBookingUid", "recurringEventId")
+    )
+
+
+# What booking a recurring event type answers: every occurrence of the series, in start order,
+# sharing `recurring_booking_uid` (Cal.com's array of RecurringBookingOutput). Getting or
+# cancelling by the series' uid answers a list too.
+BookingOrSeries = Booking | list[Booking]
 
 
 class CalendarLink(Model):

@@ -700,36 +700,60 @@ async def _owned_booking(session: AsyncSession, uid: str, user_id: int) -> Booki
     return booking
 
 
+async def _pending_series(session: AsyncSession, booking: Booking) -> list[Booking]:
+    """What confirming or declining ``booking`` decides: with Cal.com, every pending occurrence
+    of its recurring series (those this host holds; the series keeps one host while free),
+    else the booking alone."""
+    if not booking.recurring_event_id:
+        return [booking]
+    return [
+        b
+        for b in await _series_for_update(session, booking.recurring_event_id)
+        if b.status == BookingStatus.PENDING and b.user_id == booking.user_id
+    ]
+
+
 async def confirm_booking(db: Database, uid: str, user_id: int) -> BookingView:
+    """Accept a pending booking; an occurrence of a recurring series accepts the series'
+    pending occurrences with it. Answers the booking asked about."""
     async with db.transaction() as session:
         booking = await _owned_booking(session, uid, user_id)
         if booking.status != BookingStatus.PENDING:
             raise BadRequest(
                 f"Only pending bookings can be confirmed; this one is {booking.status}"
             )
-        booking.status = BookingStatus.ACCEPTED
+        decided = await _pending_series(session, booking)
+        for one in decided:
+            one.status = BookingStatus.ACCEPTED
         await session.flush()
-        confirmed = await view(session, booking)
-        # Cal.com announces a confirmed booking as BOOKING_CREATED; BOOKING_CONFIRMED too.
-        await webhooks.enqueue_booking(session, "BOOKING_CREATED", confirmed)
-        await webhooks.enqueue_booking(session, "BOOKING_CONFIRMED", confirmed)
-        return confirmed
+        for one in decided:
+            confirmed = await view(session, one)
+            # Cal.com announces a confirmed booking as BOOKING_CREATED; BOOKING_CONFIRMED too.
+            await webhooks.enqueue_booking(session, "BOOKING_CREATED", confirmed)
+            await webhooks.enqueue_booking(session, "BOOKING_CONFIRMED", confirmed)
+        return await view(session, booking)
 
 
 async def decline_booking(db: Database, uid: str, user_id: int, reason: str | None) -> BookingView:
+    """Reject a pending booking and free its time; an occurrence of a recurring series rejects
+    the series' pending occurrences with it. Answers the booking asked about."""
     async with db.transaction() as session:
         booking = await _owned_booking(session, uid, user_id)
         if booking.status != BookingStatus.PENDING:
             raise BadRequest(f"Only pending bookings can be declined; this one is {booking.status}")
-        booking.status = BookingStatus.REJECTED
-        booking.rejection_reason = reason
+        decided = await _pending_series(session, booking)
+        for one in decided:
+            one.status = BookingStatus.REJECTED
+            one.rejection_reason = reason
         await session.execute(
-            update(BookingBlock).where(BookingBlock.booking_id == booking.id).values(active=False)
+            update(BookingBlock)
+            .where(BookingBlock.booking_id.in_([one.id for one in decided]))
+            .values(active=False)
         )
         await session.flush()
-        rejected = await view(session, booking)
-        await webhooks.enqueue_booking(session, "BOOKING_REJECTED", rejected)
-        return rejected
+        for one in decided:
+            await webhooks.enqueue_booking(session, "BOOKING_REJECTED", await view(session, one))
+        return await view(session, booking)
 
 
 async def mark_absent(

@@ -379,7 +379,10 @@ class EventTypeOutput_2024_06_14(Output):
     booking_url: str
 
     @classmethod
-    def of(cls, et: EventType, owner: User | None, booker_url: str) -> EventTypeOutput_2024_06_14:
+    def of(
+        cls, et: EventType, owner: User | None, booker_url: str, team_slug: str | None = None
+    ) -> EventTypeOutput_2024_06_14:
+        """``team_slug``: a team event type's team, whose page books it."""
         s = et.settings or {}
         return cls(
             id=et.id,
@@ -459,8 +462,14 @@ class EventTypeOutput_2024_06_14(Output):
             ]
             if owner
             else [],
-            booking_url=f"{booker_url}/{owner.username if owner else 'team'}/{et.slug}",
+            booking_url=_booking_url(et, owner, booker_url, team_slug),
         )
+
+
+def _booking_url(et: EventType, owner: User | None, booker_url: str, team_slug: str | None) -> str:
+    # The booking pages' paths: /{username}/{slug}, /team/{teamSlug}/{slug}.
+    home = f"team/{team_slug}" if team_slug is not None else (owner.username if owner else "")
+    return f"{booker_url}/{home}/{et.slug}"
 
 
 def _limits_out(stored: dict[str, int] | None) -> dict[str, Any] | None:

@@ -103,8 +103,10 @@ class UpdateTeamEventTypeInput(_TeamFields, UpdateEventTypeInput_2024_06_14):
 
 def present(view: TeamEventTypeView, booker_url: str) -> dict[str, Any]:
     et, team = view.event_type, view.team
-    shape = EventTypeOutput_2024_06_14.of(et, None, booker_url).model_dump(
-        mode="json", by_alias=True, exclude={"users", "booking_url"}
+    # A team without a slug has no booking page to link to.
+    hidden = {"users"} if team.slug else {"users", "booking_url"}
+    shape = EventTypeOutput_2024_06_14.of(et, None, booker_url, team.slug).model_dump(
+        mode="json", by_alias=True, exclude=hidden
     )
     settings = team.settings or {}
     shape.update(

@@ -42,28 +42,31 @@ def list_(
 
 @app.command()
 def get(uid: Uid, tz: TzOpt = None, profile: ProfileOpt = None, as_json: JsonOpt = False) -> None:
-    """Show one booking."""
+    """Show one booking, or every occurrence of a recurring booking by its series uid."""
     with api(profile) as client:
         data = client.data(calls.get_booking(uid))
-        emit(as_json, data, lambda: render.booking(Booking.model_validate(data), zone(tz)))
+        emit(as_json, data, lambda: render.booking_or_series(data, zone(tz)))
 
 
 @app.command()
 def cancel(
     uid: Uid,
     reason: Reason = None,
+    subsequent: Annotated[
+        bool,
+        typer.Option(
+            "--subsequent", help="Also cancel the later occurrences of its recurring booking."
+        ),
+    ] = False,
     tz: TzOpt = None,
     profile: ProfileOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Cancel a booking."""
+    """Cancel a booking (a recurring booking's series uid: every occurrence left)."""
     with api(profile) as client:
-        data = client.data(calls.cancel_booking(uid, reason))
-        emit(
-            as_json,
-            data,
-            lambda: render.booking(Booking.model_validate(data), zone(tz), "Cancelled"),
-        )
+        call = calls.cancel_booking(uid, reason, cancel_subsequent_bookings=subsequent)
+        data = client.data(call)
+        emit(as_json, data, lambda: render.booking_or_series(data, zone(tz), "Cancelled"))
 
 
 @app.command()

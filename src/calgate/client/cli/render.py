@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.table import Table
@@ -47,13 +48,27 @@ def bookings(rows: Iterable[Booking], tz: ZoneInfo, title: str = "Bookings") -> 
 
 
 def booking(b: Booking, tz: ZoneInfo, verb: str = "Booking") -> None:
+    series = f"\n  series:    {b.recurring_booking_uid}" if b.recurring_booking_uid else ""
     out.print(
         f"[bold]{verb}[/bold] {b.title or ''}\n"
         f"  when:      {local(b.start, tz)}-{local(b.end, tz, '%H:%M')} ({tz})\n"
         f"  status:    {b.status or ''}\n"
         f"  attendees: {', '.join(a.email or '' for a in b.attendees)}\n"
-        f"  uid:       {b.uid}"
+        f"  uid:       {b.uid}" + series
     )
+
+
+def booking_or_series(data: Any, tz: ZoneInfo, verb: str = "Booking") -> None:
+    """The API's `data` for one booking, or for a recurring series (a list): then the
+    series' uid and a table of every occurrence."""
+    if not isinstance(data, list):
+        booking(Booking.model_validate(data), tz, verb)
+        return
+    rows = [Booking.model_validate(row) for row in data]
+    series = rows[0].recurring_booking_uid if rows else None
+    count = f"{len(rows)} occurrence{'' if len(rows) == 1 else 's'}"
+    out.print(f"[bold]{verb}[/bold] {count} of recurring booking {series}")
+    bookings(rows, tz, "Occurrences")
 
 
 def event_types(rows: Iterable[EventType]) -> None:

@@ -20,7 +20,7 @@ from calgate.client.cli.common import (
     resolve_event_type,
     zone,
 )
-from calgate.client.models import Booking, Explanation, Slot, User
+from calgate.client.models import Explanation, Slot, User
 from calgate.client.resources import bookings
 from calgate.client.resources import me as me_calls
 from calgate.client.resources import slots as slot_calls
@@ -100,11 +100,19 @@ def book(
     guest: Annotated[
         list[str] | None, typer.Option("--guest", help="Extra guest email (repeatable).")
     ] = None,
+    occurrences: Annotated[
+        int | None,
+        typer.Option(
+            "--occurrences",
+            min=1,
+            help="Recurring event types: book this many (default: the event type's count).",
+        ),
+    ] = None,
     tz: TzOpt = None,
     profile: ProfileOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Book a free slot."""
+    """Book a free slot (a recurring event type: every occurrence of the series)."""
     zi = zone(tz)
     moment = parse_start(start, zi)
     with api(profile) as client:
@@ -116,6 +124,7 @@ def book(
             email=email,
             time_zone=str(zi),
             guests=guest or None,
+            recurrence_count=occurrences,
         )
         data = client.data(call)
-        emit(as_json, data, lambda: render.booking(Booking.model_validate(data), zi, "Booked"))
+        emit(as_json, data, lambda: render.booking_or_series(data, zi, "Booked"))

@@ -142,7 +142,11 @@ def build(config: ClientConfig) -> MCPServer:
             "heldUntil": shapes.when(held.reservation_until, tz),
         }
 
-    @tool(description="Book a free slot for an attendee (check find_slots first).")
+    @tool(
+        description="Book a free slot for an attendee (check find_slots first). A recurring "
+        "event type books its whole series: the answer is the series' recurringBookingUid and "
+        "every occurrence."
+    )
     @tool_errors
     async def book(
         event_type_id: EventTypeId,
@@ -154,6 +158,13 @@ def build(config: ClientConfig) -> MCPServer:
         reservation_uid: Annotated[
             str | None, Field(description="Uid from reserve_slot, to book the held slot.")
         ] = None,
+        recurrence_count: Annotated[
+            int | None,
+            Field(
+                ge=1,
+                description="Recurring event types: how many occurrences (default: all).",
+            ),
+        ] = None,
     ) -> dict[str, Any]:
         tz = await api.zone(time_zone)
         made = await api.client.bookings.create(
@@ -164,8 +175,9 @@ def build(config: ClientConfig) -> MCPServer:
             time_zone=str(tz),
             guests=guests,
             reservation_uid=reservation_uid,
+            recurrence_count=recurrence_count,
         )
-        return shapes.booking(made, tz)
+        return shapes.booking_or_series(made, tz)
 
     @tool(description="The user's bookings, soonest first.")
     @tool_errors
@@ -185,21 +197,27 @@ def build(config: ClientConfig) -> MCPServer:
                 break
         return {"bookings": rows}
 
-    @tool(description="One booking by uid.")
+    @tool(description="One booking by uid; a recurringBookingUid gives every occurrence.")
     @tool_errors
     async def get_booking(uid: Uid, time_zone: TimeZone = None) -> dict[str, Any]:
         tz = await api.zone(time_zone)
-        return shapes.booking(await api.client.bookings.get(uid), tz)
+        return shapes.booking_or_series(await api.client.bookings.get(uid), tz)
 
-    @tool(description="Cancel a booking.")
+    @tool(description="Cancel a booking; a recurringBookingUid cancels every occurrence left.")
     @tool_errors
     async def cancel_booking(
         uid: Uid,
         reason: Annotated[str | None, Field(description="Reason shown to attendees.")] = None,
+        cancel_subsequent: Annotated[
+            bool, Field(description="Also cancel the later occurrences of its recurring series.")
+        ] = False,
         time_zone: TimeZone = None,
     ) -> dict[str, Any]:
         tz = await api.zone(time_zone)
-        return shapes.booking(await api.client.bookings.cancel(uid, reason=reason), tz)
+        cancelled = await api.client.bookings.cancel(
+            uid, reason=reason, cancel_subsequent_bookings=cancel_subsequent
+        )
+        return shapes.booking_or_series(cancelled, tz)
 
     @tool(description="Move a booking to a new start; returns the new booking (new uid).")
     @tool_errors

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from calgate.client.models import (
     Attendee,
     Booking,
+    BookingOrSeries,
     Connection,
     EventType,
     Explanation,
@@ -42,6 +43,19 @@ def booking(b: Booking, tz: ZoneInfo) -> dict[str, Any]:
         "guests": list(b.guests),
         "eventTypeId": b.event_type_id,
         "location": b.location,
+        "recurringBookingUid": b.recurring_booking_uid,
+    }
+
+
+def booking_or_series(found: BookingOrSeries, tz: ZoneInfo) -> dict[str, Any]:
+    """One booking, or a recurring series: its uid, its size and every occurrence."""
+    if isinstance(found, Booking):
+        return booking(found, tz)
+    return {
+        "recurringBookingUid": found[0].recurring_booking_uid if found else None,
+        "count": len(found),
+        "timeZone": str(tz),
+        "occurrences": [booking(b, tz) for b in found],
     }
 
 

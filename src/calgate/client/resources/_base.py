@@ -31,6 +31,17 @@ def many(model: type[M], key: str | None = None) -> Callable[[Any], list[M]]:
     return parse
 
 
+def one_or_many(model: type[M]) -> Callable[[Any], M | list[M]]:
+    """For endpoints that answer an object or, for a recurring series, an array of them."""
+
+    def parse(data: Any) -> M | list[M]:
+        if isinstance(data, list):
+            return [model.model_validate(row) for row in data]
+        return model.model_validate(data)
+
+    return parse
+
+
 def nothing(_: Any) -> None:
     return None
 

@@ -1,5 +1,9 @@
 """`/v2/bookings`: create, list, get, cancel, reschedule, confirm, decline, mark absent,
-attendees and guests, location, calendar links and references."""
+attendees and guests, location, calendar links and references.
+
+A recurring event type is booked as a series: `create` then answers every occurrence (a
+list, in start order, sharing `recurring_booking_uid`), as do `get` and `cancel` given the
+series' uid. Each occurrence has its own uid and is a `Booking` like any other."""
 
 from __future__ import annotations
 
@@ -8,7 +12,13 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from calgate.client.models import Attendee, Booking, BookingReference, CalendarLink
+from calgate.client.models import (
+    Attendee,
+    Booking,
+    BookingOrSeries,
+    BookingReference,
+    CalendarLink,
+)
 from calgate.client.resources._base import (
     BOOKINGS,
     AsyncResource,
@@ -17,6 +27,7 @@ from calgate.client.resources._base import (
     instant,
     many,
     one,
+    one_or_many,
 )
 from calgate.client.transport import AsyncTransport, Call, SyncTransport, page_by_skip
 
@@ -40,8 +51,9 @@ def list_bookings(
     )
 
 
-def get_booking(uid: str) -> Call[Booking]:
-    return Call("GET", f"/v2/bookings/{uid}", one(Booking), version=BOOKINGS)
+def get_booking(uid: str) -> Call[BookingOrSeries]:
+    """A booking by its uid; by a recurring series' uid, every occurrence (a list)."""
+    return Call("GET", f"/v2/bookings/{uid}", one_or_many(Booking), version=BOOKINGS)
 
 
 def create_booking(
@@ -55,8 +67,11 @@ def create_booking(
     guests: builtins.list[str] | None = None,
     length_in_minutes: int | None = None,
     reservation_uid: str | None = None,
+    recurrence_count: int | None = None,
     fields: dict[str, Any] | None = None,
-) -> Call[Booking]:
+) -> Call[BookingOrSeries]:
+    """One booking; a recurring event type's series (a list of its occurrences), of
+    `recurrence_count` occurrences when given (at most the event type's own count)."""
     attendee = drop_none(name=name, email=email, timeZone=time_zone, language=language)
     body = drop_none(
         eventTypeId=event_type_id,
@@ -65,17 +80,28 @@ def create_booking(
         guests=guests,
         lengthInMinutes=length_in_minutes,
         reservationUid=reservation_uid,
+        recurrenceCount=recurrence_count,
     )
     body.update(fields or {})
-    return Call("POST", "/v2/bookings", one(Booking), json=body, version=BOOKINGS)
+    return Call("POST", "/v2/bookings", one_or_many(Booking), json=body, version=BOOKINGS)
 
 
 def _action(uid: str, action: str, body: dict[str, Any]) -> Call[Booking]:
     return Call("POST", f"/v2/bookings/{uid}/{action}", one(Booking), json=body, version=BOOKINGS)
 
 
-def cancel_booking(uid: str, reason: str | None = None) -> Call[Booking]:
-    return _action(uid, "cancel", drop_none(cancellationReason=reason))
+def cancel_booking(
+    uid: str, reason: str | None = None, *, cancel_subsequent_bookings: bool = False
+) -> Call[BookingOrSeries]:
+    """Cancel a booking. An occurrence's uid cancels it (and, with
+    `cancel_subsequent_bookings`, every later occurrence of its series; the answer is still
+    that occurrence); a series' uid cancels what is left of it and answers the list."""
+    body = drop_none(
+        cancellationReason=reason, cancelSubsequentBookings=cancel_subsequent_bookings or None
+    )
+    return Call(
+        "POST", f"/v2/bookings/{uid}/cancel", one_or_many(Booking), json=body, version=BOOKINGS
+    )
 
 
 def reschedule_booking(uid: str, start: datetime | str, reason: str | None = None) -> Call[Booking]:
@@ -185,7 +211,8 @@ class Bookings(SyncResource):
         """Every matching booking, fetching pages of `page_size` as the iteration goes."""
         return self._t.pages(list_bookings(status, take=page_size, filters=filters))
 
-    def get(self, uid: str) -> Booking:
+    def get(self, uid: str) -> BookingOrSeries:
+        """A booking by uid; a recurring series' uid answers every occurrence (a list)."""
         return self._t.send(get_booking(uid))
 
     def create(
@@ -197,9 +224,13 @@ class Bookings(SyncResource):
         email: str,
         time_zone: str,
         **options: Any,
-    ) -> Booking:
+    ) -> BookingOrSeries:
         """Book `start` (aware datetime or ISO string). Options: `language`, `guests`,
-        `length_in_minutes`, `reservation_uid`, `fields` (extra API fields)."""
+        `length_in_minutes`, `reservation_uid`, `recurrence_count`, `fields` (extra API
+        fields).
+
+        Answers the `Booking`; for a recurring event type, a list of every occurrence booked
+        (start order, one `recurring_booking_uid`), `recurrence_count` of them when given."""
         return self._t.send(
             create_booking(
                 event_type_id=event_type_id,
@@ -211,8 +242,15 @@ class Bookings(SyncResource):
             )
         )
 
-    def cancel(self, uid: str, *, reason: str | None = None) -> Booking:
-        return self._t.send(cancel_booking(uid, reason))
+    def cancel(
+        self, uid: str, *, reason: str | None = None, cancel_subsequent_bookings: bool = False
+    ) -> BookingOrSeries:
+        """Cancel a booking (answered as cancelled). `cancel_subsequent_bookings`: also every
+        later occurrence of its recurring series. A series' uid cancels every occurrence not
+        yet ended and answers them as a list."""
+        return self._t.send(
+            cancel_booking(uid, reason, cancel_subsequent_bookings=cancel_subsequent_bookings)
+        )
 
     def reschedule(self, uid: str, start: datetime | str, *, reason: str | None = None) -> Booking:
         """Move a booking; answers the new booking (the old one is cancelled)."""
@@ -271,7 +309,8 @@ class AsyncBookings(AsyncResource):
     ) -> AsyncIterator[Booking]:
         return self._t.pages(list_bookings(status, take=page_size, filters=filters))
 
-    async def get(self, uid: str) -> Booking:
+    async def get(self, uid: str) -> BookingOrSeries:
+        """As `Bookings.get`."""
         return await self._t.send(get_booking(uid))
 
     async def create(
@@ -283,7 +322,8 @@ class AsyncBookings(AsyncResource):
         email: str,
         time_zone: str,
         **options: Any,
-    ) -> Booking:
+    ) -> BookingOrSeries:
+        """As `Bookings.create`: a list of occurrences for a recurring event type."""
         return await self._t.send(
             create_booking(
                 event_type_id=event_type_id,
@@ -295,8 +335,13 @@ class AsyncBookings(AsyncResource):
             )
         )
 
-    async def cancel(self, uid: str, *, reason: str | None = None) -> Booking:
-        return await self._t.send(cancel_booking(uid, reason))
+    async def cancel(
+        self, uid: str, *, reason: str | None = None, cancel_subsequent_bookings: bool = False
+    ) -> BookingOrSeries:
+        """As `Bookings.cancel`."""
+        return await self._t.send(
+            cancel_booking(uid, reason, cancel_subsequent_bookings=cancel_subsequent_bookings)
+        )
 
     async def reschedule(
         self, uid: str, start: datetime | str, *, reason: str | None = None
