@@ -9,9 +9,33 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
 
 log = logging.getLogger("calgate.tasks")
+
+# How long a stopping server waits for its background work to wind down. A task that ignores
+# its cancellation (a library mid-I/O that swallows it) or a clean-up blocked by the database
+# must not hold the process's shutdown forever: work left undone is leased, and another
+# worker takes it over once the lease runs out.
+STOP_GRACE_S = 10.0
+
+
+async def cancel_and_wait(tasks: list[asyncio.Task[None]], what: str) -> None:
+    """Cancel ``tasks`` and wait for them, at most STOP_GRACE_S."""
+    for task in tasks:
+        task.cancel()
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=STOP_GRACE_S)
+    if pending:
+        log.warning("%s: %d task(s) did not stop within %.0f s", what, len(pending), STOP_GRACE_S)
+
+
+async def bounded(work: Awaitable[object], what: str) -> None:
+    """A clean-up step at shutdown, given at most STOP_GRACE_S; a failure is logged, not raised."""
+    try:
+        await asyncio.wait_for(work, STOP_GRACE_S)
+    except Exception:
+        log.warning("%s did not complete at shutdown", what, exc_info=True)
 
 
 class Periodic:
@@ -40,7 +64,5 @@ class Periodic:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait([self._task], self.name)
             self._task = None

@@ -34,6 +34,7 @@ from calgate.store.models import (
     WebhookDelivery,
     utcnow,
 )
+from calgate.tasks import bounded, cancel_and_wait
 from calgate.webhooks import outbox
 from calgate.webhooks.delivery import DeliveryStatus, Outcome
 
@@ -163,17 +164,12 @@ class Dispatcher(Generic[T]):
         outbox.remove_waker(self._waker)
         self._wake.set()
         tasks = [t for t in (self._task, *self._inflight, self._recorder) if t is not None]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(tasks, f"{self.name} dispatcher")
         self._inflight.clear()
-        with contextlib.suppress(Exception):
-            await self._release()
+        await bounded(self._release(), f"{self.name}: handing back leased rows")
         if self._aclose is not None:
             aclose, self._aclose = self._aclose, None
-            await aclose()
+            await bounded(aclose(), f"{self.name}: closing its client")
 
     async def run_until(self, stop: asyncio.Event) -> None:
         await self.start()
