@@ -9,7 +9,6 @@ from calgate.api.auth import CurrentPrincipal
 from calgate.api.schema import Output
 from calgate.api.verified_resources.routes import EMAILS, PHONES, Listed, Summaries, add_routes
 from calgate.services import verified_resources as vr
-from calgate.store.models import VerifiedEmail, VerifiedPhone
 
 router = APIRouter(prefix="/v2/verified-resources", tags=["Verified resources"])
 
@@ -19,19 +18,11 @@ class VerifiedEmailOutput(Output):
     email: str
     user_id: int
 
-    @classmethod
-    def of(cls, row: VerifiedEmail) -> VerifiedEmailOutput:
-        return cls(id=row.id, email=row.email, user_id=row.user_id)
-
 
 class VerifiedPhoneOutput(Output):
     id: int
     phone_number: str
     user_id: int
-
-    @classmethod
-    def of(cls, row: VerifiedPhone) -> VerifiedPhoneOutput:
-        return cls(id=row.id, phone_number=row.phone_number, user_id=row.user_id)
 
 
 def _own(principal: CurrentPrincipal) -> vr.Owner:
@@ -44,12 +35,12 @@ add_routes(
     [
         Listed(
             EMAILS,
-            VerifiedEmailOutput.of,
+            VerifiedEmailOutput,
             Summaries("Verify an email", "Get list of verified emails", "Get verified email by id"),
         ),
         Listed(
             PHONES,
-            VerifiedPhoneOutput.of,
+            VerifiedPhoneOutput,
             Summaries(
                 "Verify a phone number",
                 "Get list of verified phone numbers",

@@ -90,7 +90,8 @@ class Listed(NamedTuple):
     """A resource on one owner's list: how its rows are presented and what its routes say."""
 
     resource: Resource
-    output: Callable[[Any], Output]
+    # Read off the row's attributes: the team's rows, the only ones its list holds, have a team.
+    output: type[Output]
     summaries: Summaries
 
 
@@ -134,7 +135,7 @@ def add_routes(
             row = await vr.verify(
                 state.db, state.settings.secret_key, owner, it.resource.kind, body.target, body.code
             )
-            return ok(it.output(row))
+            return ok(it.output.model_validate(row, from_attributes=True))
 
         return endpoint
 
@@ -143,13 +144,14 @@ def add_routes(
             owner: owner_type, state: State, take: Take = 10, skip: Skip = 0
         ) -> JSONResponse:
             rows = await vr.list_verified(state.db, owner, it.resource.kind, take=take, skip=skip)
-            return ok([it.output(r) for r in rows])
+            return ok([it.output.model_validate(r, from_attributes=True) for r in rows])
 
         return endpoint
 
     def get_one(it: Listed) -> Callable[..., Any]:
         async def endpoint(owner: owner_type, id: RowId, state: State) -> JSONResponse:
-            return ok(it.output(await vr.get_verified(state.db, owner, it.resource.kind, id)))
+            row = await vr.get_verified(state.db, owner, it.resource.kind, id)
+            return ok(it.output.model_validate(row, from_attributes=True))
 
         return endpoint
 

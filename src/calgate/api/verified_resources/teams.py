@@ -10,7 +10,6 @@ from calgate.api.auth import CurrentPrincipal
 from calgate.api.schema import Output, PathId
 from calgate.api.verified_resources.routes import EMAILS, PHONES, Listed, Summaries, add_routes
 from calgate.services import verified_resources as vr
-from calgate.store.models import VerifiedEmail, VerifiedPhone
 
 router = APIRouter(
     prefix="/v2/teams/{team_id}/verified-resources", tags=["Teams / Verified resources"]
@@ -23,22 +22,12 @@ class TeamVerifiedEmailOutput(Output):
     team_id: int
     user_id: int | None
 
-    @classmethod
-    def of(cls, row: VerifiedEmail) -> TeamVerifiedEmailOutput:
-        return cls(id=row.id, email=row.email, team_id=row.team_id or 0, user_id=row.user_id)
-
 
 class TeamVerifiedPhoneOutput(Output):
     id: int
     phone_number: str
     team_id: int
     user_id: int | None
-
-    @classmethod
-    def of(cls, row: VerifiedPhone) -> TeamVerifiedPhoneOutput:
-        return cls(
-            id=row.id, phone_number=row.phone_number, team_id=row.team_id or 0, user_id=row.user_id
-        )
 
 
 def _team(team_id: PathId, principal: CurrentPrincipal) -> vr.Owner:
@@ -51,7 +40,7 @@ add_routes(
     [
         Listed(
             EMAILS,
-            TeamVerifiedEmailOutput.of,
+            TeamVerifiedEmailOutput,
             Summaries(
                 "Verify an email for a team",
                 "Get list of verified emails of a team",
@@ -60,7 +49,7 @@ add_routes(
         ),
         Listed(
             PHONES,
-            TeamVerifiedPhoneOutput.of,
+            TeamVerifiedPhoneOutput,
             Summaries(
                 "Verify a phone number for an org team",
                 "Get list of verified phone numbers of a team",
