@@ -184,6 +184,23 @@ class _Base:
             retry_after=_retry_after(response.headers.get("Retry-After")),
         )
 
+    def attempt(self, call: Call[Any]) -> dict[str, Any]:
+        """httpx's `request` arguments for one try of `call`."""
+        return {
+            "method": call.method,
+            "url": self.url(call),
+            "params": self.params(call),
+            "json": call.json,
+            "headers": self.headers(call),
+        }
+
+    def failed(
+        self, attempts: _Attempts, call: Call[Any], exc: httpx2.HTTPError | ApiError
+    ) -> tuple[ApiError | TransportError, float | None]:
+        """The error a failed try is, and how long to wait before the next (None: raise it)."""
+        error = self.transport_error(call, exc) if isinstance(exc, httpx2.HTTPError) else exc
+        return error, attempts.delay_after(error)
+
     @staticmethod
     def transport_error(call: Call[Any], exc: httpx2.HTTPError) -> TransportError:
         return TransportError(f"{call.method} {call.path}: {type(exc).__name__}: {exc}")
@@ -223,19 +240,9 @@ class SyncTransport(_Base):
         attempts = _Attempts(self.retry, call)
         while True:
             try:
-                response = self.http.request(
-                    call.method,
-                    self.url(call),
-                    params=self.params(call),
-                    json=call.json,
-                    headers=self.headers(call),
-                )
-                return self.read(call, response)
-            except httpx2.HTTPError as exc:
-                error: ApiError | TransportError = self.transport_error(call, exc)
-            except ApiError as exc:
-                error = exc
-            delay = attempts.delay_after(error)
+                return self.read(call, self.http.request(**self.attempt(call)))
+            except (httpx2.HTTPError, ApiError) as exc:
+                error, delay = self.failed(attempts, call, exc)
             if delay is None:
                 raise error
             time.sleep(delay)
@@ -278,19 +285,9 @@ class AsyncTransport(_Base):
         attempts = _Attempts(self.retry, call)
         while True:
             try:
-                response = await self.http.request(
-                    call.method,
-                    self.url(call),
-                    params=self.params(call),
-                    json=call.json,
-                    headers=self.headers(call),
-                )
-                return self.read(call, response)
-            except httpx2.HTTPError as exc:
-                error: ApiError | TransportError = self.transport_error(call, exc)
-            except ApiError as exc:
-                error = exc
-            delay = attempts.delay_after(error)
+                return self.read(call, await self.http.request(**self.attempt(call)))
+            except (httpx2.HTTPError, ApiError) as exc:
+                error, delay = self.failed(attempts, call, exc)
             if delay is None:
                 raise error
             await asyncio.sleep(delay)

@@ -15,16 +15,22 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import anyio
 import icalendar
 from sqlalchemy import select, update
 
 from calgate.calendars import ics
-from calgate.calendars.caldav import CalDAVClient, CalDAVError, RemoteEvent, Unauthorized
+from calgate.calendars.caldav import CalDAVClient, RemoteEvent
 from calgate.calendars.http import calendar_client
 from calgate.config import Settings
-from calgate.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
-from calgate.services.calendars import APPLE, CALDAV, Sealer, password_context, redact
+from calgate.errors import BadRequest, CalgateError, Conflict, NotFound, ServiceUnavailable
+from calgate.services.calendars import (
+    APPLE,
+    CALDAV,
+    Sealer,
+    bounded,
+    password_context,
+    redact,
+)
 from calgate.store.db import Database
 from calgate.store.models import Calendar, CalendarCredential
 
@@ -82,7 +88,7 @@ async def get_event(
     db: Database, settings: Settings, keyring: Sealer, user_id: int, app: str, uid: str
 ) -> dict[str, Any]:
     async with calendar_client(settings) as http:
-        found = await _bounded(settings, _find(db, keyring, http, user_id, app, uid))
+        found = await bounded(settings, _find(db, keyring, http, user_id, app, uid), _unavailable)
     return _output(app, found)
 
 
@@ -110,7 +116,7 @@ async def update_event(
                 found.client, found.calendar_id, again or found.event, found.owner, found.zone
             )
 
-        updated = await _bounded(settings, work())
+        updated = await bounded(settings, work(), _unavailable)
     async with db.transaction() as session:
         # Its busy time changed: read on the next refresh.
         await session.execute(
@@ -119,20 +125,11 @@ async def update_event(
     return _output(app, updated)
 
 
-async def _bounded(settings: Settings, work: Any) -> Any:
-    try:
-        with anyio.fail_after(settings.calendar_timeout):
-            return await work
-    except TimeoutError as exc:
-        raise ServiceUnavailable(
-            f"the calendar server did not answer within {settings.calendar_timeout:g} s"
-        ) from exc
-    except Unauthorized as exc:
-        raise BadRequest(str(exc)) from exc
-    except CalDAVError as exc:
-        if "HTTP 412" in str(exc):
-            raise Conflict("the event changed on the calendar server meanwhile; retry") from exc
-        raise ServiceUnavailable(redact(str(exc))) from exc
+def _unavailable(message: str) -> CalgateError:
+    # The calendar was connected fine: its server failing now is a 503, not the caller's fault.
+    if "HTTP 412" in message:
+        return Conflict("the event changed on the calendar server meanwhile; retry")
+    return ServiceUnavailable(redact(message))
 
 
 async def _find(

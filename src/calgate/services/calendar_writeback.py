@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import anyio
 import httpx2
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.calendars.caldav import CalDAVClient, CalDAVError
@@ -24,7 +24,7 @@ from calgate.services.calendars import Sealer, password_context
 from calgate.store.db import Database
 from calgate.store.models import Calendar, CalendarCredential, CalendarWrite
 from calgate.webhooks.delivery import DeliveryStatus, Outcome
-from calgate.webhooks.dispatcher import Dispatcher, Lease, Result, settle
+from calgate.webhooks.dispatcher import Dispatcher, Lease, Result, settle, take
 
 log = logging.getLogger("calgate.calendars")
 
@@ -56,15 +56,7 @@ class CalendarWriteTable:
         self.client = client
 
     async def claim(self, session: AsyncSession, ids: list[int], lease: Lease) -> list[Write]:
-        await session.execute(
-            update(CalendarWrite)
-            .where(CalendarWrite.id.in_(ids))
-            .values(
-                locked_until=lease.until,
-                locked_by=lease.worker,
-                attempts=CalendarWrite.attempts + 1,
-            )
-        )
+        await take(session, CalendarWrite, ids, lease)
         rows = (
             await session.execute(
                 select(CalendarWrite, Calendar, CalendarCredential)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import anyio
@@ -35,12 +35,13 @@ from calgate.calendars.caldav import (
 from calgate.calendars.http import calendar_client
 from calgate.config import Settings
 from calgate.core import Interval
-from calgate.errors import BadRequest, NotFound
+from calgate.errors import BadRequest, CalgateError, NotFound
 from calgate.store.db import Database
 from calgate.store.models import Calendar, CalendarCredential
 from calgate.tasks import Periodic
 
 log = logging.getLogger("calgate.calendars")
+T = TypeVar("T")
 
 TABLE = "calendar_credentials"
 ICS_FEED = "ics-feed"
@@ -105,7 +106,7 @@ async def save_ics_feeds(
             if not url.lower().startswith(("http://", "https://", "webcal://", "webcals://")):
                 raise BadRequest(f"urls: {url!r} is not an http(s) or webcal URL")
             try:
-                got = await _bounded(settings, feed.read(http, url))
+                got = await bounded(settings, feed.read(http, url))
             except feed.FeedError as exc:
                 raise BadRequest(f"urls: {url}: {exc}") from exc
             name, zone, busy = await _expand(got.body or b"", None, now)
@@ -152,9 +153,7 @@ async def save_caldav(
     Connecting the same account again replaces its password and keeps its choices."""
     server = _server_url(app, url)
     async with calendar_client(settings) as http:
-        remote = await _bounded(
-            settings, CalDAVClient(http, server, username, password).calendars()
-        )
+        remote = await bounded(settings, CalDAVClient(http, server, username, password).calendars())
         if not remote:
             raise BadRequest("the CalDAV account has no calendars with events")
         out = await _store_caldav(db, keyring, user_id, app, server, username, password, remote)
@@ -552,19 +551,23 @@ def _iso(when: datetime) -> str:
 # -- refreshing ------------------------------------------------------------------------------
 
 
-async def _bounded(settings: Settings, work: Any) -> Any:
-    """A calendar server gets CALGATE_CALENDAR_TIMEOUT in all, not per network step."""
+async def bounded(
+    settings: Settings, work: Awaitable[T], failed: Callable[[str], CalgateError] = BadRequest
+) -> T:
+    """A calendar server gets CALGATE_CALENDAR_TIMEOUT in all, not per network step. Its
+    silence or failure is `failed`'s error: by default a 400, the server being the one the
+    caller is connecting now; refused credentials are always a 400."""
     try:
         with anyio.fail_after(settings.calendar_timeout):
             return await work
     except TimeoutError as exc:
-        raise BadRequest(
+        raise failed(
             f"the calendar server did not answer within {settings.calendar_timeout:g} s"
         ) from exc
     except Unauthorized as exc:
         raise BadRequest(str(exc)) from exc
     except CalDAVError as exc:
-        raise BadRequest(str(exc)) from exc
+        raise failed(str(exc)) from exc
 
 
 async def _expand(

@@ -79,6 +79,28 @@ async def _check_schedule(session: AsyncSession, user_id: int, schedule_id: int 
         raise BadRequest(f"scheduleId: schedule {schedule_id} does not exist or is not yours")
 
 
+def new_event_type(**whose: Any) -> EventType:
+    """A new event type with Cal.com's defaults, a user's or a team's: `whose` are its owner's
+    columns (and the team's scheduling type and settings)."""
+    return EventType(
+        **whose,
+        locations=list(DEFAULT_LOCATIONS),
+        booking_fields=[],
+        metadata_={},
+        hidden=False,
+        minimum_booking_notice=120,
+        before_event_buffer=0,
+        after_event_buffer=0,
+        period_type="UNLIMITED",
+        only_show_first_available_slot=False,
+        requires_confirmation=False,
+        seats_show_attendees=False,
+        seats_show_availability_count=True,
+        lock_time_zone_toggle=False,
+        position=0,
+    )
+
+
 async def _check_slug_free(
     session: AsyncSession, owner_id: int, slug: str, exclude_id: int | None = None
 ) -> None:
@@ -117,24 +139,7 @@ async def create_event_type_in(
         await _check_schedule(session, owner.id, changes.schedule_id)
     await _check_slug_free(session, owner.id, changes.slug)
     await check_reply_to(session, owner.id, None, changes.settings)
-    event_type = EventType(
-        owner_id=owner.id,
-        locations=list(DEFAULT_LOCATIONS),
-        booking_fields=[],
-        metadata_={},
-        settings={},
-        hidden=False,
-        minimum_booking_notice=120,
-        before_event_buffer=0,
-        after_event_buffer=0,
-        period_type="UNLIMITED",
-        only_show_first_available_slot=False,
-        requires_confirmation=False,
-        seats_show_attendees=False,
-        seats_show_availability_count=True,
-        lock_time_zone_toggle=False,
-        position=0,
-    )
+    event_type = new_event_type(owner_id=owner.id, settings={})
     _apply(event_type, changes)
     # A personal event type is a one-host event type: the owner hosts it.
     event_type.hosts = [Host(user_id=owner.id, is_fixed=True)]

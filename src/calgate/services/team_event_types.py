@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.errors import BadRequest, Conflict, NotFound
 from calgate.services import team_managed
-from calgate.services.event_types import DEFAULT_LOCATIONS, EventTypeChanges, apply_changes
+from calgate.services.event_types import EventTypeChanges, apply_changes, new_event_type
 from calgate.services.teams import ASSIGN_ALL, team_for
 from calgate.services.unset import Unset
 from calgate.services.verified_resources import check_reply_to
@@ -143,29 +143,14 @@ async def create(
         await team_for(session, team_id, user_id, MembershipRole.ADMIN)
         await _check_slug_free(session, team_id, changes.slug)
         await check_reply_to(session, user_id, team_id, changes.settings)
-        et = EventType(
+        et = new_event_type(
             owner_id=None,
             team_id=team_id,
             scheduling_type=hosting.scheduling_type.value,
-            locations=list(DEFAULT_LOCATIONS),
-            booking_fields=[],
-            metadata_={},
             settings={ASSIGN_ALL: bool(hosting.assign_all)},
-            hidden=False,
-            minimum_booking_notice=120,
-            before_event_buffer=0,
-            after_event_buffer=0,
-            period_type="UNLIMITED",
-            only_show_first_available_slot=False,
-            requires_confirmation=False,
-            seats_show_attendees=False,
-            seats_show_availability_count=True,
-            lock_time_zone_toggle=False,
-            position=0,
         )
         if not isinstance(changes.schedule_id, Unset) and changes.schedule_id is not None:
             raise BadRequest("scheduleId: team event types use each host's own schedule")
-        await check_reply_to(session, user_id, team_id, changes.settings)
         apply_changes(et, changes)
         et.hosts = _hosts(et, hosting, await _members(session, team_id), hosting.scheduling_type)
         session.add(et)

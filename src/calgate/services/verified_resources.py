@@ -19,7 +19,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,6 +49,7 @@ MAX_SENDS_PER_TARGET = 5
 MAX_SENDS_PER_USER = 20
 
 R = TypeVar("R")
+M = TypeVar("M", VerifiedEmail, VerifiedPhone)
 
 _PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
 _PHONE_NOISE = re.compile(r"[\s().-]")
@@ -98,6 +99,27 @@ def normalize_phone(phone: str) -> str:
     return number
 
 
+@dataclass(frozen=True)
+class Kind(Generic[M]):
+    """A kind of verified resource: its table, the column holding the address, the channel
+    its codes go out on and the noun its refusals use."""
+
+    model: type[M]
+    field: str
+    channel: Channel
+    noun: str
+
+    def normalize(self, raw: str) -> str:
+        return normalize_phone(raw) if self.channel is Channel.SMS else normalize_email(raw)
+
+    def column(self) -> Any:
+        return getattr(self.model, self.field)
+
+
+EMAIL = Kind(VerifiedEmail, "email", Channel.EMAIL, "email")
+PHONE = Kind(VerifiedPhone, "phone_number", Channel.SMS, "phone")
+
+
 def _hash(pepper: str, channel: Channel, target: str, code: str) -> str:
     return keys.digest(pepper, f"verification:{channel}:{target}:{code}")
 
@@ -108,11 +130,12 @@ async def _count(session: AsyncSession, column: Any, *where: Any) -> int:
 
 
 async def request_code(
-    db: Database, sender: Sender, owner: Owner, channel: Channel, raw_target: str
+    db: Database, sender: Sender, owner: Owner, kind: Kind[Any], raw_target: str
 ) -> None:
     """Store a fresh code for this address (older ones die) and queue the message with it."""
     user_id = owner.user_id
-    target = normalize_phone(raw_target) if channel is Channel.SMS else normalize_email(raw_target)
+    channel = kind.channel
+    target = kind.normalize(raw_target)
     # A 4xx: nothing failed on the server, it was set up without this channel.
     if channel is Channel.SMS and not sender.sms:
         raise BadRequest("Sending SMS is not configured on this server (CALGATE_SMS_URL)")
@@ -195,53 +218,25 @@ async def _check_code(
     return None
 
 
-async def verify_email(
-    db: Database, pepper: str, owner: Owner, email: str, code: str
-) -> VerifiedEmail:
-    target = normalize_email(email)
+async def verify(db: Database, pepper: str, owner: Owner, kind: Kind[M], raw: str, code: str) -> M:
+    """Use the code and put the address on the owner's list (once: a known one is returned)."""
+    target = kind.normalize(raw)
     async with db.transaction() as session:
         await _allowed(session, owner)
-        refused = await _check_code(session, pepper, owner.user_id, Channel.EMAIL, target, code)
+        refused = await _check_code(session, pepper, owner.user_id, kind.channel, target, code)
         found = None
         if refused is None:
             found = (
                 await session.execute(
-                    select(VerifiedEmail).where(
-                        *_of(VerifiedEmail, owner), VerifiedEmail.email == target
-                    )
+                    select(kind.model).where(*_of(kind.model, owner), kind.column() == target)
                 )
             ).scalar_one_or_none()
             if found is None:
-                found = VerifiedEmail(
-                    user_id=owner.user_id, team_id=owner.team_id, email=target, created_at=utcnow()
-                )
-                session.add(found)
-                await session.flush()
-    return _verified(refused, found)
-
-
-async def verify_phone(
-    db: Database, pepper: str, owner: Owner, phone: str, code: str
-) -> VerifiedPhone:
-    target = normalize_phone(phone)
-    async with db.transaction() as session:
-        await _allowed(session, owner)
-        refused = await _check_code(session, pepper, owner.user_id, Channel.SMS, target, code)
-        found = None
-        if refused is None:
-            found = (
-                await session.execute(
-                    select(VerifiedPhone).where(
-                        *_of(VerifiedPhone, owner), VerifiedPhone.phone_number == target
-                    )
-                )
-            ).scalar_one_or_none()
-            if found is None:
-                found = VerifiedPhone(
+                found = kind.model(
                     user_id=owner.user_id,
                     team_id=owner.team_id,
-                    phone_number=target,
                     created_at=utcnow(),
+                    **{kind.field: target},
                 )
                 session.add(found)
                 await session.flush()
@@ -259,59 +254,31 @@ def _verified(refused: str | None, found: R | None) -> R:
     return found
 
 
-async def list_emails(db: Database, owner: Owner, *, take: int, skip: int) -> list[VerifiedEmail]:
+async def list_verified(
+    db: Database, owner: Owner, kind: Kind[M], *, take: int, skip: int
+) -> list[M]:
     async with db.session() as session:
         await _allowed(session, owner)
         rows = await session.execute(
-            select(VerifiedEmail)
-            .where(*_of(VerifiedEmail, owner))
-            .order_by(VerifiedEmail.id)
+            select(kind.model)
+            .where(*_of(kind.model, owner))
+            .order_by(kind.model.id)
             .offset(skip)
             .limit(take)
         )
         return list(rows.scalars())
 
 
-async def get_email(db: Database, owner: Owner, email_id: int) -> VerifiedEmail:
+async def get_verified(db: Database, owner: Owner, kind: Kind[M], row_id: int) -> M:
     async with db.session() as session:
         await _allowed(session, owner)
         row = (
             await session.execute(
-                select(VerifiedEmail).where(
-                    VerifiedEmail.id == email_id, *_of(VerifiedEmail, owner)
-                )
+                select(kind.model).where(kind.model.id == row_id, *_of(kind.model, owner))
             )
         ).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"Verified email with id {email_id} not found")
-    return row
-
-
-async def list_phones(db: Database, owner: Owner, *, take: int, skip: int) -> list[VerifiedPhone]:
-    async with db.session() as session:
-        await _allowed(session, owner)
-        rows = await session.execute(
-            select(VerifiedPhone)
-            .where(*_of(VerifiedPhone, owner))
-            .order_by(VerifiedPhone.id)
-            .offset(skip)
-            .limit(take)
-        )
-        return list(rows.scalars())
-
-
-async def get_phone(db: Database, owner: Owner, phone_id: int) -> VerifiedPhone:
-    async with db.session() as session:
-        await _allowed(session, owner)
-        row = (
-            await session.execute(
-                select(VerifiedPhone).where(
-                    VerifiedPhone.id == phone_id, *_of(VerifiedPhone, owner)
-                )
-            )
-        ).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"Verified phone with id {phone_id} not found")
+        raise NotFound(f"Verified {kind.noun} with id {row_id} not found")
     return row
 
 

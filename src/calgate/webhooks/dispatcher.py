@@ -90,6 +90,17 @@ def due(row: Row, now: datetime) -> ColumnElement[bool]:
     )
 
 
+async def take(
+    session: AsyncSession, row: Row, ids: list[int], lease: Lease, **more: object
+) -> None:
+    """Lease these rows to `lease`'s worker and count the attempt (`more`: a table's own)."""
+    await session.execute(
+        update(row)
+        .where(row.id.in_(ids))
+        .values(locked_until=lease.until, locked_by=lease.worker, attempts=row.attempts + 1, **more)
+    )
+
+
 async def settle(
     session: AsyncSession, row: Row, row_id: int, worker: str, values: dict[str, object]
 ) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import httpx2
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.config import Settings
@@ -21,7 +21,7 @@ from calgate.net.transport import guarded_client
 from calgate.store.db import Database
 from calgate.store.models import OutboundMessage
 from calgate.webhooks.delivery import DeliveryStatus, Outcome, next_state, post
-from calgate.webhooks.dispatcher import Dispatcher, Lease, Result, settle
+from calgate.webhooks.dispatcher import Dispatcher, Lease, Result, settle, take
 
 SMS_ALLOW_PRIVATE = "CALGATE_SMS_ALLOW_PRIVATE"
 _EMAIL_OFF = "email is off: CALGATE_SMTP_URL is not set"
@@ -60,15 +60,7 @@ class MessageTable:
         self.sms_client = sms_client
 
     async def claim(self, session: AsyncSession, ids: list[int], lease: Lease) -> list[Claimed]:
-        await session.execute(
-            update(OutboundMessage)
-            .where(OutboundMessage.id.in_(ids))
-            .values(
-                locked_until=lease.until,
-                locked_by=lease.worker,
-                attempts=OutboundMessage.attempts + 1,
-            )
-        )
+        await take(session, OutboundMessage, ids, lease)
         rows = (
             await session.execute(
                 select(OutboundMessage)

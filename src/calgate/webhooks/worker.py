@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import httpx2
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate import __version__
@@ -22,7 +22,7 @@ from calgate.store.db import Database
 from calgate.store.models import Webhook, WebhookAttempt, WebhookDelivery
 from calgate.webhooks import signing
 from calgate.webhooks.delivery import DeliveryStatus, Outcome, next_state, post
-from calgate.webhooks.dispatcher import Dispatcher, Lease, Result, settle
+from calgate.webhooks.dispatcher import Dispatcher, Lease, Result, settle, take
 from calgate.webhooks.mail import message_dispatcher
 from calgate.webhooks.secrets import unseal
 
@@ -64,15 +64,8 @@ class WebhookTable:
         self.keyring = keyring
 
     async def claim(self, session: AsyncSession, ids: list[int], lease: Lease) -> list[Claimed]:
-        await session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id.in_(ids))
-            .values(
-                locked_until=lease.until,
-                locked_by=lease.worker,
-                attempts=WebhookDelivery.attempts + 1,
-                round_attempts=WebhookDelivery.round_attempts + 1,
-            )
+        await take(
+            session, WebhookDelivery, ids, lease, round_attempts=WebhookDelivery.round_attempts + 1
         )
         rows = (
             await session.execute(
