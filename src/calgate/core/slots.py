@@ -145,15 +145,23 @@ class _HostView:
         self.open_seats = {b.start: b for b in ours if seats and b.attendees_count < seats}
         open_seats = self.open_seats
         self.host = host
-        blocking = [
-            _padded(b) for b in host.bookings if not (open_seats and open_seats.get(b.start) is b)
-        ]
+        # Each booking's own widened time, in ``host.bookings`` order (``conflicts`` reads it).
+        self.padded = [_padded(b) for b in host.bookings]
+        blocking = self.padded
+        if open_seats:
+            blocking = [
+                iv
+                for iv, b in zip(blocking, host.bookings, strict=True)
+                if open_seats.get(b.start) is not b
+            ]
         self.busy = IntervalIndex(
             [*blocking, *host.busy, *(Interval(h.start, h.end) for h in host.held)]
         )
         self.seat_busy = [_padded(b) for b in open_seats.values()]
         self._before = _td(rules.before_buffer)
         self._after = _td(rules.after_buffer)
+        # ``free``'s busy time, built on first use: an explanation asks for several days.
+        self._blocked: list[Interval] | None = None
         self.limits = LimitTracker(
             rules.booking_limits,
             rules.duration_limits,
@@ -174,9 +182,12 @@ class _HostView:
         hours = self.hours.windows(start, end)
         if not self.busy:
             return hours
-        before, after = self._before, self._after
-        widened = [Interval(b.start - after, b.end + before) for b in self.busy.intervals]
-        return subtract(hours, merge(widened) if before or after else widened)
+        blocked = self._blocked
+        if blocked is None:
+            before, after = self._before, self._after
+            widened = [Interval(b.start - after, b.end + before) for b in self.busy.intervals]
+            blocked = self._blocked = merge(widened) if before or after else widened
+        return subtract(hours, blocked)
 
     def in_hours(self, start: datetime, end: datetime, earliest: datetime) -> bool:
         """Inside the hours as a slot query from the booking's own start sees them, or from the
@@ -239,11 +250,8 @@ class _HostView:
         padded = Interval(start - self._before, end + self._after)
         seat = self.seat_at(start, end)
         found = []
-        for b in self.host.bookings:
-            if b is seat:
-                continue
-            iv = _padded(b)
-            if iv.overlaps(padded):
+        for iv, b in zip(self.padded, self.host.bookings, strict=True):
+            if b is not seat and iv.overlaps(padded):
                 found.append(Conflict("booking", iv, booking=b))
         for h in self.host.held:
             iv = Interval(h.start, h.end)
@@ -356,9 +364,33 @@ def compute_slots(
         raise ValueError(f"unknown scheduling mode {mode!r}")
     if not hosts or end <= start:
         return []
-    length = length or rules.length
+    return _slots(
+        _views(rules, hosts, now),
+        rules,
+        mode,
+        start,
+        end,
+        now,
+        length or rules.length,
+        booker_time_zone,
+    )
+
+
+def _slots(
+    views: list[_HostView],
+    rules: EventRules,
+    mode: str,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    length: int,
+    booker_time_zone: str | None,
+) -> list[Slot]:
+    """``compute_slots`` over views already built: an explanation builds them once for its
+    check, its reasons and every day it lists."""
+    if not views or end <= start:
+        return []
     frequency = rules.slot_interval or length
-    views = _views(rules, hosts, now)
     lo = max(start, _earliest(rules, now))
     if end <= lo:
         return []
@@ -428,10 +460,7 @@ def _round_robin(
     # slot is rebuilt once at the end rather than once per host.
     joined: dict[datetime, list[int]] = {}
     for v in rotating:
-        clock = zone(booker_time_zone or v.hours.time_zone)
-        pieces = v.free(*span)
-        if common is not None:
-            pieces = intersect(pieces, common)
+        pieces, clock = _rotating_pieces(v, common, span, booker_time_zone)
         plain, host_id = v.plain, v.host_id
         for s, e in _grid(pieces, length, frequency, clock):
             verdict = _FREE if plain else v.verdict(s, e, check_busy=False)
@@ -449,6 +478,20 @@ def _round_robin(
         found[s] = Slot(
             s, prior.end, (*prior.host_ids, *more), prior.attendees_count, prior.booking_uid
         )
+
+
+def _rotating_pieces(
+    v: _HostView,
+    common: list[Interval] | None,
+    span: tuple[datetime, datetime],
+    booker_time_zone: str | None,
+) -> tuple[list[Interval], ZoneInfo]:
+    """A rotating host's free pieces over ``span`` (cut to the fixed hosts' ``common`` ones
+    when there are fixed hosts) and the clock its grid is rounded on."""
+    pieces = v.free(*span)
+    if common is not None:
+        pieces = intersect(pieces, common)
+    return pieces, zone(booker_time_zone or v.hours.time_zone)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -472,10 +515,7 @@ def _round_robin_plain(
     grids: list[tuple[int, set[int]]] = []
     union: set[int] = set()
     for v in rotating:
-        pieces = v.free(*span)
-        if common is not None:
-            pieces = intersect(pieces, common)
-        clock = zone(booker_time_zone or v.hours.time_zone)
+        pieces, clock = _rotating_pieces(v, common, span, booker_time_zone)
         mine: set[int] = set()
         for first, count in _grid_runs(pieces, length, frequency, clock):
             m = (first - _EPOCH) // _MINUTE
@@ -518,20 +558,38 @@ def check_booking(
     """
     if mode not in MODES:
         raise ValueError(f"unknown scheduling mode {mode!r}")
+    refused = _refused_early(rules, hosts, start, now, booker_time_zone)
+    if refused is not None:
+        return refused
+    end = start + timedelta(minutes=length or rules.length)
+    return _decide(_views(rules, hosts, now), mode, start, end, _earliest(rules, now))
+
+
+def _refused_early(
+    rules: EventRules,
+    hosts: Sequence[HostAvailability],
+    start: datetime,
+    now: datetime,
+    booker_time_zone: str | None,
+) -> Decision | None:
+    """``check_booking``'s refusals that need no host's data (so no views are built)."""
     if booker_time_zone is not None:
         zone(booker_time_zone)
     if not hosts:
         return Decision(False, "no_hosts", "This event type has no hosts")
-    length = length or rules.length
-    end = start + timedelta(minutes=length)
-    earliest = _earliest(rules, now)
-    if start < earliest:
+    if start < _earliest(rules, now):
         if start < now:
             return Decision(False, "in_the_past", "The requested time is in the past")
         notice = max(rules.minimum_booking_notice, 1)
         amount = "1 minute's" if notice == 1 else f"{notice} minutes'"
         return Decision(False, "minimum_booking_notice", f"Bookings need at least {amount} notice")
-    views = _views(rules, hosts, now)
+    return None
+
+
+def _decide(
+    views: list[_HostView], mode: str, start: datetime, end: datetime, earliest: datetime
+) -> Decision:
+    """``check_booking`` past its early refusals, over views already built."""
     candidates = views if mode != "single" else views[:1]
     verdicts = [(v, v.verdict(start, end, earliest=earliest)) for v in candidates]
     free = [(v, x) for v, x in verdicts if x.ok]
