@@ -395,6 +395,7 @@ def _slots(
     if end <= lo:
         return []
     found: dict[datetime, Slot] = {}
+    layout = _Layout((lo, end), length, frequency, booker_time_zone)
 
     fixed, rotating = _split(views, mode)
     if fixed:
@@ -408,11 +409,9 @@ def _slots(
                 if all(x.ok for x in verdicts):
                     found[s] = _slot(s, e, [v.host_id for v in fixed], verdicts)
         else:
-            _round_robin(
-                found, fixed, rotating, common, (lo, end), length, frequency, booker_time_zone
-            )
+            _round_robin(found, fixed, rotating, common, layout)
     else:
-        _round_robin(found, [], rotating, None, (lo, end), length, frequency, booker_time_zone)
+        _round_robin(found, [], rotating, None, layout)
 
     slots = [found[k] for k in sorted(found)]
     if rules.only_show_first_available_slot:
@@ -438,29 +437,62 @@ def _split(views: list[_HostView], mode: str) -> tuple[list[_HostView], list[_Ho
     return [v for v in views if v.fixed], [v for v in views if not v.fixed]
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MINUTE = timedelta(minutes=1)
+
+
+class _Layout(NamedTuple):
+    """How a slot query lays each host's grid: over ``span``, ``length``-minute slots every
+    ``frequency`` minutes, rounded on the booker's clock (None: the host's own)."""
+
+    span: tuple[datetime, datetime]
+    length: int
+    frequency: int
+    booker_time_zone: str | None
+
+    def pieces(
+        self, v: _HostView, common: list[Interval] | None
+    ) -> tuple[list[Interval], ZoneInfo]:
+        """A rotating host's free pieces over the span (cut to the fixed hosts' ``common``
+        ones when there are fixed hosts) and the clock its grid is rounded on."""
+        pieces = v.free(*self.span)
+        if common is not None:
+            pieces = intersect(pieces, common)
+        return pieces, zone(self.booker_time_zone or v.hours.time_zone)
+
+    def minutes(self, v: _HostView, common: list[Interval] | None) -> set[int]:
+        """The host's grid as whole minutes since the epoch, built from ranges at C speed."""
+        frequency = self.frequency
+        pieces, clock = self.pieces(v, common)
+        mine: set[int] = set()
+        for first, count in _grid_runs(pieces, self.length, frequency, clock):
+            m = (first - _EPOCH) // _MINUTE
+            mine.update(range(m, m + count * frequency, frequency))
+        return mine
+
+
 def _round_robin(
     found: dict[datetime, Slot],
     fixed: list[_HostView],
     rotating: list[_HostView],
     common: list[Interval] | None,
-    span: tuple[datetime, datetime],
-    length: int,
-    frequency: int,
-    booker_time_zone: str | None,
+    layout: _Layout,
 ) -> None:
     """Each rotating host's own grid over its free pieces (cut to ``common``, the fixed hosts'
     shared free pieces, when there are fixed hosts), its starts merged into ``found``."""
     if all(v.plain for v in (*fixed, *rotating)):
-        _round_robin_plain(
-            found, fixed, rotating, common, span, length, frequency, booker_time_zone
-        )
+        # Every start on a grid is free (``_HostView.plain``): each grid as a set of minutes,
+        # so a team's query costs its union, not one datetime per host and start.
+        grids = [(v.host_id, layout.minutes(v, common)) for v in rotating]
+        _add_plain(found, grids, tuple(v.host_id for v in fixed), layout.length)
         return
+    length, frequency = layout.length, layout.frequency
     fixed_ids = [v.host_id for v in fixed]
     # Hosts whose grids offer a start another host's grid found first, in host order: the
     # slot is rebuilt once at the end rather than once per host.
     joined: dict[datetime, list[int]] = {}
     for v in rotating:
-        pieces, clock = _rotating_pieces(v, common, span, booker_time_zone)
+        pieces, clock = layout.pieces(v, common)
         plain, host_id = v.plain, v.host_id
         for s, e in _grid(pieces, length, frequency, clock):
             verdict = _FREE if plain else v.verdict(s, e, check_busy=False)
@@ -480,51 +512,16 @@ def _round_robin(
         )
 
 
-def _rotating_pieces(
-    v: _HostView,
-    common: list[Interval] | None,
-    span: tuple[datetime, datetime],
-    booker_time_zone: str | None,
-) -> tuple[list[Interval], ZoneInfo]:
-    """A rotating host's free pieces over ``span`` (cut to the fixed hosts' ``common`` ones
-    when there are fixed hosts) and the clock its grid is rounded on."""
-    pieces = v.free(*span)
-    if common is not None:
-        pieces = intersect(pieces, common)
-    return pieces, zone(booker_time_zone or v.hours.time_zone)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MINUTE = timedelta(minutes=1)
-
-
-def _round_robin_plain(
+def _add_plain(
     found: dict[datetime, Slot],
-    fixed: list[_HostView],
-    rotating: list[_HostView],
-    common: list[Interval] | None,
-    span: tuple[datetime, datetime],
+    grids: list[tuple[int, set[int]]],
+    fixed_ids: tuple[int, ...],
     length: int,
-    frequency: int,
-    booker_time_zone: str | None,
 ) -> None:
-    """``_round_robin`` when every start on a grid is free (``_HostView.plain``): each host's
-    grid as a set of whole minutes since the epoch, built from ranges at C speed, so a team's
-    query costs its union, not one datetime per host and start. Same starts, same host order
+    """The starts of the rotating hosts' minute grids, as ``_round_robin`` orders their hosts
     (the first host whose grid has it, the fixed hosts, then the others)."""
-    grids: list[tuple[int, set[int]]] = []
-    union: set[int] = set()
-    for v in rotating:
-        pieces, clock = _rotating_pieces(v, common, span, booker_time_zone)
-        mine: set[int] = set()
-        for first, count in _grid_runs(pieces, length, frequency, clock):
-            m = (first - _EPOCH) // _MINUTE
-            mine.update(range(m, m + count * frequency, frequency))
-        grids.append((v.host_id, mine))
-        union |= mine
-    fixed_ids = tuple(v.host_id for v in fixed)
     duration = timedelta(minutes=length)
-    for m in sorted(union):
+    for m in sorted(set().union(*(mine for _, mine in grids))):
         ids = [h for h, mine in grids if m in mine]
         s = _EPOCH + m * _MINUTE
         found[s] = Slot(s, s + duration, (ids[0], *fixed_ids, *ids[1:]))
