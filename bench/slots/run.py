@@ -4,12 +4,14 @@ Reports server-side latency (the service call: database reads + availability eng
 HTTP round trip through uvicorn, p50/p95, and slots/s; then one explanation of a start
 (``explain``) beside a one-day slot query for the same day, both at the service. Usage:
     .venv/bin/python -m bench.slots.run [--db sqlite|postgres] [--iterations 200]
+        [--only explain]   (just the explanation beside the one-day query: slots_explain_<db>)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import time
 from datetime import UTC, datetime, timedelta
@@ -204,12 +206,34 @@ def http_round_trips(
     return summary_ms(samples)
 
 
+async def measure_explain(url: str, iterations: int) -> dict[str, object]:
+    """Only the explanation beside the one-day query: the same seed, without the 30-day and
+    HTTP runs, so the two numbers can be compared without minutes of other load first."""
+    db = Database(url)
+    start = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), datetime.min.time(), UTC)
+    et_id = await seed(db, start)
+    explained = await explain_vs_day(db, et_id, start, iterations)
+    await db.dispose()
+    return explained
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--iterations", type=int, default=200)
+    parser.add_argument("--only", choices=["explain"], default=None)
     args = parser.parse_args()
     use_pinned_tzdata()
+    if args.only == "explain":
+        with scratch_database(args.db) as url:
+            result = asyncio.run(measure_explain(url, args.iterations))
+        result["database"] = args.db
+        result["load_average"] = list(os.getloadavg())
+        path = write_result(f"slots_explain_{args.db}", result)
+        print(f"slots ({args.db}): explanation vs one-day query, 1,000 bookings, 50 overrides")
+        _print_explain(result)
+        print(f"  load average {result['load_average']}  -> {path}")
+        return
     with scratch_database(args.db) as url:
         result = asyncio.run(measure(url, args.iterations))
         result["http"] = http_round_trips(
@@ -224,6 +248,11 @@ def main() -> None:
         f"{s['slots_per_query']} slots/query  {s['slots_per_s']} slots/s"
     )  # type: ignore[index]
     print(f"  http     p50 {h['p50_ms']:.2f} ms  p95 {h['p95_ms']:.2f} ms")  # type: ignore[index]
+    _print_explain(result)
+    print(f"  -> {path}")
+
+
+def _print_explain(result: dict[str, object]) -> None:
     e, d = result["explain"], result["one_day"]
     print(
         f"  explain  p50 {e['p50_ms']:.2f} ms  p95 {e['p95_ms']:.2f} ms  "  # type: ignore[index]
@@ -232,7 +261,6 @@ def main() -> None:
     print(
         f"  one-day slot query  p50 {d['p50_ms']:.2f} ms  p95 {d['p95_ms']:.2f} ms"  # type: ignore[index]
     )
-    print(f"  -> {path}")
 
 
 if __name__ == "__main__":

@@ -485,3 +485,21 @@ def test_team_explanations_agree_with_the_booking_check(case: Case, mode: str) -
     # Round robin: a host is free exactly when no reason blocks it.
     if mode == "round_robin" and not event_wide:
         assert set(decision.host_ids) == {1, 2} - blocked
+
+
+@settings(max_examples=150, deadline=None)
+@given(cases(), st.sampled_from(["single", "collective", "round_robin"]))
+def test_the_days_around_come_from_the_same_views_as_nearest(case: Case, mode: str) -> None:
+    """``search_days`` (one engine call, each host's view built once) finds the same nearest
+    starts as the day's own answer completed by ``nearest`` on the same data."""
+    rules, h, tz, now, start, booker = case
+    other = HostAvailability(
+        2, Schedule(tz, (WeeklyWindow(WEEKDAYS, 480, 1080),)), h.bookings[1::2]
+    )
+    hosts = [h, other]
+    alone = explain(rules, hosts, mode, start, now, booker_time_zone=booker)
+    before, after = nearest(rules, hosts, mode, start, now, booker_time_zone=booker, days=1)
+    ex = explain(rules, hosts, mode, start, now, booker_time_zone=booker, search_days=1)
+    assert ex.before == (alone.before or before)
+    assert ex.after == (alone.after or after)
+    assert replace(ex, before=alone.before, after=alone.after) == alone

@@ -45,11 +45,12 @@ from calgate.core.slots import (
     MODES,
     EventRules,
     HostAvailability,
+    _decide,
     _earliest,
     _HostView,
+    _refused_early,
+    _slots,
     _views,
-    check_booking,
-    compute_slots,
 )
 from calgate.core.timezones import zone
 
@@ -127,23 +128,31 @@ def explain(
     length: int | None = None,
     booker_time_zone: str | None = None,
     day_time_zone: str | None = None,
+    search_days: int = 0,
 ) -> Explanation:
     """Why a booking of ``length`` minutes at ``start`` is (not) bookable.
 
     ``booker_time_zone`` is passed to the engine as slot queries and booking checks get it
     (None: grids on the host's clock); ``day_time_zone`` names whose calendar day the slots are
     compared with (default: the booker's, else UTC, as GET /v2/slots reads a bare date). The
-    nearest starts are searched on that day only; see ``nearest`` for the days around it.
+    nearest starts are searched on that day, then on up to ``search_days`` days either side
+    where it has none (``hosts`` must hold those days' busy time); ``nearest`` searches
+    further on other data.
+
+    Each host's view (hours, busy index, limits) is built once and serves the booking check,
+    the reasons and every day's slots, as ``check_booking`` and ``compute_slots`` would each
+    build it from the same ``hosts``.
     """
     if mode not in MODES:
         raise ValueError(f"unknown scheduling mode {mode!r}")
     length = length or rules.length
     end = start + timedelta(minutes=length)
-    decision = check_booking(
-        rules, hosts, mode, start, now, length=length, booker_time_zone=booker_time_zone
-    )
-    reasons: list[Reason] = []
     earliest = _earliest(rules, now)
+    views = _views(rules, hosts, now)
+    decision = _refused_early(rules, hosts, start, now, booker_time_zone)
+    if decision is None:
+        decision = _decide(views, mode, start, end, earliest)
+    reasons: list[Reason] = []
     if start < earliest:
         reasons.append(
             Reason(
@@ -156,18 +165,34 @@ def explain(
                 },
             )
         )
-    views = _views(rules, hosts, now)
     considered = views if mode != "single" else views[:1]
     for v in considered:
         reasons.extend(_host_reasons(v, rules, start, end, earliest))
     tz = day_time_zone or booker_time_zone or "UTC"
-    day = _day_slots(rules, hosts, mode, local_date(start, tz), tz, now, length, booker_time_zone)
+    home = local_date(start, tz)
+    day = _day_slots(views, rules, mode, home, tz, now, length, booker_time_zone)
     offered = start in day
     before = max((s for s in day if s < start), default=None)
     after = min((s for s in day if s > start), default=None)
     if decision.ok and not offered:
         near = [s for s in (before, after) if s is not None]
         reasons.append(Reason("not_on_slot_grid", None, {"offered": near}))
+    if search_days and (before is None or after is None):
+        found = _search(
+            views,
+            rules,
+            mode,
+            home,
+            tz,
+            now,
+            length,
+            booker_time_zone,
+            search_days,
+            want_before=before is None,
+            want_after=after is None,
+        )
+        before = found[0] if before is None else before
+        after = found[1] if after is None else after
     if not decision.ok and not any(r.blocking for r in reasons):
         # Every rule check_booking applies is named above; should one ever slip through, the
         # refusal still says which rule fired rather than claiming nothing blocks.
@@ -203,20 +228,50 @@ def nearest(
 ) -> tuple[datetime | None, datetime | None]:
     """The offered starts nearest ``start`` on the days around its own (up to ``days`` each
     way), one day's slot query at a time, stopping as soon as each side is found."""
-    length = length or rules.length
+    if mode not in MODES:
+        raise ValueError(f"unknown scheduling mode {mode!r}")
     tz = day_time_zone or booker_time_zone or "UTC"
-    home = local_date(start, tz)
+    return _search(
+        _views(rules, hosts, now),
+        rules,
+        mode,
+        local_date(start, tz),
+        tz,
+        now,
+        length or rules.length,
+        booker_time_zone,
+        days,
+        want_before=want_before,
+        want_after=want_after,
+    )
+
+
+def _search(
+    views: list[_HostView],
+    rules: EventRules,
+    mode: str,
+    home: date,
+    tz: str,
+    now: datetime,
+    length: int,
+    booker_time_zone: str | None,
+    days: int,
+    *,
+    want_before: bool,
+    want_after: bool,
+) -> tuple[datetime | None, datetime | None]:
+    """``nearest`` on views already built."""
     before: datetime | None = None
     after: datetime | None = None
     for step in range(1, days + 1):
         if want_before and before is None:
             day = home - timedelta(days=step)
             if local_instant(day, 1440, tz) > now:
-                found = _day_slots(rules, hosts, mode, day, tz, now, length, booker_time_zone)
+                found = _day_slots(views, rules, mode, day, tz, now, length, booker_time_zone)
                 before = found[-1] if found else None
         if want_after and after is None:
             day = home + timedelta(days=step)
-            found = _day_slots(rules, hosts, mode, day, tz, now, length, booker_time_zone)
+            found = _day_slots(views, rules, mode, day, tz, now, length, booker_time_zone)
             after = found[0] if found else None
         if (before is not None or not want_before) and (after is not None or not want_after):
             break
@@ -224,8 +279,8 @@ def nearest(
 
 
 def _day_slots(
+    views: list[_HostView],
     rules: EventRules,
-    hosts: Sequence[HostAvailability],
     mode: str,
     day: date,
     tz: str,
@@ -233,10 +288,9 @@ def _day_slots(
     length: int,
     booker_time_zone: str | None,
 ) -> list[datetime]:
+    """The starts a slot query for the local ``day`` in ``tz`` offers."""
     lo, hi = local_instant(day, 0, tz), local_instant(day, 1440, tz)
-    got = compute_slots(
-        rules, hosts, mode, lo, hi, now, length=length, booker_time_zone=booker_time_zone
-    )
+    got = _slots(views, rules, mode, lo, hi, now, length, booker_time_zone)
     return [s.start for s in got]
 
 

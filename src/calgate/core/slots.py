@@ -145,15 +145,23 @@ class _HostView:
         self.open_seats = {b.start: b for b in ours if seats and b.attendees_count < seats}
         open_seats = self.open_seats
         self.host = host
-        blocking = [
-            _padded(b) for b in host.bookings if not (open_seats and open_seats.get(b.start) is b)
-        ]
+        # Each booking's own widened time, in ``host.bookings`` order (``conflicts`` reads it).
+        self.padded = [_padded(b) for b in host.bookings]
+        blocking = self.padded
+        if open_seats:
+            blocking = [
+                iv
+                for iv, b in zip(blocking, host.bookings, strict=True)
+                if open_seats.get(b.start) is not b
+            ]
         self.busy = IntervalIndex(
             [*blocking, *host.busy, *(Interval(h.start, h.end) for h in host.held)]
         )
         self.seat_busy = [_padded(b) for b in open_seats.values()]
         self._before = _td(rules.before_buffer)
         self._after = _td(rules.after_buffer)
+        # ``free``'s busy time, built on first use: an explanation asks for several days.
+        self._blocked: list[Interval] | None = None
         self.limits = LimitTracker(
             rules.booking_limits,
             rules.duration_limits,
@@ -174,9 +182,12 @@ class _HostView:
         hours = self.hours.windows(start, end)
         if not self.busy:
             return hours
-        before, after = self._before, self._after
-        widened = [Interval(b.start - after, b.end + before) for b in self.busy.intervals]
-        return subtract(hours, merge(widened) if before or after else widened)
+        blocked = self._blocked
+        if blocked is None:
+            before, after = self._before, self._after
+            widened = [Interval(b.start - after, b.end + before) for b in self.busy.intervals]
+            blocked = self._blocked = merge(widened) if before or after else widened
+        return subtract(hours, blocked)
 
     def in_hours(self, start: datetime, end: datetime, earliest: datetime) -> bool:
         """Inside the hours as a slot query from the booking's own start sees them, or from the
@@ -239,11 +250,8 @@ class _HostView:
         padded = Interval(start - self._before, end + self._after)
         seat = self.seat_at(start, end)
         found = []
-        for b in self.host.bookings:
-            if b is seat:
-                continue
-            iv = _padded(b)
-            if iv.overlaps(padded):
+        for iv, b in zip(self.padded, self.host.bookings, strict=True):
+            if b is not seat and iv.overlaps(padded):
                 found.append(Conflict("booking", iv, booking=b))
         for h in self.host.held:
             iv = Interval(h.start, h.end)
@@ -356,13 +364,38 @@ def compute_slots(
         raise ValueError(f"unknown scheduling mode {mode!r}")
     if not hosts or end <= start:
         return []
-    length = length or rules.length
+    return _slots(
+        _views(rules, hosts, now),
+        rules,
+        mode,
+        start,
+        end,
+        now,
+        length or rules.length,
+        booker_time_zone,
+    )
+
+
+def _slots(
+    views: list[_HostView],
+    rules: EventRules,
+    mode: str,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    length: int,
+    booker_time_zone: str | None,
+) -> list[Slot]:
+    """``compute_slots`` over views already built: an explanation builds them once for its
+    check, its reasons and every day it lists."""
+    if not views or end <= start:
+        return []
     frequency = rules.slot_interval or length
-    views = _views(rules, hosts, now)
     lo = max(start, _earliest(rules, now))
     if end <= lo:
         return []
     found: dict[datetime, Slot] = {}
+    layout = _Layout((lo, end), length, frequency, booker_time_zone)
 
     fixed, rotating = _split(views, mode)
     if fixed:
@@ -376,11 +409,9 @@ def compute_slots(
                 if all(x.ok for x in verdicts):
                     found[s] = _slot(s, e, [v.host_id for v in fixed], verdicts)
         else:
-            _round_robin(
-                found, fixed, rotating, common, (lo, end), length, frequency, booker_time_zone
-            )
+            _round_robin(found, fixed, rotating, common, layout)
     else:
-        _round_robin(found, [], rotating, None, (lo, end), length, frequency, booker_time_zone)
+        _round_robin(found, [], rotating, None, layout)
 
     slots = [found[k] for k in sorted(found)]
     if rules.only_show_first_available_slot:
@@ -406,32 +437,62 @@ def _split(views: list[_HostView], mode: str) -> tuple[list[_HostView], list[_Ho
     return [v for v in views if v.fixed], [v for v in views if not v.fixed]
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MINUTE = timedelta(minutes=1)
+
+
+class _Layout(NamedTuple):
+    """How a slot query lays each host's grid: over ``span``, ``length``-minute slots every
+    ``frequency`` minutes, rounded on the booker's clock (None: the host's own)."""
+
+    span: tuple[datetime, datetime]
+    length: int
+    frequency: int
+    booker_time_zone: str | None
+
+    def pieces(
+        self, v: _HostView, common: list[Interval] | None
+    ) -> tuple[list[Interval], ZoneInfo]:
+        """A rotating host's free pieces over the span (cut to the fixed hosts' ``common``
+        ones when there are fixed hosts) and the clock its grid is rounded on."""
+        pieces = v.free(*self.span)
+        if common is not None:
+            pieces = intersect(pieces, common)
+        return pieces, zone(self.booker_time_zone or v.hours.time_zone)
+
+    def minutes(self, v: _HostView, common: list[Interval] | None) -> set[int]:
+        """The host's grid as whole minutes since the epoch, built from ranges at C speed."""
+        frequency = self.frequency
+        pieces, clock = self.pieces(v, common)
+        mine: set[int] = set()
+        for first, count in _grid_runs(pieces, self.length, frequency, clock):
+            m = (first - _EPOCH) // _MINUTE
+            mine.update(range(m, m + count * frequency, frequency))
+        return mine
+
+
 def _round_robin(
     found: dict[datetime, Slot],
     fixed: list[_HostView],
     rotating: list[_HostView],
     common: list[Interval] | None,
-    span: tuple[datetime, datetime],
-    length: int,
-    frequency: int,
-    booker_time_zone: str | None,
+    layout: _Layout,
 ) -> None:
     """Each rotating host's own grid over its free pieces (cut to ``common``, the fixed hosts'
     shared free pieces, when there are fixed hosts), its starts merged into ``found``."""
     if all(v.plain for v in (*fixed, *rotating)):
-        _round_robin_plain(
-            found, fixed, rotating, common, span, length, frequency, booker_time_zone
-        )
+        # Every start on a grid is free (``_HostView.plain``): each grid as a set of minutes,
+        # so a team's query costs its union, not one datetime per host and start.
+        grids = [(v.host_id, layout.minutes(v, common)) for v in rotating]
+        _add_plain(found, grids, tuple(v.host_id for v in fixed), layout.length)
         return
+    length, frequency = layout.length, layout.frequency
     fixed_ids = [v.host_id for v in fixed]
     # Hosts whose grids offer a start another host's grid found first, in host order: the
     # slot is rebuilt once at the end rather than once per host.
     joined: dict[datetime, list[int]] = {}
     for v in rotating:
-        clock = zone(booker_time_zone or v.hours.time_zone)
-        pieces = v.free(*span)
-        if common is not None:
-            pieces = intersect(pieces, common)
+        pieces, clock = layout.pieces(v, common)
         plain, host_id = v.plain, v.host_id
         for s, e in _grid(pieces, length, frequency, clock):
             verdict = _FREE if plain else v.verdict(s, e, check_busy=False)
@@ -451,40 +512,16 @@ def _round_robin(
         )
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MINUTE = timedelta(minutes=1)
-
-
-def _round_robin_plain(
+def _add_plain(
     found: dict[datetime, Slot],
-    fixed: list[_HostView],
-    rotating: list[_HostView],
-    common: list[Interval] | None,
-    span: tuple[datetime, datetime],
+    grids: list[tuple[int, set[int]]],
+    fixed_ids: tuple[int, ...],
     length: int,
-    frequency: int,
-    booker_time_zone: str | None,
 ) -> None:
-    """``_round_robin`` when every start on a grid is free (``_HostView.plain``): each host's
-    grid as a set of whole minutes since the epoch, built from ranges at C speed, so a team's
-    query costs its union, not one datetime per host and start. Same starts, same host order
+    """The starts of the rotating hosts' minute grids, as ``_round_robin`` orders their hosts
     (the first host whose grid has it, the fixed hosts, then the others)."""
-    grids: list[tuple[int, set[int]]] = []
-    union: set[int] = set()
-    for v in rotating:
-        pieces = v.free(*span)
-        if common is not None:
-            pieces = intersect(pieces, common)
-        clock = zone(booker_time_zone or v.hours.time_zone)
-        mine: set[int] = set()
-        for first, count in _grid_runs(pieces, length, frequency, clock):
-            m = (first - _EPOCH) // _MINUTE
-            mine.update(range(m, m + count * frequency, frequency))
-        grids.append((v.host_id, mine))
-        union |= mine
-    fixed_ids = tuple(v.host_id for v in fixed)
     duration = timedelta(minutes=length)
-    for m in sorted(union):
+    for m in sorted(set().union(*(mine for _, mine in grids))):
         ids = [h for h, mine in grids if m in mine]
         s = _EPOCH + m * _MINUTE
         found[s] = Slot(s, s + duration, (ids[0], *fixed_ids, *ids[1:]))
@@ -518,20 +555,38 @@ def check_booking(
     """
     if mode not in MODES:
         raise ValueError(f"unknown scheduling mode {mode!r}")
+    refused = _refused_early(rules, hosts, start, now, booker_time_zone)
+    if refused is not None:
+        return refused
+    end = start + timedelta(minutes=length or rules.length)
+    return _decide(_views(rules, hosts, now), mode, start, end, _earliest(rules, now))
+
+
+def _refused_early(
+    rules: EventRules,
+    hosts: Sequence[HostAvailability],
+    start: datetime,
+    now: datetime,
+    booker_time_zone: str | None,
+) -> Decision | None:
+    """``check_booking``'s refusals that need no host's data (so no views are built)."""
     if booker_time_zone is not None:
         zone(booker_time_zone)
     if not hosts:
         return Decision(False, "no_hosts", "This event type has no hosts")
-    length = length or rules.length
-    end = start + timedelta(minutes=length)
-    earliest = _earliest(rules, now)
-    if start < earliest:
+    if start < _earliest(rules, now):
         if start < now:
             return Decision(False, "in_the_past", "The requested time is in the past")
         notice = max(rules.minimum_booking_notice, 1)
         amount = "1 minute's" if notice == 1 else f"{notice} minutes'"
         return Decision(False, "minimum_booking_notice", f"Bookings need at least {amount} notice")
-    views = _views(rules, hosts, now)
+    return None
+
+
+def _decide(
+    views: list[_HostView], mode: str, start: datetime, end: datetime, earliest: datetime
+) -> Decision:
+    """``check_booking`` past its early refusals, over views already built."""
     candidates = views if mode != "single" else views[:1]
     verdicts = [(v, v.verdict(start, end, earliest=earliest)) for v in candidates]
     free = [(v, x) for v, x in verdicts if x.ok]

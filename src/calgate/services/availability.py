@@ -315,32 +315,45 @@ class EventTypeAvailability:
         # the candidate, the next day's answer needs no second read (an explanation costs
         # about what a one-day slot query does; the rows of two more days are cheap).
         lo_read, hi_read = min(lo, start) - ONE_DAY, max(hi, end) + ONE_DAY
-        hosts = await self._hosts(lo_read, hi_read, now, holder=holder)
+        reach = self._reach()
+        hosts = await self._hosts(lo_read, hi_read, now, holder=holder, margin=reach)
+        # One engine call for the day and, where it has no start before or after the
+        # candidate, the day either side: the read covers them as their own slot queries would.
         ex = self._run(
-            explain, hosts, start, now, zone=booker_time_zone, day_time_zone=day_time_zone
+            explain,
+            hosts,
+            start,
+            now,
+            zone=booker_time_zone,
+            day_time_zone=day_time_zone,
+            search_days=1,
         )
         ex = await self._with_choice(ex)
         if ex.before is not None and ex.after is not None:
             return ex
-        # Each missing side reads only its own busy time: the next day first (where the answer
-        # usually is), then the rest of the week.
+        # Each side still missing reads only its own busy time, for the rest of the week.
         before, after = ex.before, ex.after
         zones = {"zone": booker_time_zone, "day_time_zone": day_time_zone}
-        for days in (1, SEARCH_DAYS):
-            span = timedelta(days=days)
-            # The first read covers the days either side as their own slot queries would.
-            reread = days > 1
-            if before is None and lo > now:
-                earlier = await self._hosts(lo - span, lo, now, holder=holder) if reread else hosts
-                before, _ = self._run(
-                    nearest, earlier, start, now, **zones, days=days, want_after=False
-                )
-            if after is None:
-                later = await self._hosts(hi, hi + span, now, holder=holder) if reread else hosts
-                _, after = self._run(
-                    nearest, later, start, now, **zones, days=days, want_before=False
-                )
+        span = timedelta(days=SEARCH_DAYS)
+        if before is None and lo > now:
+            earlier = await self._hosts(lo - span, lo, now, holder=holder, margin=reach)
+            before, _ = self._run(
+                nearest, earlier, start, now, **zones, days=SEARCH_DAYS, want_after=False
+            )
+        if after is None:
+            later = await self._hosts(hi, hi + span, now, holder=holder, margin=reach)
+            _, after = self._run(
+                nearest, later, start, now, **zones, days=SEARCH_DAYS, want_before=False
+            )
         return replace(ex, before=before, after=after)
+
+    def _reach(self) -> timedelta:
+        """How far from a start a booking can be in the way: its own buffer (a day at most)
+        plus this event type's. MARGIN assumes both at their cap; an explanation, which reads
+        three days, reads only what this event type's buffers need, about what a one-day
+        slot query reads."""
+        spec = self.spec
+        return ONE_DAY + timedelta(minutes=max(spec.before_event_buffer, spec.after_event_buffer))
 
     async def _with_choice(self, ex: Explanation) -> Explanation:
         """Round robin: who the booking would go to, by the booking's own rule and counts
@@ -433,14 +446,16 @@ class EventTypeAvailability:
         holder: str | None = None,
         reservation_uid: str | None = None,
         ignore_booking_uid: str | None = None,
+        margin: timedelta = MARGIN,
     ) -> list[HostAvailability]:
         """Each host's hours and busy time over [start, end), plus what buffers and limits
         need around it: the one place busy time is gathered.
 
         Reservations made by ``holder`` (the caller's identity) or the one named by
-        ``reservation_uid`` don't block: a reservation only keeps *others* away.
+        ``reservation_uid`` don't block: a reservation only keeps *others* away. ``margin``:
+        how far from the range a booking can still be in the way (`_reach`).
         """
-        bookings = await self._bookings(start, end, ignore_booking_uid)
+        bookings = await self._bookings(start, end, ignore_booking_uid, margin)
         held = await self._reservations(start, end, now, holder, reservation_uid)
         external = await self._calendars(start, end)
         return [
@@ -463,11 +478,11 @@ class EventTypeAvailability:
         return found.busy
 
     async def _bookings(
-        self, start: datetime, end: datetime, ignore_uid: str | None
+        self, start: datetime, end: datetime, ignore_uid: str | None, margin: timedelta
     ) -> dict[int, list[ExistingBooking]]:
         """{host user id: their blocking bookings near the range}."""
         spec = self.spec
-        lo, hi = _limit_window(spec, start, end)
+        lo, hi = _limit_window(spec, start, end, margin)
         # Core statements on the session's connection: this runs on every slot query, and ORM
         # result processing would cost more than the query itself.
         conn = await self.session.connection()
@@ -618,10 +633,12 @@ def _length(spec: SchedulingSpec, duration: int | None, field: str) -> int:
     return duration
 
 
-def _limit_window(et: SchedulingSpec, start: datetime, end: datetime) -> tuple[datetime, datetime]:
+def _limit_window(
+    et: SchedulingSpec, start: datetime, end: datetime, margin: timedelta
+) -> tuple[datetime, datetime]:
     keys = set(et.booking_limits or {}) | set(et.duration_limits or {})
     if not keys:
-        return start - MARGIN, end + MARGIN
+        return start - margin, end + margin
     # Period limits need every booking in the periods the range touches.
     span = {"PER_DAY": 2, "PER_WEEK": 8, "PER_MONTH": 32, "PER_YEAR": 367}
     days = max(span.get(k, 2) for k in keys)
