@@ -7,6 +7,7 @@ tests drive it without waiting on the clock.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -26,8 +27,11 @@ async def cancel_and_wait(tasks: list[asyncio.Task[None]], what: str) -> None:
     if not tasks:
         return
     _, pending = await asyncio.wait(tasks, timeout=STOP_GRACE_S)
-    if pending:
-        log.warning("%s: %d task(s) did not stop within %.0f s", what, len(pending), STOP_GRACE_S)
+    for task in pending:
+        # Where it is stuck, for whoever reads the log: the one clue a hung shutdown leaves.
+        where = io.StringIO()
+        task.print_stack(limit=8, file=where)
+        log.warning("%s did not stop within %.0f s\n%s", what, STOP_GRACE_S, where.getvalue())
 
 
 async def bounded(work: Awaitable[object], what: str) -> None:
