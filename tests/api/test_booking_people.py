@@ -163,6 +163,14 @@ def test_seats_and_guest_limits(client: TestClient, make_account: Any) -> None:
     assert [a["email"] for a in everyone] == ["one@example.com", "two@example.com"]
     first = everyone[0]["id"]
     assert_error(client.get(f"/v2/bookings/{uid}/attendees/{first}", headers=two), 404)
+    # Nor do their add-to-calendar links: the ICS event lists only their seat.
+    links = assert_ok(client.get(f"/v2/bookings/{uid}/calendar-links", headers=two))
+    ics = unquote(next(i["link"] for i in links if i["id"] == "ics")).replace("\r\n ", "")
+    assert "two@example.com" in ics
+    assert "one@example.com" not in ics
+    links = assert_ok(client.get(f"/v2/bookings/{uid}/calendar-links", headers=hosted))
+    ics = unquote(next(i["link"] for i in links if i["id"] == "ics")).replace("\r\n ", "")
+    assert "one@example.com" in ics
 
     _, plain, hosted = _setup(client, make_account)
     for batch in range(3):

@@ -122,9 +122,15 @@ def test_book_reschedule_cancel_with_plain_form_posts(client: TestClient, host: 
     assert "This meeting is scheduled" in shown.text
     assert "Monday, March 15, 2027, 2:00pm to 2:30pm (Europe/Paris)" in shown.text
     assert "9:00am to 9:30am (America/New_York)" in shown.text
+    # Add-to-calendar links: the API's builder, its ICS link the page's own download.
+    assert "https://calendar.google.com/calendar/r/eventedit?" in shown.text
+    assert "https://calendar.yahoo.com/?v=60" in shown.text
+    assert f'href="/booking/{uid}/event.ics"' in shown.text
     ics = client.get(f"/booking/{uid}/event.ics")
     assert ics.headers["content-type"].startswith("text/calendar")
     assert "DTSTART:20270315T130000Z" in ics.text
+    assert "METHOD:PUBLISH" in ics.text
+    assert "gael@example.com" not in ics.text  # whoever holds the link sees no attendees
 
     # The same time again: the reason and nearby free times, no stack trace.
     again = client.post(

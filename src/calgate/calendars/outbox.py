@@ -5,12 +5,12 @@ every booking change passes); delivered by services.calendar_writeback on the ou
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-import icalendar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calgate.calendars.booking_event import Event, Person, ics
 from calgate.store.models import Booking, BookingStatus, Calendar, CalendarWrite, User, utcnow
 
 PUT = "put"
@@ -97,40 +97,22 @@ async def _target(session: AsyncSession, user_id: int, uid: str, op: str) -> int
     return int(found) if found is not None else None
 
 
-def event_ics(view: BookingLike, now: datetime) -> str:
-    """The booking as one VEVENT (UID = booking uid), as calendar clients show it."""
+def stored_event(view: BookingLike) -> Event:
+    """The booking as its host's calendar holds it (UID = booking uid, the resource's name)."""
     b = view.booking
-    cal = icalendar.Calendar()
-    cal.add("prodid", "-//calgate//booking//EN")
-    cal.add("version", "2.0")
-    event = icalendar.Event()
-    event.add("uid", b.uid)
-    event.add("dtstamp", now)
-    event.add("dtstart", b.start_time)
-    event.add("dtend", b.end_time)
-    event.add("summary", b.title)
-    event.add("status", "CONFIRMED")
-    if b.description:
-        event.add("description", b.description)
-    if b.location:
-        event.add("location", b.location)
-        if b.location.startswith(("https://", "http://")):
-            event.add("url", b.location)
-    if view.host is not None:
-        event.add("organizer", _address(view.host.email, view.host.name))
-    for attendee in b.attendees:
-        event.add("attendee", _address(attendee.email, attendee.name, role=True))
-    cal.add_component(event)
-    ics: bytes = cal.to_ical()
-    return ics.decode()
+    link = b.location if b.location and b.location.startswith(("https://", "http://")) else None
+    return Event(
+        uid=b.uid,
+        title=b.title,
+        start=b.start_time,
+        end=b.end_time,
+        description=b.description,
+        location=b.location,
+        url=link,
+        organizer=Person(view.host.name, view.host.email) if view.host is not None else None,
+        attendees=tuple(Person(a.name, a.email) for a in b.attendees),
+    )
 
 
-def _address(email: str, name: str | None, *, role: bool = False) -> icalendar.vCalAddress:
-    address = icalendar.vCalAddress(f"mailto:{email}")
-    params: dict[str, Any] = {}
-    if name:
-        params["CN"] = name
-    if role:
-        params.update(ROLE="REQ-PARTICIPANT", PARTSTAT="ACCEPTED")
-    address.params.update(params)
-    return address
+def event_ics(view: BookingLike, now: datetime) -> str:
+    return ics(stored_event(view), stamp=now)

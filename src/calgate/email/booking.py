@@ -40,8 +40,8 @@ from jinja2 import Environment, FileSystemLoader
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calgate.calendars.booking_event import Event, Person, ics
 from calgate.email import messages
-from calgate.email.invite import Invite, Person, ics
 from calgate.email.locales import CATALOGUES, Words
 from calgate.store.models import (
     Attendee,
@@ -98,6 +98,8 @@ class _Recipient:
     time_zone: str
     host: bool
     locale: str | None = None
+    # The attendee row an attendee recipient is (None for hosts).
+    attendee: Attendee | None = None
 
 
 def _tz(name: str | None) -> ZoneInfo:
@@ -155,9 +157,74 @@ async def _hosts(session: AsyncSession, view: BookingLike) -> list[User]:
 
 
 def _people(attendees: list[Attendee], hosts: list[User]) -> list[_Recipient]:
-    out = [_Recipient(a.name, a.email, a.time_zone, False, a.locale) for a in attendees]
+    out = [_Recipient(a.name, a.email, a.time_zone, False, a.locale, a) for a in attendees]
     out += [_Recipient(h.name or h.username, h.email, h.time_zone, True, h.locale) for h in hosts]
     return out
+
+
+def _private(view: BookingLike, to: _Recipient) -> bool:
+    """A seat holder of a seated event type hiding its attendees (seats.showAttendeeInfo
+    false): they see only their own seat, as the API shows them (services.bookings), not the
+    other seats nor the first booker's title and notes. Hosts see everyone."""
+    b, et = view.booking, view.event_type
+    seated = any(a.seat_uid for a in b.attendees)
+    return (
+        not to.host
+        and to.attendee is not None
+        and seated
+        and not (et is not None and et.seats_show_attendees)
+    )
+
+
+def _shown(view: BookingLike, to: _Recipient) -> list[Attendee]:
+    """The attendees this recipient's email and invite list."""
+    if _private(view, to) and to.attendee is not None:
+        return [to.attendee]
+    return list(view.booking.attendees)
+
+
+def _title(view: BookingLike, to: _Recipient) -> str:
+    # A seated booking's stored title names its first booker.
+    if _private(view, to) and view.event_type is not None:
+        return view.event_type.title
+    return view.booking.title
+
+
+def _invite(
+    view: BookingLike,
+    to: _Recipient,
+    hosts: list[User],
+    *,
+    uid: str,
+    depth: int,
+    cancel: bool,
+    now: datetime,
+) -> str:
+    """The .ics this recipient gets: METHOD REQUEST, or CANCEL with SEQUENCE raised."""
+    b = view.booking
+    people = [Person(a.name, a.email) for a in _shown(view, to)]
+    people += [Person(h.name or h.username, h.email) for h in hosts[1:]]
+    organizer = view.host
+    event = Event(
+        uid=uid,
+        title=_title(view, to),
+        start=b.start_time,
+        end=b.end_time,
+        description=None if _private(view, to) else b.description,
+        location=b.location,
+        url=f"{BOOKER_URL}/booking/{b.uid}",
+        organizer=Person(organizer.name or organizer.username, organizer.email)
+        if organizer is not None
+        else None,
+        attendees=tuple(people),
+        cancelled=cancel,
+    )
+    return ics(
+        event,
+        stamp=now,
+        method="CANCEL" if cancel else "REQUEST",
+        sequence=depth + (1 if cancel else 0),
+    )
 
 
 def _wording(trigger: str, b: Booking, to_host: bool, seat_added: bool) -> str | None:
@@ -192,7 +259,6 @@ def _content(
     wording: str,
     view: BookingLike,
     to: _Recipient,
-    attendees: list[Attendee],
     *,
     reason: str | None,
     links: bool,
@@ -203,27 +269,28 @@ def _content(
     tz = _tz(to.time_zone)
     words = Words(to.locale)
     host = view.host
+    title = _title(view, to)
     intro_key = f"{wording}.intro"
     context: dict[str, Any] = {
         "t": words,
         "lang": words.language,
         "heading": words(f"{wording}.heading"),
         "intro": words(intro_key, minutes=minutes) if _has(intro_key) else "",
-        "title": b.title,
+        "title": title,
         "when": words.when(b.start_time, b.end_time, tz),
         "time_zone": tz.key,
         "location": b.location,
         "host": (host.name or host.username) if host is not None else None,
-        "attendees": [f"{a.name} <{a.email}>" for a in attendees],
+        "attendees": [f"{a.name} <{a.email}>" for a in _shown(view, to)],
         "reason": reason,
         "links": _links(b) if links else None,
     }
     return messages.Content(
-        subject=words(f"{wording}.subject", title=b.title),
+        subject=words(f"{wording}.subject", title=title),
         text=_text.get_template("booking.txt").render(context),
         html=_html.get_template("booking.html").render(context),
         ics=invite,
-        reply_to=_reply_to(view, to, attendees),
+        reply_to=_reply_to(view, to, list(b.attendees)),
     )
 
 
@@ -303,29 +370,9 @@ async def queue_booking_emails(
             continue
         invite = None
         if with_invite:
-            invite = ics(
-                Invite(
-                    uid=uid,
-                    sequence=depth + (1 if cancel else 0),
-                    method="CANCEL" if cancel else "REQUEST",
-                    title=b.title,
-                    description=b.description,
-                    location=b.location,
-                    start=b.start_time,
-                    end=b.end_time,
-                    organizer=Person(view.host.name or view.host.username, view.host.email)
-                    if view.host is not None
-                    else None,
-                    attendees=tuple(Person(a.name, a.email) for a in b.attendees)
-                    + tuple(Person(h.name or h.username, h.email) for h in hosts[1:]),
-                    url=f"{BOOKER_URL}/booking/{b.uid}",
-                    stamp=now,
-                )
-            )
+            invite = _invite(view, to, hosts, uid=uid, depth=depth, cancel=cancel, now=now)
         links = not cancel and trigger != "BOOKING_REJECTED" and not to.host
-        content = _content(
-            wording, view, to, list(b.attendees), reason=reason, links=links, invite=invite
-        )
+        content = _content(wording, view, to, reason=reason, links=links, invite=invite)
         messages.queue(
             session,
             channel="email",
@@ -373,7 +420,6 @@ async def schedule_reminders(
             "reminder",
             view,
             to,
-            list(b.attendees),
             reason=None,
             links=not to.host,
             invite=None,

@@ -273,8 +273,10 @@ async def book_from_form(request: Request, state: State, booker: Booker, et: Any
             ),
         )
     except CalgateError as exc:
+        refused = _field_errors(exc, asked)
         url = f"{booker.page_of(et)}/book"
-        nearby = await nearby_times(state, et, view, when, None, url)
+        # An answer refused is no reason to offer other times.
+        nearby = [] if refused else await nearby_times(state, et, view, when, None, url)
         return _form_page(
             request,
             state,
@@ -284,8 +286,24 @@ async def book_from_form(request: Request, state: State, booker: Booker, et: Any
             when,
             status=exc.status_code,
             values=form,
+            errors=refused,
             failure=exc,
             nearby=nearby,
         )
     view.seat = created.seat_uid if et.seats_per_time_slot else None
     return RedirectResponse(f"/booking/{created.booking.uid}?{view.params()}", status_code=303)
+
+
+def _field_errors(exc: CalgateError, asked: list[fields.FormField]) -> dict[str, str]:
+    """The booking service's refusals of single answers (`details.errors[]` naming a
+    `field`), worded for the form's inputs, which show them beside the question."""
+    details = exc.details if isinstance(exc.details, dict) else {}
+    labels = {f.slug: f.label for f in asked}
+    found: dict[str, str] = {}
+    for item in details.get("errors") or []:
+        if not isinstance(item, dict):
+            continue
+        slug, message = item.get("field"), item.get("message")
+        if slug in labels and message and slug not in found:
+            found[str(slug)] = f"{labels[slug]} {message}"
+    return found

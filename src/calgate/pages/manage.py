@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
+from calgate.calendars import booking_event
 from calgate.errors import BadRequest, CalgateError, NotFound
-from calgate.pages import csrf, fields, ics, render
+from calgate.pages import csrf, fields, render
 from calgate.pages.common import (
     View,
     check_csrf,
@@ -86,32 +86,19 @@ def _check_holder(found: Held, view: View, *, reschedule: bool = False) -> Any:
     return guest
 
 
-def _calendar_links(found: Held, uid: str) -> dict[str, str]:
-    b, et = found.booking, found.event_type
-    title = et.title if et is not None else b.title
-    dates = f"{_stamp(b.start_time)}/{_stamp(b.end_time)}"
-    google = urlencode(
-        {"action": "TEMPLATE", "text": title, "dates": dates, "location": b.location or ""}
+def _event(found: Held, uid: str) -> booking_event.Event:
+    """The booking as the guest's calendar shows it: no attendee list, since a seated
+    booking's link holder may not see the other seats."""
+    b, et, host = found.booking, found.event_type, found.host
+    return booking_event.Event(
+        uid=b.ics_uid or f"{uid}@calgate",
+        title=et.title,
+        start=b.start_time,
+        end=b.end_time,
+        description=f"{et.title} with {host.name or host.username}",
+        location=b.location,
+        cancelled=str(b.status) in ("cancelled", "rejected"),
     )
-    outlook = urlencode(
-        {
-            "path": "/calendar/action/compose",
-            "rru": "addevent",
-            "subject": title,
-            "startdt": b.start_time.astimezone(UTC).isoformat(),
-            "enddt": b.end_time.astimezone(UTC).isoformat(),
-            "location": b.location or "",
-        }
-    )
-    return {
-        "Google Calendar": f"https://calendar.google.com/calendar/render?{google}",
-        "Outlook": f"https://outlook.live.com/calendar/0/deeplink/compose?{outlook}",
-        "Download .ics": f"/booking/{uid}/event.ics",
-    }
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 @router.get("/booking/{uid}")
@@ -138,7 +125,7 @@ async def confirmation(request: Request, state: State, uid: str) -> Response:
         meeting_link=location if location.startswith(("https://", "http://")) else None,
         state_name=str(b.status),
         successor=found.rescheduled_to_uid,
-        links=_calendar_links(found, uid),
+        links=booking_event.links(_event(found, uid), ics_link=f"/booking/{uid}/event.ics"),
         changeable=str(b.status) in ("accepted", "pending") and b.end_time > datetime.now(UTC),
         reschedulable=not _seated(found),
         cancellable=not _seated(found) or _guest(found, view.seat) is not None,
@@ -152,21 +139,11 @@ async def calendar_file(request: Request, state: State, uid: str) -> Response:
         found = await _booking(state, uid)
     except CalgateError as exc:
         return error_page(request, exc)
-    b, et, host = found.booking, found.event_type, found.host
-    body = ics.event(
-        uid=b.ics_uid or f"{uid}@calgate",
-        start=b.start_time,
-        end=b.end_time,
-        summary=et.title,
-        description=f"{et.title} with {host.name or host.username}",
-        location=b.location,
-        cancelled=str(b.status) in ("cancelled", "rejected"),
-        now=datetime.now(UTC),
-    )
+    body = booking_event.ics(_event(found, uid), stamp=datetime.now(UTC), method="PUBLISH")
     return PlainTextResponse(
         body,
         media_type="text/calendar",
-        headers={"Content-Disposition": f'attachment; filename="{et.slug}.ics"'},
+        headers={"Content-Disposition": f'attachment; filename="{found.event_type.slug}.ics"'},
     )
 
 

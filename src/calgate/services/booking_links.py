@@ -4,19 +4,22 @@ conferencing app gave it) — Cal.com's `/calendar-links` and `/references`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from urllib.parse import quote, urlencode
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlalchemy import select
 
-from calgate.calendars.outbox import DELETE, PUT, event_ics
+from calgate.calendars import booking_event
+from calgate.calendars.booking_event import CalendarLink
+from calgate.calendars.outbox import DELETE, PUT, stored_event
 from calgate.services import booking_people
 from calgate.services.bookings import BookingView
 from calgate.services.calendars import INTEGRATIONS as CALENDAR_TYPES
 from calgate.services.conferencing import JITSI, PERSONAL_LINK, TYPES
 from calgate.store.db import Database
 from calgate.store.models import (
+    Attendee,
     Calendar,
     CalendarCredential,
     CalendarWrite,
@@ -27,13 +30,6 @@ from calgate.store.models import (
 
 
 @dataclass(frozen=True)
-class CalendarLink:
-    label: str
-    id: str
-    link: str
-
-
-@dataclass(frozen=True)
 class Reference:
     id: int
     type: str
@@ -41,69 +37,27 @@ class Reference:
     destination_calendar_id: str | None
 
 
-def _compact(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _query(params: dict[str, str | None]) -> str:
-    return urlencode({k: v for k, v in params.items() if v}, quote_via=quote)
-
-
-def links(view: BookingView, now: datetime) -> list[CalendarLink]:
-    """Cal.com's four links (Google, Microsoft Office, Microsoft Outlook, ICS as a data: URI
-    of the same event write-back puts in calendars), then Yahoo's."""
-    b = view.booking
-    title = b.title
-    details = (view.event_type.description if view.event_type else None) or b.description or ""
-    where = b.location or None
-    ms = {
-        "body": details,
-        "enddt": _iso(b.end_time),
-        "path": "/calendar/action/compose",
-        "rru": "addevent",
-        "startdt": _iso(b.start_time),
-        "subject": title,
-        "location": where,
-    }
-    google = {
-        "dates": f"{_compact(b.start_time)}/{_compact(b.end_time)}",
-        "text": title,
-        "details": details,
-        "location": where,
-    }
-    yahoo = {
-        "v": "60",
-        "title": title,
-        "st": _compact(b.start_time),
-        "et": _compact(b.end_time),
-        "desc": details,
-        "in_loc": where,
-    }
-    return [
-        CalendarLink(
-            "Google Calendar",
-            "googleCalendar",
-            f"https://calendar.google.com/calendar/r/eventedit?{_query(google)}",
-        ),
-        CalendarLink(
-            "Microsoft Office",
-            "microsoftOffice",
-            f"https://outlook.office.com/calendar/0/deeplink/compose?{_query(ms)}",
-        ),
-        CalendarLink(
-            "Microsoft Outlook",
-            "microsoftOutlook",
-            f"https://outlook.live.com/calendar/0/deeplink/compose?{_query(ms)}",
-        ),
-        CalendarLink("ICS", "ics", "data:text/calendar," + quote(event_ics(view, now), safe="")),
-        CalendarLink(
-            "Yahoo Calendar", "yahooCalendar", f"https://calendar.yahoo.com/?{_query(yahoo)}"
-        ),
-    ]
+def _links(
+    view: BookingView, now: datetime, shown: Sequence[Attendee] | None = None
+) -> list[CalendarLink]:
+    """The booking's add-to-calendar links; the ICS one carries the event write-back puts in
+    calendars, the others describe it with the event type's description. `shown`: the
+    attendees the caller may see (a seat holder of a seated event type hiding attendees sees
+    only their own seat, not the first booker's name and notes)."""
+    event = stored_event(view)
+    et = view.event_type
+    if shown is not None and len(shown) < len(view.booking.attendees):
+        event = replace(
+            event,
+            title=et.title if et is not None else event.title,
+            description=None,  # the first booker's notes
+            attendees=tuple(booking_event.Person(a.name, a.email) for a in shown),
+        )
+    details = (et.description if et is not None else None) or event.description
+    return booking_event.links(
+        replace(event, description=details),
+        ics_link=booking_event.data_uri(booking_event.ics(event, stamp=now)),
+    )
 
 
 async def calendar_links(
@@ -111,7 +65,8 @@ async def calendar_links(
 ) -> list[CalendarLink]:
     async with db.session() as session:
         view = await booking_people.readable(session, uid, user, manage=False)
-    return links(view, now or utcnow())
+    shown = await booking_people.list_attendees(db, uid, user)
+    return _links(view, now or utcnow(), shown)
 
 
 async def references(db: Database, uid: str, user: User, kind: str | None) -> list[Reference]:
