@@ -166,14 +166,7 @@ def _private(view: BookingLike, to: _Recipient) -> bool:
     """A seat holder of a seated event type hiding its attendees (seats.showAttendeeInfo
     false): they see only their own seat, as the API shows them (services.bookings), not the
     other seats nor the first booker's title and notes. Hosts see everyone."""
-    b, et = view.booking, view.event_type
-    seated = any(a.seat_uid for a in b.attendees)
-    return (
-        not to.host
-        and to.attendee is not None
-        and seated
-        and not (et is not None and et.seats_show_attendees)
-    )
+    return not to.host and to.attendee is not None and view.booking.hides_attendees(view.event_type)
 
 
 def _shown(view: BookingLike, to: _Recipient) -> list[Attendee]:

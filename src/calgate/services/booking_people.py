@@ -122,8 +122,7 @@ async def _visible(session: AsyncSession, uid: str, user: User) -> list[Attendee
     booking = await _booking(session, uid)
     manager = await _check(session, booking, user, manage=False)
     et = await session.get(EventType, booking.event_type_id) if booking.event_type_id else None
-    seated = any(a.seat_uid for a in booking.attendees)
-    if manager or not seated or (et is not None and et.seats_show_attendees):
+    if manager or not booking.hides_attendees(et):
         return list(booking.attendees)
     return [a for a in booking.attendees if a.email.lower() == user.email.lower()]
 

@@ -129,18 +129,13 @@ def _holder_user(holder: str | None) -> int | None:
     return int(ident) if kind == "user" and ident.isdigit() else None
 
 
-def _hides_attendees(booking: Booking, et: EventType | None) -> bool:
-    seated = any(a.seat_uid for a in booking.attendees)
-    return seated and not (et is not None and et.seats_show_attendees)
-
-
 def _is_host(booking: Booking, viewer_id: int | None) -> bool:
     return viewer_id is not None and viewer_id == booking.user_id
 
 
 def for_viewer(view: BookingView, viewer_id: int | None) -> BookingView:
     """The view as the caller may see it: other seats hidden unless the caller is the host."""
-    if _hides_attendees(view.booking, view.event_type) and not _is_host(view.booking, viewer_id):
+    if view.booking.hides_attendees(view.event_type) and not _is_host(view.booking, viewer_id):
         return replace(view, full=False)
     return view
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, text
 from sqlalchemy.engine import Dialect
@@ -11,6 +11,9 @@ from sqlalchemy.types import TypeDecorator
 
 from calgate.store.models.base import Base, Timestamped
 from calgate.store.types import JSONType, UTCDateTime
+
+if TYPE_CHECKING:
+    from calgate.store.models.event_types import EventType
 
 
 class BookingStatus(StrEnum):
@@ -86,6 +89,13 @@ class Booking(Timestamped, Base):
     blocks: Mapped[list[BookingBlock]] = relationship(
         back_populates="booking", cascade="all, delete-orphan", passive_deletes=True
     )
+
+    def hides_attendees(self, event_type: EventType | None) -> bool:
+        """Cal.com's `seats.showAttendeeInfo: false`: in a seated booking each attendee sees
+        only their own seat; the host (and whoever manages the booking) sees everyone. The one
+        statement of the rule, for the API, the people routes and the emails."""
+        seated = any(a.seat_uid for a in self.attendees)
+        return seated and not (event_type is not None and event_type.seats_show_attendees)
 
 
 class Attendee(Base):
