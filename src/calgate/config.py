@@ -119,6 +119,8 @@ class Settings:
     rate_limit_api_key: str = "120/minute"
     rate_limit_access_token: str = "500/minute"  # noqa: S105 - a rate, not a secret
     rate_limit_anonymous: str = "120/minute"
+    # Cal.com throttles adding attendees and guests per caller on top of the caller's limit.
+    rate_limit_add_people: str = "5/minute"
     # Outgoing mail (README "Email and SMS"): smtp://user:pass@host:587 (STARTTLS) or
     # smtps://...:465 (TLS); empty means no email is sent.
     smtp_url: str = ""
@@ -200,6 +202,9 @@ class Settings:
             ),
             rate_limit_anonymous=env.read(
                 "CALGATE_RATE_LIMIT_ANONYMOUS", str.strip, d.rate_limit_anonymous
+            ),
+            rate_limit_add_people=env.read(
+                "CALGATE_RATE_LIMIT_ADD_PEOPLE", str.strip, d.rate_limit_add_people
             ),
             smtp_url=env.read("CALGATE_SMTP_URL", str.strip, d.smtp_url),
             email_from=env.read("CALGATE_EMAIL_FROM", str.strip, d.email_from),

@@ -186,3 +186,58 @@ def test_bad_limit_settings_fail_at_start(settings: Settings) -> None:
         create_app(replace(settings, rate_limit_api_key="lots"))
     with pytest.raises(ValueError, match="storage"):
         create_app(replace(settings, rate_limit_storage="memcached://x"))
+
+
+def test_adding_people_to_a_booking_has_its_own_limit(
+    limited: Callable[..., TestClient], settings: Settings
+) -> None:
+    """Cal.com throttles adding attendees and guests per caller, on top of the caller's own
+    limit: the sixth addition within a minute is a 429, other calls of the key go on."""
+    client = limited(rate_limit_add_people="5/minute")
+    callers = seed_callers(client, settings)
+    key = _bearer(callers.api_key)
+    created = client.post(
+        "/v2/event-types",
+        headers={**key, "cal-api-version": "2024-06-14"},
+        json={"title": "Chat", "slug": "chat", "lengthInMinutes": 30},
+    )
+    assert created.status_code == 201, created.text
+    et_id = created.json()["data"]["id"]
+    slots = client.get(
+        "/v2/slots",
+        headers={**key, "cal-api-version": "2024-09-04"},
+        params={"eventTypeId": et_id, "start": "2030-01-07", "end": "2030-01-11"},
+    ).json()["data"]
+    start = next(s["start"] for day in sorted(slots) for s in slots[day])
+    v2 = {**key, "cal-api-version": "2024-08-13"}
+    booked = client.post(
+        "/v2/bookings",
+        headers=v2,
+        json={
+            "start": start,
+            "eventTypeId": et_id,
+            "attendee": {"name": "Ana", "email": "ana@example.com", "timeZone": "UTC"},
+        },
+    )
+    assert booked.status_code == 201, booked.text
+    uid = booked.json()["data"]["uid"]
+    for n in range(5):
+        r = client.post(
+            f"/v2/bookings/{uid}/guests", headers=v2, json={"guests": [{"email": f"g{n}@x.org"}]}
+        )
+        assert r.status_code == 200, r.text
+    r = client.post(
+        f"/v2/bookings/{uid}/guests", headers=v2, json={"guests": [{"email": "g@x.org"}]}
+    )
+    assert r.status_code == 429, r.text
+    assert r.json()["error"]["code"] == "ThrottlerException"
+    assert 1 <= int(r.headers["Retry-After"]) <= 60
+    # The same key's other calls are not held back, and another key adds people freely.
+    assert client.get(f"/v2/bookings/{uid}", headers=v2).status_code == 200
+    other = {**_bearer(callers.other_api_key), "cal-api-version": "2024-08-13"}
+    r = client.post(
+        f"/v2/bookings/{uid}/attendees",
+        headers=other,
+        json={"name": "Bo", "email": "bo@example.com", "timeZone": "UTC"},
+    )
+    assert r.status_code == 201, r.text

@@ -12,6 +12,7 @@ client endpoints, RFC 6749's error object, which OAuth clients parse).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from limits import RateLimitItem
@@ -34,6 +35,8 @@ class Rules:
     api_key: RateLimitItem | None
     access_token: RateLimitItem | None
     anonymous: RateLimitItem | None
+    # Cal.com's endpoint throttle on adding people to a booking, per credential.
+    add_people: RateLimitItem | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Rules:
@@ -41,7 +44,16 @@ class Rules:
             api_key=parse_rate(settings.rate_limit_api_key),
             access_token=parse_rate(settings.rate_limit_access_token),
             anonymous=parse_rate(settings.rate_limit_anonymous),
+            add_people=parse_rate(settings.rate_limit_add_people),
         )
+
+
+_ADDS_PEOPLE = re.compile(r"^/v2/bookings/[^/]+/(attendees|guests)$")
+
+
+def adds_people(method: str, path: str) -> bool:
+    """Adding attendees or guests to a booking, which Cal.com throttles on its own."""
+    return method == "POST" and _ADDS_PEOPLE.match(path) is not None
 
 
 def anonymous_call(method: str, path: str) -> bool:
@@ -94,6 +106,16 @@ class Throttle:
             return
         rule, kind, caller = found
         verdict = await self.store.hit(rule, kind, caller)
+        extra_rule = self.rules.add_people
+        if (
+            verdict.allowed
+            and extra_rule is not None
+            and kind != "ip"
+            and adds_people(scope.get("method", "GET"), scope.get("path", ""))
+        ):
+            extra = await self.store.hit(extra_rule, "add_people", caller)
+            if not extra.allowed:
+                verdict = extra
         if not verdict.allowed:
             await _throttled(scope, verdict)(scope, receive, send)
             return
