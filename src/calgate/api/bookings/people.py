@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
@@ -62,30 +62,37 @@ def _language(value: str | None) -> str | None:
     return value
 
 
-class AddAttendeeInput_2024_08_13(Input):
+class _PersonInput(Input):
+    """What an added attendee and a guest share: the language check and the person they name.
+    Each declares its own fields, in its own order (a guest's name and zone are optional)."""
+
+    if TYPE_CHECKING:
+        email: EmailStr
+        name: Name | None
+        time_zone: TimeZoneName | None
+        phone_number: Phone | None
+        language: Locale | None
+
+    _lang = field_validator("language", check_fields=False)(_language)
+
+    def person(self) -> Person:
+        return Person(str(self.email), self.name, self.time_zone, self.phone_number, self.language)
+
+
+class AddAttendeeInput_2024_08_13(_PersonInput):
     name: Name = Field(min_length=1)
     time_zone: TimeZoneName = Field(min_length=1)
     email: EmailStr
     phone_number: Phone | None = None
     language: Locale | None = None
 
-    _lang = field_validator("language")(_language)
 
-    def person(self) -> Person:
-        return Person(str(self.email), self.name, self.time_zone, self.phone_number, self.language)
-
-
-class Guest(Input):
+class Guest(_PersonInput):
     email: EmailStr
     name: Name | None = None
     time_zone: TimeZoneName | None = None
     phone_number: Phone | None = None
     language: Locale | None = None
-
-    _lang = field_validator("language")(_language)
-
-    def person(self) -> Person:
-        return Person(str(self.email), self.name, self.time_zone, self.phone_number, self.language)
 
 
 class AddGuestsInput_2024_08_13(Input):
