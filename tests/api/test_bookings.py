@@ -3,6 +3,7 @@ create, get, list, cancel, reschedule, confirm, decline, mark absent, seats and 
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -974,3 +975,13 @@ def test_invalid_action_bodies(client: TestClient, make_account: Any) -> None:
     for action in ("confirm", "decline", "mark-absent"):
         r = client.post(f"/v2/bookings/missing/{action}", headers=hv, json={})
         assert_error(r, 404, "NotFoundException")
+
+
+def test_uids_are_letters_and_digits() -> None:
+    """Booking, seat and series uids go into shells and CLI arguments: never a "-" or "_"
+    (a leading "-" reads as an option), 22 characters as Cal.com's."""
+    from calgate.services.bookings import new_uid
+
+    uids = {new_uid() for _ in range(2000)}
+    assert len(uids) == 2000
+    assert all(re.fullmatch(r"[A-Za-z0-9]{22}", u) for u in uids)

@@ -15,7 +15,6 @@ to each new person and a "new guests" notice to the host and the others.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -204,7 +203,7 @@ async def add_people(
                 time_zone=p.time_zone or zone,
                 locale=p.language or (organizer.locale if organizer else None),
                 phone_number=p.phone_number,
-                seat_uid=secrets.token_urlsafe(16) if seated else None,
+                seat_uid=bookings.new_uid() if seated else None,
                 created_at=now,
             )
             for p in fresh

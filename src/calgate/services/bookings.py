@@ -12,6 +12,7 @@ second sees the first. Beneath that, every booking's time on each host's calenda
 from __future__ import annotations
 
 import secrets
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -43,9 +44,15 @@ from calgate.store.models import (
 )
 from calgate.webhooks import outbox as webhooks
 
+# Letters and digits only, like Cal.com's short uuids: a uid is pasted into shells, URLs and
+# CLI arguments, where token_urlsafe's "-" and "_" hurt (a leading "-" reads as an option).
+_UID_ALPHABET = string.ascii_letters + string.digits
+_UID_LENGTH = 22  # 22 x log2(62) = 131 random bits
+
 
 def new_uid() -> str:
-    return secrets.token_urlsafe(16)
+    """A booking, seat or series uid."""
+    return "".join(secrets.choice(_UID_ALPHABET) for _ in range(_UID_LENGTH))
 
 
 @dataclass(frozen=True)
