@@ -15,13 +15,14 @@ import os
 import random
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import httpx2
 from sqlalchemy import insert
 
 from bench.common import scratch_database, summary_ms, write_result
 from calgate.config import Settings
-from calgate.core.timezones import use_pinned_tzdata
+from calgate.core.timezones import use_pinned_tzdata, zone
 from calgate.services import event_types, users
 from calgate.services.availability import EventTypeRef
 from calgate.services.event_types import EventTypeChanges
@@ -156,32 +157,88 @@ async def explain_vs_day(
     db: Database, et_id: int, start: datetime, iterations: int
 ) -> dict[str, object]:
     """One explanation against a one-day slot query of the same day, in the booker's zone:
-    the explanation checks the start, lists every blocker and finds the nearest starts."""
+    the explanation checks the start, lists every blocker and finds the nearest starts.
+
+    Two measures, each pair taken in alternating order: one start (mid-afternoon on a busy
+    day, whose nearest earlier start is on the day before), ``iterations`` times; then every
+    half hour of a week of the booker's days, each beside its day's one-day query, split by
+    whether the nearest starts were on the start's own day or the engine had to weigh a
+    neighbouring day too."""
     tz = "America/New_York"
     day = start + timedelta(days=3)
     # Mid-afternoon in New York on a day with bookings: often refused, nearest starts nearby.
     moment = day + timedelta(hours=19, minutes=10)
-    ask = ExplainQuery(EventTypeRef(id=et_id), moment, booker_time_zone=tz)
-    one_day = SlotQuery(EventTypeRef(id=et_id), booker_time_zone=tz)
     lo, hi = day + timedelta(hours=5), day + timedelta(hours=29)
-    timings: dict[str, list[float]] = {"explain": [], "one_day": []}
-    for n in range(iterations + 5):
-        t0 = time.perf_counter()
-        await explain_start(db, ask)
-        t1 = time.perf_counter()
-        await available_slots(db, one_day, lo, hi)
-        t2 = time.perf_counter()
-        if n >= 5:
-            timings["explain"].append(t1 - t0)
-            timings["one_day"].append(t2 - t1)
-    last = (await explain_start(db, ask)).explanation
+    one = await _paired(db, et_id, moment, (lo, hi), tz, iterations)
+    last = (
+        await explain_start(db, ExplainQuery(EventTypeRef(id=et_id), moment, booker_time_zone=tz))
+    ).explanation
+    sweep: dict[str, dict[str, list[float]]] = {}
+    for d in range(1, 8):
+        lo = start + timedelta(days=d, hours=5)
+        for minutes in range(10, 1440, 30):
+            at = lo + timedelta(minutes=minutes)
+            ask = ExplainQuery(EventTypeRef(id=et_id), at, booker_time_zone=tz)
+            ex = (await explain_start(db, ask)).explanation
+            home = at.astimezone(zone(tz)).date()
+            near = [t for t in (ex.before, ex.after) if t is not None]
+            kind = (
+                "same_day"
+                if all(t.astimezone(zone(tz)).date() == home for t in near)
+                else "neighbour_day"
+            )
+            got = await _paired(db, et_id, at, (lo, lo + timedelta(days=1)), tz, 4)
+            into = sweep.setdefault(kind, {"explain": [], "one_day": []})
+            into["explain"] += got["explain"]
+            into["one_day"] += got["one_day"]
+    every = {"explain": [], "one_day": []}  # type: dict[str, list[float]]
+    for got in sweep.values():
+        every["explain"] += got["explain"]
+        every["one_day"] += got["one_day"]
     return {
         "explain": {
-            **summary_ms(timings["explain"]),
+            **summary_ms(one["explain"]),
             "bookable": last.bookable,
             "reasons": [r.code for r in last.reasons],
         },
-        "one_day": summary_ms(timings["one_day"]),
+        "one_day": summary_ms(one["one_day"]),
+        "sweep": {kind: _ratio(got) for kind, got in {**sweep, "all": every}.items()},
+    }
+
+
+async def _paired(
+    db: Database,
+    et_id: int,
+    at: datetime,
+    day: tuple[datetime, datetime],
+    tz: str,
+    rounds: int,
+) -> dict[str, list[float]]:
+    """``rounds`` explanations of ``at`` and one-day queries of ``day``, in turns, each pair in
+    the other order from the last (whichever runs second finds the caches warmer)."""
+    ask = ExplainQuery(EventTypeRef(id=et_id), at, booker_time_zone=tz)
+    one_day = SlotQuery(EventTypeRef(id=et_id), booker_time_zone=tz)
+    timings: dict[str, list[float]] = {"explain": [], "one_day": []}
+    calls = {
+        "explain": lambda: explain_start(db, ask),
+        "one_day": lambda: available_slots(db, one_day, *day),
+    }
+    for n in range(rounds + 2):
+        for name in ("explain", "one_day") if n % 2 else ("one_day", "explain"):
+            t0 = time.perf_counter()
+            await calls[name]()
+            if n >= 2:
+                timings[name].append(time.perf_counter() - t0)
+    return timings
+
+
+def _ratio(got: dict[str, list[float]]) -> dict[str, object]:
+    e, d = summary_ms(got["explain"]), summary_ms(got["one_day"])
+    return {
+        "explain": e,
+        "one_day": d,
+        "p50_ratio": round(e["p50_ms"] / d["p50_ms"], 3),
+        "mean_ratio": round(e["mean_ms"] / d["mean_ms"], 3),
     }
 
 
@@ -261,6 +318,13 @@ def _print_explain(result: dict[str, object]) -> None:
     print(
         f"  one-day slot query  p50 {d['p50_ms']:.2f} ms  p95 {d['p95_ms']:.2f} ms"  # type: ignore[index]
     )
+    sweep = cast(dict[str, dict[str, Any]], result["sweep"])
+    for kind, got in sweep.items():
+        print(
+            f"  week of starts every 30 min, {kind}: n={got['explain']['n']}  explain p50 "
+            f"{got['explain']['p50_ms']:.2f} ms  one-day p50 {got['one_day']['p50_ms']:.2f} ms  "
+            f"ratio p50 {got['p50_ratio']:.3f}  mean {got['mean_ratio']:.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ from calgate.core import (
     nearest,
     present,
 )
-from calgate.core.explain import CODES
+from calgate.core.explain import CODES, _host_reasons
+from calgate.core.slots import _earliest, _views
 
 WEEKDAYS = frozenset({1, 2, 3, 4, 5})
 # (zone, a Friday before its 2026 autumn DST change, the Monday after it)
@@ -369,9 +370,12 @@ def cases(draw: st.DrawFn) -> Case:
         Hold(week + timedelta(minutes=m), week + timedelta(minutes=m + 30), week)
         for m in draw(st.lists(st.integers(0, 7 * 1440), max_size=2))
     )
+    # Calendar busy time, empty events included (they block nothing).
     busy = tuple(
-        Interval(week + timedelta(minutes=m), week + timedelta(minutes=m + 45))
-        for m in draw(st.lists(st.integers(0, 7 * 1440), max_size=2))
+        Interval(week + timedelta(minutes=m), week + timedelta(minutes=m + n))
+        for m, n in draw(
+            st.lists(st.tuples(st.integers(0, 7 * 1440), st.sampled_from([0, 45])), max_size=2)
+        )
     )
     rules = EventRules(
         length=draw(st.sampled_from([15, 30, 45, 60])),
@@ -387,6 +391,7 @@ def cases(draw: st.DrawFn) -> Case:
         booking_limits=draw(st.sampled_from([{}, {"PER_DAY": 1}, {"PER_WEEK": 3}])),
         duration_limits=draw(st.sampled_from([{}, {"PER_DAY": 60}])),
         seats_per_slot=draw(st.sampled_from([None, None, 2])),
+        only_show_first_available_slot=draw(st.sampled_from([False, False, False, True])),
         event_type_id=ET,
     )
     h = HostAvailability(1, Schedule(tz, weekly, overrides), bookings, busy, held)
@@ -397,15 +402,29 @@ def cases(draw: st.DrawFn) -> Case:
 
 
 def day_slots(
-    rules: EventRules, h: HostAvailability, now: datetime, start: datetime, booker: str | None
+    rules: EventRules,
+    h: HostAvailability | list[HostAvailability],
+    now: datetime,
+    start: datetime,
+    booker: str | None,
+    mode: str = "single",
 ) -> list[datetime]:
     """GET /v2/slots for the booker's local day of ``start`` (UTC's when no zone is asked)."""
     tz = ZoneInfo(booker or "UTC")
     day = start.astimezone(tz).date()
     lo = datetime.combine(day, time(), tz).astimezone(UTC)
     hi = datetime.combine(day + timedelta(days=1), time(), tz).astimezone(UTC)
-    got = compute_slots(rules, [h], "single", lo, hi, now, booker_time_zone=booker)
+    hosts = h if isinstance(h, list) else [h]
+    got = compute_slots(rules, hosts, mode, lo, hi, now, booker_time_zone=booker)
     return [s.start for s in got]
+
+
+def assert_nearest_from_the_day(ex: Explanation, offered: list[datetime]) -> None:
+    """``offered``/``before``/``after`` are exactly what the day's slot list says about the
+    start: in it or not, and its neighbours there."""
+    assert ex.offered == (ex.start in offered)
+    assert ex.before == max((s for s in offered if s < ex.start), default=None)
+    assert ex.after == min((s for s in offered if s > ex.start), default=None)
 
 
 def without_blockers(
@@ -466,8 +485,7 @@ def test_explanations_agree_with_slots_and_the_booking_check(case: Case) -> None
         assert blocking
         rules2, h2, now2 = without_blockers(rules, h, now, ex, start)
         assert check_booking(rules2, [h2], "single", start, now2, booker_time_zone=booker).ok
-    assert ex.before is None or (ex.before in offered and ex.before < start)
-    assert ex.after is None or (ex.after in offered and ex.after > start)
+    assert_nearest_from_the_day(ex, offered)
 
 
 @settings(max_examples=100, deadline=None)
@@ -480,6 +498,7 @@ def test_team_explanations_agree_with_the_booking_check(case: Case, mode: str) -
     decision = check_booking(rules, hosts, mode, start, now, booker_time_zone=booker)
     assert ex.bookable == decision.ok
     assert ex.free_host_ids == decision.host_ids
+    assert_nearest_from_the_day(ex, day_slots(rules, hosts, now, start, booker, mode))
     blocked = {r.host_id for r in ex.reasons if r.blocking and r.host_id is not None}
     event_wide = any(r.blocking and r.host_id is None for r in ex.reasons)
     # Round robin: a host is free exactly when no reason blocks it.
@@ -503,3 +522,17 @@ def test_the_days_around_come_from_the_same_views_as_nearest(case: Case, mode: s
     assert ex.before == (alone.before or before)
     assert ex.after == (alone.after or after)
     assert replace(ex, before=alone.before, after=alone.after) == alone
+
+
+@settings(max_examples=200, deadline=None)
+@given(cases(), st.sampled_from(["single", "collective", "round_robin"]))
+def test_a_free_host_is_one_with_nothing_in_the_way(case: Case, mode: str) -> None:
+    """``explain`` lists reasons only for hosts the booking check finds busy: that is sound
+    because each host's verdict and its reasons test the same rules, on every host."""
+    rules, h, tz, now, start, _ = case
+    other = HostAvailability(2, Schedule(tz, (WeeklyWindow(WEEKDAYS, 480, 1080),)), h.bookings[::2])
+    end = start + timedelta(minutes=rules.length)
+    earliest = _earliest(rules, now)
+    for v in _views(rules, [h, other], now):
+        verdict = v.verdict(start, end, earliest=earliest)
+        assert verdict.ok == (not _host_reasons(v, rules, start, end, earliest)), verdict

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from calgate.core import DateOverride, Schedule, WeeklyWindow, WorkingHours
+from calgate.core.intervals import Interval
 from calgate.core.period import Period, bounds
 from tests.support.clock import utc
 
@@ -86,3 +90,56 @@ def test_range_period_is_inclusive_local_dates() -> None:
         utc(2026, 1, 1),
     )
     assert (b.lo, b.hi) == (utc(2026, 11, 30, 15), utc(2026, 12, 2, 15))
+
+
+@st.composite
+def hours_and_candidates(draw: st.DrawFn) -> tuple[WorkingHours, Interval, datetime]:
+    """Schedules whose windows join across midnight (23:59 and 24:00 ends, 00:00 starts), with
+    overrides, in zones with a DST change that week, and a candidate some days after ``since``."""
+    tz = draw(st.sampled_from(["UTC", "America/New_York", "Europe/Lisbon", "Australia/Lord_Howe"]))
+    weekly = tuple(
+        WeeklyWindow(days, s, e)
+        for days, s, e in draw(
+            st.lists(
+                st.tuples(
+                    st.frozensets(st.integers(0, 6), min_size=1),
+                    st.sampled_from([0, 0, 60, 540, 1320]),
+                    st.sampled_from([120, 600, 1020, 1439, 1440]),
+                ),
+                min_size=1,
+                max_size=3,
+            )
+        )
+    )
+    week = draw(
+        st.sampled_from([datetime(2026, 3, 6, tzinfo=UTC), datetime(2026, 10, 23, tzinfo=UTC)])
+    )
+    first = week.date()
+    overrides = tuple(
+        DateOverride(first + timedelta(days=d), s, e)
+        for d, s, e in draw(
+            st.lists(
+                st.tuples(
+                    st.integers(0, 9), st.sampled_from([0, 0, 600]), st.sampled_from([0, 720, 1440])
+                ),
+                max_size=3,
+            )
+        )
+    )
+    since = week + timedelta(minutes=15 * draw(st.integers(0, 96 * 2)))
+    start = since + timedelta(minutes=15 * draw(st.integers(0, 96 * 7)))
+    length = timedelta(minutes=draw(st.sampled_from([15, 30, 60, 240])))
+    return WorkingHours(Schedule(tz, weekly, overrides)), Interval(start, start + length), since
+
+
+@settings(max_examples=400, deadline=None)
+@given(hours_and_candidates())
+def test_the_window_holding_a_candidate_is_found_from_the_hours_cut_at_since(
+    case: tuple[WorkingHours, Interval, datetime],
+) -> None:
+    """``window_containing`` answers what the full cut from ``since`` answers, though it skips
+    that cut for candidates no window of their own days could hold."""
+    hours, candidate, since = case
+    for lo in (candidate.start, since):
+        full = next((w for w in hours.windows(lo, candidate.end) if w.contains(candidate)), None)
+        assert hours.window_containing(candidate, lo) == full

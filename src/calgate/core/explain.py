@@ -45,11 +45,12 @@ from calgate.core.slots import (
     MODES,
     EventRules,
     HostAvailability,
+    _around,
     _decide,
     _earliest,
     _HostView,
     _refused_early,
-    _slots,
+    _verdicts,
     _views,
 )
 from calgate.core.timezones import zone
@@ -149,9 +150,10 @@ def explain(
     end = start + timedelta(minutes=length)
     earliest = _earliest(rules, now)
     views = _views(rules, hosts, now)
+    verdicts = _verdicts(views, mode, start, end, earliest)
     decision = _refused_early(rules, hosts, start, now, booker_time_zone)
     if decision is None:
-        decision = _decide(views, mode, start, end, earliest)
+        decision = _decide(verdicts, mode)
     reasons: list[Reason] = []
     if start < earliest:
         reasons.append(
@@ -165,15 +167,17 @@ def explain(
                 },
             )
         )
-    considered = views if mode != "single" else views[:1]
-    for v in considered:
-        reasons.extend(_host_reasons(v, rules, start, end, earliest))
+    for v, verdict in verdicts:
+        # A host free at this start has nothing in its way: the verdict and the reasons test
+        # the same rules (tests/core/test_explain.py holds them to it), the verdict cheaper.
+        if not verdict.ok:
+            reasons.extend(_host_reasons(v, rules, start, end, earliest))
     tz = day_time_zone or booker_time_zone or "UTC"
     home = local_date(start, tz)
-    day = _day_slots(views, rules, mode, home, tz, now, length, booker_time_zone)
-    offered = start in day
-    before = max((s for s in day if s < start), default=None)
-    after = min((s for s in day if s > start), default=None)
+    lo, hi = local_instant(home, 0, tz), local_instant(home, 1440, tz)
+    offered, before, after = _around(
+        views, rules, mode, lo, hi, now, length, booker_time_zone, start
+    )
     if decision.ok and not offered:
         near = [s for s in (before, after) if s is not None]
         reasons.append(Reason("not_on_slot_grid", None, {"offered": near}))
@@ -204,11 +208,11 @@ def explain(
         end=end,
         reasons=tuple(reasons),
         free_host_ids=decision.host_ids,
-        host_ids=tuple(v.host_id for v in considered),
+        host_ids=tuple(v.host_id for v, _ in verdicts),
         before=before,
         after=after,
         decision_reason=decision.reason,
-        fixed_host_ids=tuple(v.host_id for v in considered if v.fixed and mode == "round_robin"),
+        fixed_host_ids=tuple(v.host_id for v, _ in verdicts if v.fixed and mode == "round_robin"),
     )
 
 
@@ -263,35 +267,26 @@ def _search(
     """``nearest`` on views already built."""
     before: datetime | None = None
     after: datetime | None = None
+
+    def day_around(day: date, at_end: bool) -> tuple[bool, datetime | None, datetime | None]:
+        lo, hi = local_instant(day, 0, tz), local_instant(day, 1440, tz)
+        at = hi if at_end else lo
+        return _around(views, rules, mode, lo, hi, now, length, booker_time_zone, at)
+
     for step in range(1, days + 1):
         if want_before and before is None:
             day = home - timedelta(days=step)
             if local_instant(day, 1440, tz) > now:
-                found = _day_slots(views, rules, mode, day, tz, now, length, booker_time_zone)
-                before = found[-1] if found else None
+                # The day's last start: the nearest before its end.
+                before = day_around(day, at_end=True)[1]
         if want_after and after is None:
             day = home + timedelta(days=step)
-            found = _day_slots(views, rules, mode, day, tz, now, length, booker_time_zone)
-            after = found[0] if found else None
+            # The day's first start: its very beginning, else the nearest after it.
+            hit, _, later = day_around(day, at_end=False)
+            after = local_instant(day, 0, tz) if hit else later
         if (before is not None or not want_before) and (after is not None or not want_after):
             break
     return before, after
-
-
-def _day_slots(
-    views: list[_HostView],
-    rules: EventRules,
-    mode: str,
-    day: date,
-    tz: str,
-    now: datetime,
-    length: int,
-    booker_time_zone: str | None,
-) -> list[datetime]:
-    """The starts a slot query for the local ``day`` in ``tz`` offers."""
-    lo, hi = local_instant(day, 0, tz), local_instant(day, 1440, tz)
-    got = _slots(views, rules, mode, lo, hi, now, length, booker_time_zone)
-    return [s.start for s in got]
 
 
 def _host_reasons(

@@ -157,11 +157,27 @@ class WorkingHours:
     ) -> Interval | None:
         """The window holding all of ``candidate``, with the hours cut at ``since`` (default: the
         candidate's start), as a slot query from ``since`` would see them."""
+        if not self._may_hold(candidate):
+            return None
         lo = candidate.start if since is None else min(since, candidate.start)
         for w in self.windows(lo, candidate.end):
             if w.contains(candidate):
                 return w
         return None
+
+    def _may_hold(self, candidate: Interval) -> bool:
+        """Could any window hold ``candidate``? Every window is made of weekly and override
+        windows, so one holding the candidate is covered, across the candidate, by those of
+        the candidate's own days. This answers no for a start outside the hours from those
+        days' cached windows, sparing ``windows`` its cut from ``since``, days earlier."""
+        tz = self.time_zone
+        day, last = local_date(candidate.start, tz), local_date(candidate.end, tz)
+        pieces: list[Interval] = []
+        while day <= last:
+            pieces.extend(self.weekly(day))
+            pieces.extend(self.override(day) or ())
+            day += timedelta(days=1)
+        return any(w.contains(candidate) for w in merge(pieces))
 
     def has_hours(self, day: date) -> bool:
         return bool(self.day(day))

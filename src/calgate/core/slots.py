@@ -248,16 +248,20 @@ class _HostView:
         against the same busy time (bookings widened by their own buffers, holds, other busy
         time, and the other open seats), for explanations that must name every blocker."""
         padded = Interval(start - self._before, end + self._after)
+        if not self.busy.overlaps(padded) and not any(padded.overlaps(iv) for iv in self.seat_busy):
+            # All of it is in those two (the busy index: blocking bookings, holds, calendar
+            # time; seat_busy: open seats): one bisect instead of a scan of every booking.
+            return []
         seat = self.seat_at(start, end)
         found = []
         for iv, b in zip(self.padded, self.host.bookings, strict=True):
-            if b is not seat and iv.overlaps(padded):
+            if b is not seat and _blocks(iv, padded):
                 found.append(Conflict("booking", iv, booking=b))
         for h in self.host.held:
             iv = Interval(h.start, h.end)
-            if iv.overlaps(padded):
+            if _blocks(iv, padded):
                 found.append(Conflict("hold", iv, hold=h))
-        found.extend(Conflict("busy", iv) for iv in self.host.busy if iv.overlaps(padded))
+        found.extend(Conflict("busy", iv) for iv in self.host.busy if _blocks(iv, padded))
         return found
 
     def limit_breaches(self, start: datetime, end: datetime) -> list[Breach]:
@@ -265,6 +269,11 @@ class _HostView:
         if not self.limits or self.seat_at(start, end) is not None:
             return []
         return self.limits.breaches(start, _minutes(end - start))
+
+
+def _blocks(busy: Interval, candidate: Interval) -> bool:
+    """As the busy index sees it: empty time (a zero-length calendar event) blocks nothing."""
+    return busy.start < busy.end and busy.overlaps(candidate)
 
 
 @lru_cache(maxsize=4096)
@@ -387,32 +396,12 @@ def _slots(
     booker_time_zone: str | None,
 ) -> list[Slot]:
     """``compute_slots`` over views already built: an explanation builds them once for its
-    check, its reasons and every day it lists."""
-    if not views or end <= start:
-        return []
-    frequency = rules.slot_interval or length
-    lo = max(start, _earliest(rules, now))
-    if end <= lo:
+    check, its reasons and every day it weighs."""
+    layout = _layout(views, rules, start, end, now, length, booker_time_zone)
+    if layout is None:
         return []
     found: dict[datetime, Slot] = {}
-    layout = _Layout((lo, end), length, frequency, booker_time_zone)
-
-    fixed, rotating = _split(views, mode)
-    if fixed:
-        common = fixed[0].free(lo, end)
-        for v in fixed[1:]:
-            common = intersect(common, v.free(lo, end))
-        if not rotating:
-            clock = zone(booker_time_zone or views[0].hours.time_zone)
-            for s, e in _grid(common, length, frequency, clock):
-                verdicts = [v.verdict(s, e, check_busy=False) for v in fixed]
-                if all(x.ok for x in verdicts):
-                    found[s] = _slot(s, e, [v.host_id for v in fixed], verdicts)
-        else:
-            _round_robin(found, fixed, rotating, common, layout)
-    else:
-        _round_robin(found, [], rotating, None, layout)
-
+    _lay(found, _sources(views, mode, layout), layout)
     slots = [found[k] for k in sorted(found)]
     if rules.only_show_first_available_slot:
         tz = booker_time_zone or views[0].hours.time_zone
@@ -425,6 +414,44 @@ def _slots(
                 firsts.append(slot)
         slots = firsts
     return slots
+
+
+def _around(
+    views: list[_HostView],
+    rules: EventRules,
+    mode: str,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    length: int,
+    booker_time_zone: str | None,
+    at: datetime,
+) -> tuple[bool, datetime | None, datetime | None]:
+    """What ``_slots`` over [start, end) says around ``at``: whether it offers ``at``, and its
+    nearest starts before and after. From the same grids, without listing them: an
+    explanation needs no more, and a day's list is what a one-day slot query costs."""
+    if rules.only_show_first_available_slot:
+        # Which start is a day's first depends on the whole day: list it.
+        starts = [
+            s.start for s in _slots(views, rules, mode, start, end, now, length, booker_time_zone)
+        ]
+        return (
+            at in starts,
+            max((s for s in starts if s < at), default=None),
+            min((s for s in starts if s > at), default=None),
+        )
+    layout = _layout(views, rules, start, end, now, length, booker_time_zone)
+    if layout is None:
+        return False, None, None
+    offered, before, after = False, None, None
+    for source in _sources(views, mode, layout):
+        hit, b, a = source.around(at, layout)
+        offered = offered or hit
+        if b is not None and (before is None or b > before):
+            before = b
+        if a is not None and (after is None or a < after):
+            after = a
+    return offered, before, after
 
 
 def _split(views: list[_HostView], mode: str) -> tuple[list[_HostView], list[_HostView]]:
@@ -442,7 +469,7 @@ _MINUTE = timedelta(minutes=1)
 
 
 class _Layout(NamedTuple):
-    """How a slot query lays each host's grid: over ``span``, ``length``-minute slots every
+    """How a slot query lays each grid: over ``span``, ``length``-minute slots every
     ``frequency`` minutes, rounded on the booker's clock (None: the host's own)."""
 
     span: tuple[datetime, datetime]
@@ -450,61 +477,142 @@ class _Layout(NamedTuple):
     frequency: int
     booker_time_zone: str | None
 
-    def pieces(
-        self, v: _HostView, common: list[Interval] | None
-    ) -> tuple[list[Interval], ZoneInfo]:
-        """A rotating host's free pieces over the span (cut to the fixed hosts' ``common``
-        ones when there are fixed hosts) and the clock its grid is rounded on."""
-        pieces = v.free(*self.span)
-        if common is not None:
-            pieces = intersect(pieces, common)
-        return pieces, zone(self.booker_time_zone or v.hours.time_zone)
 
-    def minutes(self, v: _HostView, common: list[Interval] | None) -> set[int]:
-        """The host's grid as whole minutes since the epoch, built from ranges at C speed."""
-        frequency = self.frequency
-        pieces, clock = self.pieces(v, common)
+def _layout(
+    views: list[_HostView],
+    rules: EventRules,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    length: int,
+    booker_time_zone: str | None,
+) -> _Layout | None:
+    """The grids' layout for a slot query over [start, end); None when nothing can start in
+    it (no hosts, or all of it before the earliest bookable moment)."""
+    if not views or end <= start:
+        return None
+    lo = max(start, _earliest(rules, now))
+    if end <= lo:
+        return None
+    return _Layout((lo, end), length, rules.slot_interval or length, booker_time_zone)
+
+
+class _Source(NamedTuple):
+    """One grid of a slot query: free pieces, the clock their starts are rounded on, and the
+    hosts that must be free at each start. Round robin lays one per rotating host over its
+    free pieces cut to the fixed hosts' common ones (``judges``: that host, then the fixed
+    hosts); a collective event type, one over its hosts' common pieces (``judges``: all)."""
+
+    pieces: list[Interval]
+    clock: ZoneInfo
+    judges: tuple[_HostView, ...]
+
+    @property
+    def plain(self) -> bool:
+        """Every start on this grid is free (``_HostView.plain``): no verdicts to ask."""
+        return all(v.plain for v in self.judges)
+
+    def minutes(self, layout: _Layout) -> set[int]:
+        """The grid as whole minutes since the epoch, built from ranges at C speed."""
+        frequency = layout.frequency
         mine: set[int] = set()
-        for first, count in _grid_runs(pieces, self.length, frequency, clock):
+        for first, count in _grid_runs(self.pieces, layout.length, frequency, self.clock):
             m = (first - _EPOCH) // _MINUTE
             mine.update(range(m, m + count * frequency, frequency))
         return mine
 
+    def free(self, s: datetime, e: datetime) -> bool:
+        return all(v.plain or v.verdict(s, e, check_busy=False).ok for v in self.judges)
 
-def _round_robin(
-    found: dict[datetime, Slot],
-    fixed: list[_HostView],
-    rotating: list[_HostView],
-    common: list[Interval] | None,
-    layout: _Layout,
-) -> None:
-    """Each rotating host's own grid over its free pieces (cut to ``common``, the fixed hosts'
-    shared free pieces, when there are fixed hosts), its starts merged into ``found``."""
-    if all(v.plain for v in (*fixed, *rotating)):
-        # Every start on a grid is free (``_HostView.plain``): each grid as a set of minutes,
-        # so a team's query costs its union, not one datetime per host and start.
-        grids = [(v.host_id, layout.minutes(v, common)) for v in rotating]
-        _add_plain(found, grids, tuple(v.host_id for v in fixed), layout.length)
+    def around(
+        self, at: datetime, layout: _Layout
+    ) -> tuple[bool, datetime | None, datetime | None]:
+        """Is ``at`` one of this grid's free starts, and which are nearest before and after?
+        Each side walks out from ``at`` and stops at the first free start."""
+        duration = timedelta(minutes=layout.length)
+        every = timedelta(minutes=layout.frequency)
+        runs = list(_grid_runs(self.pieces, layout.length, layout.frequency, self.clock))
+        offered = False
+        for first, count in runs:
+            if first <= at:
+                k, off = divmod(at - first, every)
+                if not off and k < count:
+                    offered = self.free(at, at + duration)
+                    break
+        before = None
+        for first, count in reversed(runs):
+            if first < at and before is None:
+                # The last start before ``at``: k < (at - first) / every.
+                top = min(count - 1, -((first - at) // every) - 1)
+                before = self._first_free(first, range(top, -1, -1), every, duration)
+        after = None
+        for first, count in runs:
+            if first + (count - 1) * every > at and after is None:
+                low = 0 if at < first else (at - first) // every + 1
+                after = self._first_free(first, range(low, count), every, duration)
+        return offered, before, after
+
+    def _first_free(
+        self, first: datetime, steps: range, every: timedelta, duration: timedelta
+    ) -> datetime | None:
+        for k in steps:
+            s = first + k * every
+            if self.free(s, s + duration):
+                return s
+        return None
+
+
+def _sources(views: list[_HostView], mode: str, layout: _Layout) -> list[_Source]:
+    """The grids a slot query over ``layout`` lays, one per rotating host, or one over the
+    common free pieces (rounded on the first host's clock unless the booker named one) when
+    every host is needed."""
+    fixed, rotating = _split(views, mode)
+    lo, hi = layout.span
+    common: list[Interval] | None = None
+    if fixed:
+        common = fixed[0].free(lo, hi)
+        for v in fixed[1:]:
+            common = intersect(common, v.free(lo, hi))
+        if not rotating:
+            clock = zone(layout.booker_time_zone or views[0].hours.time_zone)
+            return [_Source(common, clock, tuple(fixed))]
+    sources = []
+    for v in rotating:
+        pieces = v.free(lo, hi)
+        if common is not None:
+            pieces = intersect(pieces, common)
+        clock = zone(layout.booker_time_zone or v.hours.time_zone)
+        sources.append(_Source(pieces, clock, (v, *fixed)))
+    return sources
+
+
+def _lay(found: dict[datetime, Slot], sources: list[_Source], layout: _Layout) -> None:
+    """Every source's free starts into ``found``: a start two grids offer is one slot, its
+    hosts in source order (the first source's judges, then the other sources' own host)."""
+    if all(source.plain for source in sources):
+        # Every start on a grid is free: each grid as a set of minutes, so a team's query
+        # costs its union, not one datetime per host and start.
+        grids = [(source.judges, source.minutes(layout)) for source in sources]
+        _add_plain(found, grids, layout.length)
         return
     length, frequency = layout.length, layout.frequency
-    fixed_ids = [v.host_id for v in fixed]
     # Hosts whose grids offer a start another host's grid found first, in host order: the
     # slot is rebuilt once at the end rather than once per host.
     joined: dict[datetime, list[int]] = {}
-    for v in rotating:
-        pieces, clock = layout.pieces(v, common)
-        plain, host_id = v.plain, v.host_id
-        for s, e in _grid(pieces, length, frequency, clock):
-            verdict = _FREE if plain else v.verdict(s, e, check_busy=False)
+    for source in sources:
+        lead, rest = source.judges[0], source.judges[1:]
+        ids = [v.host_id for v in source.judges]
+        for s, e in _grid(source.pieces, length, frequency, source.clock):
+            verdict = _FREE if lead.plain else lead.verdict(s, e, check_busy=False)
             if not verdict.ok:
                 continue
             prior = found.get(s)
             if prior is None:
-                verdicts = [verdict, *(f.verdict(s, e, check_busy=False) for f in fixed)]
+                verdicts = [verdict, *(v.verdict(s, e, check_busy=False) for v in rest)]
                 if all(x.ok for x in verdicts):
-                    found[s] = _slot(s, e, [host_id, *fixed_ids], verdicts)
+                    found[s] = _slot(s, e, ids, verdicts)
             elif prior.end == e:
-                joined.setdefault(s, []).append(host_id)
+                joined.setdefault(s, []).append(lead.host_id)
     for s, more in joined.items():
         prior = found[s]
         found[s] = Slot(
@@ -514,17 +622,16 @@ def _round_robin(
 
 def _add_plain(
     found: dict[datetime, Slot],
-    grids: list[tuple[int, set[int]]],
-    fixed_ids: tuple[int, ...],
+    grids: list[tuple[tuple[_HostView, ...], set[int]]],
     length: int,
 ) -> None:
-    """The starts of the rotating hosts' minute grids, as ``_round_robin`` orders their hosts
-    (the first host whose grid has it, the fixed hosts, then the others)."""
+    """The starts of minute grids, their hosts as ``_lay`` orders them."""
     duration = timedelta(minutes=length)
     for m in sorted(set().union(*(mine for _, mine in grids))):
-        ids = [h for h, mine in grids if m in mine]
+        having = [judges for judges, mine in grids if m in mine]
         s = _EPOCH + m * _MINUTE
-        found[s] = Slot(s, s + duration, (ids[0], *fixed_ids, *ids[1:]))
+        ids = (*(v.host_id for v in having[0]), *(j[0].host_id for j in having[1:]))
+        found[s] = Slot(s, s + duration, ids)
 
 
 def _slot(s: datetime, e: datetime, host_ids: list[int], verdicts: Sequence[_Verdict]) -> Slot:
@@ -559,7 +666,9 @@ def check_booking(
     if refused is not None:
         return refused
     end = start + timedelta(minutes=length or rules.length)
-    return _decide(_views(rules, hosts, now), mode, start, end, _earliest(rules, now))
+    return _decide(
+        _verdicts(_views(rules, hosts, now), mode, start, end, _earliest(rules, now)), mode
+    )
 
 
 def _refused_early(
@@ -583,14 +692,18 @@ def _refused_early(
     return None
 
 
-def _decide(
+def _verdicts(
     views: list[_HostView], mode: str, start: datetime, end: datetime, earliest: datetime
-) -> Decision:
-    """``check_booking`` past its early refusals, over views already built."""
+) -> list[tuple[_HostView, _Verdict]]:
+    """Each host's verdict on a booking of [start, end), for the hosts the mode weighs."""
     candidates = views if mode != "single" else views[:1]
-    verdicts = [(v, v.verdict(start, end, earliest=earliest)) for v in candidates]
+    return [(v, v.verdict(start, end, earliest=earliest)) for v in candidates]
+
+
+def _decide(verdicts: list[tuple[_HostView, _Verdict]], mode: str) -> Decision:
+    """``check_booking`` past its early refusals, from the hosts' verdicts."""
     free = [(v, x) for v, x in verdicts if x.ok]
-    fixed, rotating = _split(candidates, mode)
+    fixed, rotating = _split([v for v, _ in verdicts], mode)
     needed = [x for v, x in verdicts if v in fixed]
     if (
         not free
