@@ -1,4 +1,4 @@
-"""A CalDAV server that is down: slots, explanations and bookings still answer from the
+"""A CalDAV server that is down: slots, explanations, holds and bookings still answer from the
 cached busy time, each response carrying calgate's `warnings` beside `data` (and a refusal
 its `details.warnings`), the log saying which calendar; none of it names the calendar's URL,
 name or password. Back up, the warnings are gone."""
@@ -99,7 +99,40 @@ def test_calendar_down_answers_from_cache_with_warnings(
     assert booked.status_code == 201, booked.text
     assert [w["code"] for w in booked.json()["warnings"]] == [STALE]
 
+    # A hold is checked as a booking is: on the cached time, and says so.
+    held = client.post(
+        "/v2/slots/reservations",
+        headers=V_SLOTS,
+        json={"eventTypeId": et, "slotStart": z(at(monday, 15))},
+    )
+    assert held.status_code == 201, held.text
+    assert [w["code"] for w in held.json()["warnings"]] == [STALE]
+    moved = client.patch(
+        f"/v2/slots/reservations/{held.json()['data']['reservationUid']}",
+        headers=V_SLOTS,
+        json={"eventTypeId": et, "slotStart": z(at(monday, 16))},
+    )
+    assert moved.status_code == 200, moved.text
+    assert [w["code"] for w in moved.json()["warnings"]] == [STALE]
+    legacy_hold = client.post(
+        "/v2/slots/reserve",
+        json={
+            "eventTypeId": et,
+            "slotUtcStartDate": z(at(monday, 14)),
+            "slotUtcEndDate": z(at(monday, 14) + timedelta(minutes=60)),
+        },
+    )
+    assert legacy_hold.status_code == 201, legacy_hold.text
+    assert [w["code"] for w in legacy_hold.json()["warnings"]] == [STALE]
+
     caldav_server.start()
     assert refresh() == 1
     assert "warnings" not in slots(client, et, monday)
     assert "warnings" not in create_booking(client, et, at(monday + timedelta(days=1), 9)).json()
+    fresh_hold = client.post(
+        "/v2/slots/reservations",
+        headers=V_SLOTS,
+        json={"eventTypeId": et, "slotStart": z(at(monday + timedelta(days=1), 11))},
+    )
+    assert fresh_hold.status_code == 201, fresh_hold.text
+    assert set(fresh_hold.json()) == {"status", "data"}

@@ -89,6 +89,8 @@ class Reservation:
     record: SlotReservation
     duration: int
     reservation_minutes: int
+    # The slot was checked on a host calendar's cached busy time (as AvailableSlots.warnings).
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def reserve(
@@ -116,7 +118,7 @@ async def reserve(
         )
         session.add(record)
         await session.flush()
-        return Reservation(record, slot.length, reservation_minutes)
+        return Reservation(record, slot.length, reservation_minutes, slot.warnings)
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ class _CheckedSlot:
     # Whose time a hold blocks: the host of a one-host event type; none for team event types,
     # where the hold blocks the event type itself.
     held_user_id: int | None
+    warnings: list[dict[str, Any]]
 
 
 async def _check_slot(
@@ -151,6 +154,7 @@ async def _check_slot(
         availability.length,
         slot_start + timedelta(minutes=availability.length),
         users[0] if len(users) == 1 else None,
+        availability.warnings,
     )
 
 
@@ -200,7 +204,7 @@ async def update_reservation(
         record.created_at = now
         record.expires_at = now + timedelta(minutes=reservation_minutes)
         await session.flush()
-        return Reservation(record, slot.length, reservation_minutes)
+        return Reservation(record, slot.length, reservation_minutes, slot.warnings)
 
 
 async def delete_reservation(db: Database, uid: str) -> None:

@@ -67,7 +67,7 @@ def _max_starts(principal: Any) -> int | None:
 
 WARNINGS_DOC = (
     " calgate extension: when a host's connected calendar could not be read just now, the "
-    "slots are computed from its last known busy time and the envelope carries `warnings` "
+    "availability is computed from its last known busy time and the envelope carries `warnings` "
     'beside `data`: `[{code: "calendar_stale", hostId, message}]` (absent otherwise; '
     "clients that read only `data` are unaffected)."
 )
@@ -285,6 +285,7 @@ def _reservation_minutes(body: ReserveSlotInput_2024_09_04, principal: Any) -> i
     "/reserve",
     status_code=201,
     summary="Reserve a slot (legacy)",
+    description="Holds a slot for other bookers." + WARNINGS_DOC,
     openapi_extra=body_schema(ReserveSlotInput_2024_04_15),
 )
 async def reserve_legacy(
@@ -301,7 +302,7 @@ async def reserve_legacy(
         duration=minutes,
         holder=_holder(principal),
     )
-    return ok(r.record.uid, status_code=201)
+    return ok(r.record.uid, status_code=201, **_warned(r.warnings))
 
 
 @router.delete("/selected-slot", summary="Delete a reserved slot (legacy)")
@@ -316,6 +317,7 @@ async def delete_selected_slot(
     "/reservations",
     status_code=201,
     summary="Reserve a slot (cal-api-version 2024-09-04)",
+    description="Holds a slot for other bookers." + WARNINGS_DOC,
     openapi_extra=body_schema(ReserveSlotInput_2024_09_04),
 )
 async def reserve(request: Request, state: State, principal: OptionalPrincipal) -> JSONResponse:
@@ -328,7 +330,7 @@ async def reserve(request: Request, state: State, principal: OptionalPrincipal) 
         reservation_minutes=_reservation_minutes(body, principal),
         holder=_holder(principal),
     )
-    return ok(_reservation_out(r), status_code=201)
+    return ok(_reservation_out(r), status_code=201, **_warned(r.warnings))
 
 
 @router.get("/reservations/{uid}", summary="Get a reserved slot")
@@ -339,6 +341,7 @@ async def get_reservation(uid: str, state: State) -> JSONResponse:
 @router.patch(
     "/reservations/{uid}",
     summary="Update a reserved slot",
+    description="Moves a held slot." + WARNINGS_DOC,
     openapi_extra=body_schema(ReserveSlotInput_2024_09_04),
 )
 async def update_reservation(
@@ -354,7 +357,7 @@ async def update_reservation(
         reservation_minutes=_reservation_minutes(body, principal),
         holder=_holder(principal),
     )
-    return ok(_reservation_out(r))
+    return ok(_reservation_out(r), **_warned(r.warnings))
 
 
 @router.delete("/reservations/{uid}", summary="Delete a reserved slot")
