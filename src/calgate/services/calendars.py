@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import anyio
 import anyio.to_thread
 import httpx2
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.calendars import feed, ics
@@ -484,16 +484,18 @@ async def busy_times(
     return out
 
 
+# Read on every slot query: built once (see services/availability.py's statements).
+_SELECTED_BUSY = select(Calendar.id, Calendar.user_id, Calendar.busy, Calendar.fetch_error).where(
+    Calendar.user_id.in_(bindparam("user_ids", expanding=True)), Calendar.selected.is_(True)
+)
+
+
 async def calendar_busy(
     session: AsyncSession, user_ids: Sequence[int], start: datetime, end: datetime
 ) -> CalendarBusy:
     """The busy source the availability object adds: selected calendars' cached busy time."""
     conn = await session.connection()
-    rows = await conn.execute(
-        select(Calendar.id, Calendar.user_id, Calendar.busy, Calendar.fetch_error).where(
-            Calendar.user_id.in_(user_ids), Calendar.selected.is_(True)
-        )
-    )
+    rows = await conn.execute(_SELECTED_BUSY, {"user_ids": list(user_ids)})
     busy: dict[int, list[Interval]] = {}
     stale: dict[int, list[int]] = {}
     for calendar_id, user_id, stored, error in rows:

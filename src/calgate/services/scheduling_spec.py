@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -203,20 +203,27 @@ def _host(row: Row[*tuple[Any, ...]]) -> HostRef:
     )
 
 
+_SPEC_QUERY = (
+    select(*_SPEC_COLUMNS, *_HOST_COLUMNS)
+    .select_from(EventType)
+    .outerjoin(Host, Host.event_type_id == EventType.id)
+    .outerjoin(User, User.id == Host.user_id)
+    .order_by(Host.id)
+)
+_SPEC_BY_ID = _SPEC_QUERY.where(EventType.id == bindparam("event_type_id"))
+
+
 async def spec_by_ref(session: AsyncSession, ref: EventTypeRef) -> SchedulingSpec:
     """One query: the event type's columns repeat on each host row (an event type without
     hosts still comes back, as one row with the host columns NULL)."""
     if ref.usernames:
         return await _dynamic_spec(session, ref)
-    query = (
-        select(*_SPEC_COLUMNS, *_HOST_COLUMNS)
-        .select_from(EventType)
-        .outerjoin(Host, Host.event_type_id == EventType.id)
-        .outerjoin(User, User.id == Host.user_id)
-        .order_by(Host.id)
-    )
     conn = await session.connection()
-    rows = (await conn.execute(ref.narrow(query))).all()
+    if ref.id is not None:
+        # Nearly every slot query names the event type by id: the statement built once.
+        rows = (await conn.execute(_SPEC_BY_ID, {"event_type_id": ref.id})).all()
+    else:
+        rows = (await conn.execute(ref.narrow(_SPEC_QUERY))).all()
     if not rows:
         raise ref.not_found()
     hosts = tuple(_host(row) for row in rows if row.host_id is not None)
@@ -306,6 +313,22 @@ class HostContext:
         return self.host.user_id
 
 
+_SCHEDULES = (
+    select(
+        Schedule.id,
+        Schedule.user_id,
+        Schedule.time_zone,
+        Availability.days,
+        Availability.start_minute,
+        Availability.end_minute,
+        Availability.date,
+    )
+    .outerjoin(Availability, Availability.schedule_id == Schedule.id)
+    .where(Schedule.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Schedule.id, Availability.id)
+)
+
+
 async def _core_schedules(
     session: AsyncSession, schedule_ids: set[int]
 ) -> dict[int, tuple[int, CoreSchedule]]:
@@ -313,20 +336,7 @@ async def _core_schedules(
     if not schedule_ids:
         return {}
     conn = await session.connection()
-    rows = await conn.execute(
-        select(
-            Schedule.id,
-            Schedule.user_id,
-            Schedule.time_zone,
-            Availability.days,
-            Availability.start_minute,
-            Availability.end_minute,
-            Availability.date,
-        )
-        .outerjoin(Availability, Availability.schedule_id == Schedule.id)
-        .where(Schedule.id.in_(schedule_ids))
-        .order_by(Schedule.id, Availability.id)
-    )
+    rows = await conn.execute(_SCHEDULES, {"ids": sorted(schedule_ids)})
     heads: dict[int, tuple[int, str]] = {}
     weekly: dict[int, list[WeeklyWindow]] = {}
     overrides: dict[int, list[DateOverride]] = {}
