@@ -1,12 +1,15 @@
-"""A server whose every pooled connection stays busy answers 503 with Retry-After in Cal.com's
-envelope (it is at capacity, not broken), never a 500."""
+"""A server whose every pooled connection stays busy, or whose database turns new connections
+away, answers 503 with Retry-After in Cal.com's envelope (it is at capacity, not broken),
+never a 500."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 from typing import Any
 
+import psycopg
 import pytest
 from starlette.testclient import TestClient
 
@@ -48,3 +51,43 @@ def test_an_exhausted_pool_is_a_503_with_retry_after(
     assert r.json()["error"]["code"] == "ServiceUnavailableException"
     assert r.headers["Retry-After"] == "1"
     client.portal.call(small.dispose)
+
+
+def test_a_database_that_turns_connections_away_is_a_503(
+    client: TestClient, make_account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL at its connection limit ("too many connections", SQLSTATE 53300): a role
+    allowed one connection, which another session holds."""
+    acct = make_account()
+    runtime = client.app.state.calgate  # type: ignore[attr-defined]
+    url = runtime.db.url
+    role = f"calgate_full_{secrets.token_hex(4)}"
+    admin_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 1')
+        try:
+            limited = Database(url.set(username=role).render_as_string(hide_password=False))
+            monkeypatch.setattr(runtime, "db", limited)
+            held = asyncio.Event()
+            release = asyncio.Event()
+
+            async def hold() -> None:
+                async with limited.session() as session:
+                    await session.connection()
+                    held.set()
+                    await release.wait()
+
+            assert client.portal is not None
+            holder = client.portal.start_task_soon(hold)
+            client.portal.call(held.wait)
+            try:
+                r = client.get("/v2/me", headers=acct.headers)
+            finally:
+                client.portal.call(release.set)
+                holder.result(timeout=10)
+            client.portal.call(limited.dispose)
+        finally:
+            admin.execute(f'DROP ROLE "{role}"')
+    assert r.status_code == 503, r.text
+    assert r.json()["error"]["code"] == "ServiceUnavailableException"
+    assert r.headers["Retry-After"] == "1"

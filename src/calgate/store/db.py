@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -112,11 +113,38 @@ def install_sqlite_hooks(sync_engine: Any) -> None:
 BUSY_RETRY_AFTER = 1
 
 
+# PostgreSQL turning a new connection away because it is full (SQLSTATE 53300) or not ready
+# (57P03). libpq reports a refused connection as text only (psycopg's sqlstate is None
+# then), so the server's own words are matched.
+_SERVER_FULL = (
+    "too many clients",
+    "too many connections",
+    "remaining connection slots",
+    "the database system is starting up",
+    "the database system is shutting down",
+)
+
+
+def _server_full(exc: OperationalError) -> bool:
+    if getattr(exc.orig, "sqlstate", None) in ("53300", "57P03"):
+        return True
+    text = str(exc.orig or exc)
+    return any(words in text for words in _SERVER_FULL)
+
+
 @contextmanager
 def _pool_exhaustion_is_busy() -> Iterator[None]:
+    """No connection to be had, from the pool or from a database that is full, is a busy
+    server (503 with Retry-After), not a broken one."""
     try:
         yield
     except PoolTimeout as exc:
+        raise ServiceUnavailable(
+            "The server is busy; try again shortly", retry_after=BUSY_RETRY_AFTER
+        ) from exc
+    except OperationalError as exc:
+        if not _server_full(exc):
+            raise
         raise ServiceUnavailable(
             "The server is busy; try again shortly", retry_after=BUSY_RETRY_AFTER
         ) from exc
