@@ -263,6 +263,10 @@ class SyncTransport(_Base):
                 return
             params = following
 
+    def every(self, call: Call[list[T]]) -> list[T]:
+        """Every item of a listing, all its pages fetched."""
+        return list(self.pages(call))
+
 
 class AsyncTransport(_Base):
     def __init__(
@@ -308,3 +312,6 @@ class AsyncTransport(_Base):
             if following is None:
                 return
             params = following
+
+    async def every(self, call: Call[list[T]]) -> list[T]:
+        return [item async for item in self.pages(call)]

@@ -1,0 +1,66 @@
+"""`Client` and `AsyncClient` offer the same resources and methods, with the same parameters:
+each resource is written once and run by either flavour (blocking, or awaited)."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from calgate.client import AsyncClient, Client, ClientConfig
+from calgate.client.resources import Resource
+
+CONFIG = ClientConfig(base_url="http://127.0.0.1:9", api_key="k")
+# Listings answer an iterator over every page, not a coroutine, in the asyncio flavour.
+ASYNC_ITERATORS = {"bookings.list"}
+
+
+def methods(resource: Any, prefix: str = "") -> Iterator[tuple[str, Callable[..., Any]]]:
+    for name in sorted(n for n in dir(resource) if not n.startswith("_")):
+        value = getattr(resource, name)
+        if isinstance(value, Resource):
+            yield from methods(value, f"{prefix}{name}.")
+        elif callable(value):
+            yield f"{prefix}{name}", value
+
+
+def resource_methods(client: Client | AsyncClient) -> dict[str, Callable[..., Any]]:
+    skip = {"send", "data", "pages", "close", "aclose"}  # the clients' own, not resources'
+    return {name: m for name, m in methods(client) if name not in skip}
+
+
+@pytest.mark.pure  # no server is called
+def test_both_flavours_have_the_same_methods_and_parameters() -> None:
+    sync = resource_methods(Client(config=CONFIG))
+    aio = resource_methods(AsyncClient(config=CONFIG))
+    assert "bookings.attendees.add" in sync
+    assert "slots.reservations.delete" in sync
+    assert sorted(sync) == sorted(aio)
+    for name, method in sync.items():
+        assert inspect.signature(method) == inspect.signature(aio[name]), name
+        assert method.__doc__ == aio[name].__doc__, name
+        assert not inspect.iscoroutinefunction(method), name
+        assert inspect.iscoroutinefunction(aio[name]) == (name not in ASYNC_ITERATORS), name
+
+
+@pytest.mark.pure
+def test_help_shows_the_methods_own_signature_and_docs() -> None:
+    with Client(config=CONFIG) as client:
+        create = client.bookings.create
+        assert create.__name__ == "create"
+        assert "recurrence_count" in (create.__doc__ or "")
+        parameters = inspect.signature(create).parameters
+        assert list(parameters)[:5] == ["event_type_id", "start", "name", "email", "time_zone"]
+        assert inspect.signature(create).return_annotation is inspect.Signature.empty
+
+
+@pytest.mark.pure
+def test_sub_resources_are_of_their_clients_flavour() -> None:
+    sync, aio = Client(config=CONFIG), AsyncClient(config=CONFIG)
+    assert type(sync.bookings.attendees).__name__ == "Attendees"
+    assert type(aio.bookings.attendees).__name__ == "AsyncAttendees"
+    assert type(aio.slots.reservations).__name__ == "AsyncReservations"
+    assert sync.bookings is sync.bookings
+    assert sync.bookings.attendees is sync.bookings.attendees
