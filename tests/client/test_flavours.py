@@ -3,14 +3,22 @@ each resource is written once and run by either flavour (blocking, or awaited)."
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
 
 from calgate.client import AsyncClient, Client, ClientConfig
+from calgate.client.models import VerifiedResource
 from calgate.client.resources import Resource
+from calgate.client.resources.verified_resources import list_verified
+from calgate.store.db import sync_url
+from calgate.store.models import User, VerifiedEmail, utcnow
+from tests.client.conftest import Target
 
 CONFIG = ClientConfig(base_url="http://127.0.0.1:9", api_key="k")
 # Listings answer an iterator over every page, not a coroutine, in the asyncio flavour.
@@ -64,3 +72,30 @@ def test_sub_resources_are_of_their_clients_flavour() -> None:
     assert type(aio.slots.reservations).__name__ == "AsyncReservations"
     assert sync.bookings is sync.bookings
     assert sync.bookings.attendees is sync.bookings.attendees
+
+
+def test_a_whole_listing_in_either_flavour(target: Target, db_url: str) -> None:
+    """`verified_resources.list()` is every verified email; its pages carry no `pagination`,
+    so paging goes on while pages come back full."""
+    emails = sorted(f"v{n:02}@example.com" for n in range(12))
+    engine = create_engine(sync_url(db_url))
+    try:
+        with Session(engine) as session, session.begin():
+            host = session.execute(select(User.id).where(User.username == "host")).scalar_one()
+            session.add_all(
+                VerifiedEmail(user_id=host, email=e, created_at=utcnow()) for e in emails
+            )
+    finally:
+        engine.dispose()
+
+    async def listed() -> list[VerifiedResource]:
+        async with AsyncClient(config=target.config) as client:
+            return await client.verified_resources.list()
+
+    with target.client() as client:
+        rows = client.verified_resources.list()
+        assert sorted(r.email or "" for r in rows) == emails
+        assert client.verified_resources.get(rows[0].id) == rows[0]
+        assert list(client.pages(list_verified("emails", take=5))) == rows
+        assert len(client.data(list_verified("emails", take=5))) == 5  # one page
+    assert asyncio.run(listed()) == rows

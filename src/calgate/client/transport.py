@@ -80,6 +80,16 @@ def page_by_skip(body: Any, params: dict[str, Any]) -> dict[str, Any] | None:
     return {**params, "skip": int(params.get("skip") or 0) + returned}
 
 
+def page_by_count(body: Any, params: dict[str, Any]) -> dict[str, Any] | None:
+    """Next page of a listing that says nothing of its pages (only `take`/`skip`, as Cal.com's
+    verified resources): there may be more while pages come back full."""
+    data = envelope_data(body)
+    take = int(params.get("take") or 0)
+    if not isinstance(data, list) or not take or len(data) < take:
+        return None
+    return {**params, "skip": int(params.get("skip") or 0) + len(data)}
+
+
 def page_by_cursor(body: Any, params: dict[str, Any]) -> dict[str, Any] | None:
     """Next page of a legacy listing (`data.nextCursor`)."""
     data = envelope_data(body)

@@ -8,14 +8,21 @@ from typing import Any
 from calgate.client.models import VerifiedResource
 from calgate.client.resources._base import many, nothing, one
 from calgate.client.resources._resource import Resource, Tr, full_listing, operation
-from calgate.client.transport import AsyncTransport, Call, SyncTransport, page_by_skip
+from calgate.client.transport import AsyncTransport, Call, SyncTransport, page_by_count
 
 _ROOT = "/v2/verified-resources"
 _FIELD = {"emails": "email", "phones": "phone"}
 
 
-def list_verified(kind: str) -> Call[builtins.list[VerifiedResource]]:
-    return Call("GET", f"{_ROOT}/{kind}", many(VerifiedResource), next_page=page_by_skip)
+def list_verified(kind: str, take: int = 250) -> Call[builtins.list[VerifiedResource]]:
+    """One page (`take` at most 250); the answer has no `pagination`, so `page_by_count`."""
+    return Call(
+        "GET",
+        f"{_ROOT}/{kind}",
+        many(VerifiedResource),
+        params={"take": take},
+        next_page=page_by_count,
+    )
 
 
 def get_verified(kind: str, resource_id: int) -> Call[VerifiedResource]:
