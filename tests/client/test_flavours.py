@@ -41,8 +41,11 @@ def resource_methods(client: Client | AsyncClient) -> dict[str, Callable[..., An
 
 @pytest.mark.pure  # no server is called
 def test_both_flavours_have_the_same_methods_and_parameters() -> None:
-    sync = resource_methods(Client(config=CONFIG))
-    aio = resource_methods(AsyncClient(config=CONFIG))
+    with Client(config=CONFIG) as client:
+        sync = resource_methods(client)
+    aio_client = AsyncClient(config=CONFIG)
+    aio = resource_methods(aio_client)
+    asyncio.run(aio_client.aclose())
     assert "bookings.attendees.add" in sync
     assert "slots.reservations.delete" in sync
     assert sorted(sync) == sorted(aio)
@@ -66,12 +69,14 @@ def test_help_shows_the_methods_own_signature_and_docs() -> None:
 
 @pytest.mark.pure
 def test_sub_resources_are_of_their_clients_flavour() -> None:
-    sync, aio = Client(config=CONFIG), AsyncClient(config=CONFIG)
-    assert type(sync.bookings.attendees).__name__ == "Attendees"
+    with Client(config=CONFIG) as sync:
+        assert type(sync.bookings.attendees).__name__ == "Attendees"
+        assert sync.bookings is sync.bookings
+        assert sync.bookings.attendees is sync.bookings.attendees
+    aio = AsyncClient(config=CONFIG)
     assert type(aio.bookings.attendees).__name__ == "AsyncAttendees"
     assert type(aio.slots.reservations).__name__ == "AsyncReservations"
-    assert sync.bookings is sync.bookings
-    assert sync.bookings.attendees is sync.bookings.attendees
+    asyncio.run(aio.aclose())
 
 
 def test_a_whole_listing_in_either_flavour(target: Target, db_url: str) -> None:
