@@ -9,23 +9,14 @@ from typing import Any, TypeVar
 import httpx2
 
 from calgate.client.config import ClientConfig
-from calgate.client.resources.bookings import AsyncBookings
-from calgate.client.resources.calendars import AsyncCalendars, AsyncConferencing
-from calgate.client.resources.connections import AsyncConnections
-from calgate.client.resources.event_types import AsyncEventTypes
-from calgate.client.resources.me import AsyncMe
-from calgate.client.resources.schedules import AsyncSchedules
-from calgate.client.resources.slots import AsyncSlots
-from calgate.client.resources.teams import AsyncTeams
-from calgate.client.resources.verified_resources import AsyncVerifiedResources
-from calgate.client.resources.webhooks import AsyncWebhooks
+from calgate.client.resources import Resources
 from calgate.client.sync_client import resolve_config
 from calgate.client.transport import AsyncTransport, Call, RetryPolicy
 
 T = TypeVar("T")
 
 
-class AsyncClient:
+class AsyncClient(Resources[AsyncTransport]):
     """The asyncio twin of `calgate.client.Client`; use `async with AsyncClient() as c`."""
 
     def __init__(
@@ -49,18 +40,7 @@ class AsyncClient:
             control_url=control_url,
         )
         self.transport = AsyncTransport(self.config, timeout=timeout, retry=retry, http=http)
-        t = self.transport
-        self.me = AsyncMe(t)
-        self.event_types = AsyncEventTypes(t)
-        self.bookings = AsyncBookings(t)
-        self.schedules = AsyncSchedules(t)
-        self.slots = AsyncSlots(t)
-        self.webhooks = AsyncWebhooks(t)
-        self.calendars = AsyncCalendars(t)
-        self.conferencing = AsyncConferencing(t)
-        self.teams = AsyncTeams(t)
-        self.verified_resources = AsyncVerifiedResources(t)
-        self.connections = AsyncConnections(t)
+        super().__init__(self.transport)
 
     async def send(self, call: Call[T]) -> T:
         return await self.transport.send(call)

@@ -10,22 +10,13 @@ from typing import Any, TypeVar
 import httpx2
 
 from calgate.client.config import ClientConfig
-from calgate.client.resources.bookings import Bookings
-from calgate.client.resources.calendars import Calendars, Conferencing
-from calgate.client.resources.connections import Connections
-from calgate.client.resources.event_types import EventTypes
-from calgate.client.resources.me import Me
-from calgate.client.resources.schedules import Schedules
-from calgate.client.resources.slots import Slots
-from calgate.client.resources.teams import Teams
-from calgate.client.resources.verified_resources import VerifiedResources
-from calgate.client.resources.webhooks import Webhooks
+from calgate.client.resources import Resources
 from calgate.client.transport import Call, RetryPolicy, SyncTransport
 
 T = TypeVar("T")
 
 
-class Client:
+class Client(Resources[SyncTransport]):
     """Cal.com API v2 client for calgate, Cal.com, or a Maton-style gateway.
 
     `Client()` reads CALGATE_URL, CALGATE_API_KEY / CALGATE_GATEWAY_KEY (or MATON_API_KEY),
@@ -53,18 +44,7 @@ class Client:
             control_url=control_url,
         )
         self.transport = SyncTransport(self.config, timeout=timeout, retry=retry, http=http)
-        t = self.transport
-        self.me = Me(t)
-        self.event_types = EventTypes(t)
-        self.bookings = Bookings(t)
-        self.schedules = Schedules(t)
-        self.slots = Slots(t)
-        self.webhooks = Webhooks(t)
-        self.calendars = Calendars(t)
-        self.conferencing = Conferencing(t)
-        self.teams = Teams(t)
-        self.verified_resources = VerifiedResources(t)
-        self.connections = Connections(t)
+        super().__init__(self.transport)
 
     def send(self, call: Call[T]) -> T:
         """Run a prepared call (see `calgate.client.resources`)."""

@@ -80,6 +80,16 @@ def page_by_skip(body: Any, params: dict[str, Any]) -> dict[str, Any] | None:
     return {**params, "skip": int(params.get("skip") or 0) + returned}
 
 
+def page_by_count(body: Any, params: dict[str, Any]) -> dict[str, Any] | None:
+    """Next page of a listing that says nothing of its pages (only `take`/`skip`, as Cal.com's
+    verified resources): there may be more while pages come back full."""
+    data = envelope_data(body)
+    take = int(params.get("take") or 0)
+    if not isinstance(data, list) or not take or len(data) < take:
+        return None
+    return {**params, "skip": int(params.get("skip") or 0) + len(data)}
+
+
 def page_by_cursor(body: Any, params: dict[str, Any]) -> dict[str, Any] | None:
     """Next page of a legacy listing (`data.nextCursor`)."""
     data = envelope_data(body)
@@ -263,6 +273,10 @@ class SyncTransport(_Base):
                 return
             params = following
 
+    def every(self, call: Call[list[T]]) -> list[T]:
+        """Every item of a listing, all its pages fetched."""
+        return list(self.pages(call))
+
 
 class AsyncTransport(_Base):
     def __init__(
@@ -308,3 +322,6 @@ class AsyncTransport(_Base):
             if following is None:
                 return
             params = following
+
+    async def every(self, call: Call[list[T]]) -> list[T]:
+        return [item async for item in self.pages(call)]

@@ -8,8 +8,6 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from calgate.client.transport import AsyncTransport, SyncTransport
-
 M = TypeVar("M", bound=BaseModel)
 
 # The `cal-api-version` each resource is spoken in: Cal.com's current shapes.
@@ -65,13 +63,3 @@ def day_or_instant(value: date | datetime | str) -> str:
 
 def drop_none(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
-
-
-class SyncResource:
-    def __init__(self, transport: SyncTransport) -> None:
-        self._t = transport
-
-
-class AsyncResource:
-    def __init__(self, transport: AsyncTransport) -> None:
-        self._t = transport

@@ -8,7 +8,7 @@ series' uid. Each occurrence has its own uid and is a `Booking` like any other."
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,14 +21,13 @@ from calgate.client.models import (
 )
 from calgate.client.resources._base import (
     BOOKINGS,
-    AsyncResource,
-    SyncResource,
     drop_none,
     instant,
     many,
     one,
     one_or_many,
 )
+from calgate.client.resources._resource import Resource, Tr, child, listing, operation
 from calgate.client.transport import AsyncTransport, Call, SyncTransport, page_by_skip
 
 
@@ -182,41 +181,53 @@ def references(uid: str, type: str | None = None) -> Call[builtins.list[BookingR
     )
 
 
-class Attendees(SyncResource):
-    def list(self, uid: str) -> builtins.list[Attendee]:
-        return self._t.send(list_attendees(uid))
+class _Attendees(Resource[Tr]):
+    @operation
+    def list(self, uid: str) -> Call[builtins.list[Attendee]]:
+        return list_attendees(uid)
 
-    def get(self, uid: str, attendee_id: int) -> Attendee:
-        return self._t.send(get_attendee(uid, attendee_id))
+    @operation
+    def get(self, uid: str, attendee_id: int) -> Call[Attendee]:
+        return get_attendee(uid, attendee_id)
 
-    def add(self, uid: str, *, name: str, email: str, time_zone: str, **options: Any) -> Attendee:
+    @operation
+    def add(
+        self, /, uid: str, *, name: str, email: str, time_zone: str, **options: Any
+    ) -> Call[Attendee]:
         """Options: `phone_number`, `language`."""
-        return self._t.send(
-            add_attendee(uid, name=name, email=email, time_zone=time_zone, **options)
-        )
+        return add_attendee(uid, name=name, email=email, time_zone=time_zone, **options)
 
 
-class Bookings(SyncResource):
-    def __init__(self, transport: SyncTransport) -> None:
-        super().__init__(transport)
-        self.attendees = Attendees(transport)
+class Attendees(_Attendees[SyncTransport]): ...
 
+
+class AsyncAttendees(_Attendees[AsyncTransport]): ...
+
+
+class _Bookings(Resource[Tr]):
+    attendees = child(Attendees, AsyncAttendees)
+
+    @listing
     def list(
         self,
+        /,
         status: str | builtins.list[str] | None = None,
         *,
         page_size: int = 100,
         **filters: Any,
-    ) -> Iterator[Booking]:
+    ) -> Call[builtins.list[Booking]]:
         """Every matching booking, fetching pages of `page_size` as the iteration goes."""
-        return self._t.pages(list_bookings(status, take=page_size, filters=filters))
+        return list_bookings(status, take=page_size, filters=filters)
 
-    def get(self, uid: str) -> BookingOrSeries:
+    @operation
+    def get(self, uid: str) -> Call[BookingOrSeries]:
         """A booking by uid; a recurring series' uid answers every occurrence (a list)."""
-        return self._t.send(get_booking(uid))
+        return get_booking(uid)
 
+    @operation
     def create(
         self,
+        /,
         *,
         event_type_id: int,
         start: datetime | str,
@@ -224,151 +235,72 @@ class Bookings(SyncResource):
         email: str,
         time_zone: str,
         **options: Any,
-    ) -> BookingOrSeries:
+    ) -> Call[BookingOrSeries]:
         """Book `start` (aware datetime or ISO string). Options: `language`, `guests`,
         `length_in_minutes`, `reservation_uid`, `recurrence_count`, `fields` (extra API
         fields).
 
         Answers the `Booking`; for a recurring event type, a list of every occurrence booked
         (start order, one `recurring_booking_uid`), `recurrence_count` of them when given."""
-        return self._t.send(
-            create_booking(
-                event_type_id=event_type_id,
-                start=start,
-                name=name,
-                email=email,
-                time_zone=time_zone,
-                **options,
-            )
+        return create_booking(
+            event_type_id=event_type_id,
+            start=start,
+            name=name,
+            email=email,
+            time_zone=time_zone,
+            **options,
         )
 
+    @operation
     def cancel(
         self, uid: str, *, reason: str | None = None, cancel_subsequent_bookings: bool = False
-    ) -> BookingOrSeries:
+    ) -> Call[BookingOrSeries]:
         """Cancel a booking (answered as cancelled). `cancel_subsequent_bookings`: also every
         later occurrence of its recurring series. A series' uid cancels every occurrence not
         yet ended and answers them as a list."""
-        return self._t.send(
-            cancel_booking(uid, reason, cancel_subsequent_bookings=cancel_subsequent_bookings)
-        )
+        return cancel_booking(uid, reason, cancel_subsequent_bookings=cancel_subsequent_bookings)
 
-    def reschedule(self, uid: str, start: datetime | str, *, reason: str | None = None) -> Booking:
+    @operation
+    def reschedule(
+        self, uid: str, start: datetime | str, *, reason: str | None = None
+    ) -> Call[Booking]:
         """Move a booking; answers the new booking (the old one is cancelled)."""
-        return self._t.send(reschedule_booking(uid, start, reason))
+        return reschedule_booking(uid, start, reason)
 
-    def confirm(self, uid: str) -> Booking:
-        return self._t.send(confirm_booking(uid))
+    @operation
+    def confirm(self, uid: str) -> Call[Booking]:
+        return confirm_booking(uid)
 
-    def decline(self, uid: str, *, reason: str | None = None) -> Booking:
-        return self._t.send(decline_booking(uid, reason))
+    @operation
+    def decline(self, uid: str, *, reason: str | None = None) -> Call[Booking]:
+        return decline_booking(uid, reason)
 
+    @operation
     def mark_absent(
         self, uid: str, *, host: bool | None = None, attendees: builtins.list[str] | None = None
-    ) -> Booking:
-        return self._t.send(mark_absent(uid, host=host, attendees=attendees))
+    ) -> Call[Booking]:
+        return mark_absent(uid, host=host, attendees=attendees)
 
-    def add_guests(self, uid: str, guests: Sequence[str | dict[str, Any]]) -> Booking:
-        return self._t.send(add_guests(uid, guests))
+    @operation
+    def add_guests(self, uid: str, guests: Sequence[str | dict[str, Any]]) -> Call[Booking]:
+        return add_guests(uid, guests)
 
-    def update_location(self, uid: str, location: dict[str, Any]) -> Booking:
-        return self._t.send(update_location(uid, location))
+    @operation
+    def update_location(self, uid: str, location: dict[str, Any]) -> Call[Booking]:
+        return update_location(uid, location)
 
-    def calendar_links(self, uid: str) -> builtins.list[CalendarLink]:
-        return self._t.send(calendar_links(uid))
+    @operation
+    def calendar_links(self, uid: str) -> Call[builtins.list[CalendarLink]]:
+        return calendar_links(uid)
 
-    def references(self, uid: str, *, type: str | None = None) -> builtins.list[BookingReference]:
-        return self._t.send(references(uid, type))
-
-
-class AsyncAttendees(AsyncResource):
-    async def list(self, uid: str) -> builtins.list[Attendee]:
-        return await self._t.send(list_attendees(uid))
-
-    async def get(self, uid: str, attendee_id: int) -> Attendee:
-        return await self._t.send(get_attendee(uid, attendee_id))
-
-    async def add(
-        self, uid: str, *, name: str, email: str, time_zone: str, **options: Any
-    ) -> Attendee:
-        return await self._t.send(
-            add_attendee(uid, name=name, email=email, time_zone=time_zone, **options)
-        )
-
-
-class AsyncBookings(AsyncResource):
-    def __init__(self, transport: AsyncTransport) -> None:
-        super().__init__(transport)
-        self.attendees = AsyncAttendees(transport)
-
-    def list(
-        self,
-        status: str | builtins.list[str] | None = None,
-        *,
-        page_size: int = 100,
-        **filters: Any,
-    ) -> AsyncIterator[Booking]:
-        return self._t.pages(list_bookings(status, take=page_size, filters=filters))
-
-    async def get(self, uid: str) -> BookingOrSeries:
-        """As `Bookings.get`."""
-        return await self._t.send(get_booking(uid))
-
-    async def create(
-        self,
-        *,
-        event_type_id: int,
-        start: datetime | str,
-        name: str,
-        email: str,
-        time_zone: str,
-        **options: Any,
-    ) -> BookingOrSeries:
-        """As `Bookings.create`: a list of occurrences for a recurring event type."""
-        return await self._t.send(
-            create_booking(
-                event_type_id=event_type_id,
-                start=start,
-                name=name,
-                email=email,
-                time_zone=time_zone,
-                **options,
-            )
-        )
-
-    async def cancel(
-        self, uid: str, *, reason: str | None = None, cancel_subsequent_bookings: bool = False
-    ) -> BookingOrSeries:
-        """As `Bookings.cancel`."""
-        return await self._t.send(
-            cancel_booking(uid, reason, cancel_subsequent_bookings=cancel_subsequent_bookings)
-        )
-
-    async def reschedule(
-        self, uid: str, start: datetime | str, *, reason: str | None = None
-    ) -> Booking:
-        return await self._t.send(reschedule_booking(uid, start, reason))
-
-    async def confirm(self, uid: str) -> Booking:
-        return await self._t.send(confirm_booking(uid))
-
-    async def decline(self, uid: str, *, reason: str | None = None) -> Booking:
-        return await self._t.send(decline_booking(uid, reason))
-
-    async def mark_absent(
-        self, uid: str, *, host: bool | None = None, attendees: builtins.list[str] | None = None
-    ) -> Booking:
-        return await self._t.send(mark_absent(uid, host=host, attendees=attendees))
-
-    async def add_guests(self, uid: str, guests: Sequence[str | dict[str, Any]]) -> Booking:
-        return await self._t.send(add_guests(uid, guests))
-
-    async def update_location(self, uid: str, location: dict[str, Any]) -> Booking:
-        return await self._t.send(update_location(uid, location))
-
-    async def calendar_links(self, uid: str) -> builtins.list[CalendarLink]:
-        return await self._t.send(calendar_links(uid))
-
-    async def references(
+    @operation
+    def references(
         self, uid: str, *, type: str | None = None
-    ) -> builtins.list[BookingReference]:
-        return await self._t.send(references(uid, type))
+    ) -> Call[builtins.list[BookingReference]]:
+        return references(uid, type)
+
+
+class Bookings(_Bookings[SyncTransport]): ...
+
+
+class AsyncBookings(_Bookings[AsyncTransport]): ...

@@ -7,8 +7,9 @@ from datetime import date
 from typing import Any
 
 from calgate.client.models import Calendar, ConferencingApp
-from calgate.client.resources._base import AsyncResource, SyncResource, many, nothing
-from calgate.client.transport import Call
+from calgate.client.resources._base import many, nothing
+from calgate.client.resources._resource import Resource, Tr, operation
+from calgate.client.transport import AsyncTransport, Call, SyncTransport
 
 
 def list_calendars() -> Call[builtins.list[Calendar]]:
@@ -42,43 +43,39 @@ def _mapping(data: Any) -> dict[str, Any]:
     return dict(data or {})
 
 
-class Calendars(SyncResource):
-    def list(self) -> builtins.list[Calendar]:
-        return self._t.send(list_calendars())
+class _Calendars(Resource[Tr]):
+    @operation
+    def list(self) -> Call[builtins.list[Calendar]]:
+        return list_calendars()
 
+    @operation
     def busy_times(
         self, date_from: date | str, date_to: date | str, *, time_zone: str
-    ) -> builtins.list[dict[str, Any]]:
-        return self._t.send(busy_times(date_from, date_to, time_zone))
+    ) -> Call[builtins.list[dict[str, Any]]]:
+        return busy_times(date_from, date_to, time_zone)
 
 
-class Conferencing(SyncResource):
-    def list(self) -> builtins.list[ConferencingApp]:
-        return self._t.send(list_conferencing())
+class _Conferencing(Resource[Tr]):
+    @operation
+    def list(self) -> Call[builtins.list[ConferencingApp]]:
+        return list_conferencing()
 
-    def default(self) -> dict[str, Any]:
-        return self._t.send(default_conferencing())
+    @operation
+    def default(self) -> Call[dict[str, Any]]:
+        return default_conferencing()
 
-    def set_default(self, app: str) -> None:
-        self._t.send(set_default_conferencing(app))
-
-
-class AsyncCalendars(AsyncResource):
-    async def list(self) -> builtins.list[Calendar]:
-        return await self._t.send(list_calendars())
-
-    async def busy_times(
-        self, date_from: date | str, date_to: date | str, *, time_zone: str
-    ) -> builtins.list[dict[str, Any]]:
-        return await self._t.send(busy_times(date_from, date_to, time_zone))
+    @operation
+    def set_default(self, app: str) -> Call[None]:
+        return set_default_conferencing(app)
 
 
-class AsyncConferencing(AsyncResource):
-    async def list(self) -> builtins.list[ConferencingApp]:
-        return await self._t.send(list_conferencing())
+class Calendars(_Calendars[SyncTransport]): ...
 
-    async def default(self) -> dict[str, Any]:
-        return await self._t.send(default_conferencing())
 
-    async def set_default(self, app: str) -> None:
-        await self._t.send(set_default_conferencing(app))
+class AsyncCalendars(_Calendars[AsyncTransport]): ...
+
+
+class Conferencing(_Conferencing[SyncTransport]): ...
+
+
+class AsyncConferencing(_Conferencing[AsyncTransport]): ...

@@ -10,8 +10,9 @@ import builtins
 from typing import Any
 
 from calgate.client.models import Connection
-from calgate.client.resources._base import AsyncResource, SyncResource, drop_none, nothing
-from calgate.client.transport import Call
+from calgate.client.resources._base import drop_none, nothing
+from calgate.client.resources._resource import Resource, Tr, operation
+from calgate.client.transport import AsyncTransport, Call, SyncTransport
 
 
 def _one(data: Any) -> Connection:
@@ -45,40 +46,32 @@ def reconnect(connection_id: str) -> Call[Connection]:
     return Call("POST", f"/connections/{connection_id}/reconnect", _one, control=True)
 
 
-class Connections(SyncResource):
+class _Connections(Resource[Tr]):
+    @operation
     def list(
         self, *, app: str | None = "cal-com", status: str | None = None
-    ) -> builtins.list[Connection]:
-        return self._t.send(list_connections(app, status))
+    ) -> Call[builtins.list[Connection]]:
+        return list_connections(app, status)
 
-    def create(self, app: str = "cal-com") -> Connection:
+    @operation
+    def create(self, app: str = "cal-com") -> Call[Connection]:
         """A PENDING connection; the user opens its `url` to authorize."""
-        return self._t.send(create_connection(app))
+        return create_connection(app)
 
-    def get(self, connection_id: str) -> Connection:
-        return self._t.send(get_connection(connection_id))
+    @operation
+    def get(self, connection_id: str) -> Call[Connection]:
+        return get_connection(connection_id)
 
-    def delete(self, connection_id: str) -> None:
-        self._t.send(delete_connection(connection_id))
+    @operation
+    def delete(self, connection_id: str) -> Call[None]:
+        return delete_connection(connection_id)
 
-    def reconnect(self, connection_id: str) -> Connection:
-        return self._t.send(reconnect(connection_id))
+    @operation
+    def reconnect(self, connection_id: str) -> Call[Connection]:
+        return reconnect(connection_id)
 
 
-class AsyncConnections(AsyncResource):
-    async def list(
-        self, *, app: str | None = "cal-com", status: str | None = None
-    ) -> builtins.list[Connection]:
-        return await self._t.send(list_connections(app, status))
+class Connections(_Connections[SyncTransport]): ...
 
-    async def create(self, app: str = "cal-com") -> Connection:
-        return await self._t.send(create_connection(app))
 
-    async def get(self, connection_id: str) -> Connection:
-        return await self._t.send(get_connection(connection_id))
-
-    async def delete(self, connection_id: str) -> None:
-        await self._t.send(delete_connection(connection_id))
-
-    async def reconnect(self, connection_id: str) -> Connection:
-        return await self._t.send(reconnect(connection_id))
+class AsyncConnections(_Connections[AsyncTransport]): ...

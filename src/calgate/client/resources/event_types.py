@@ -8,13 +8,12 @@ from typing import Any
 from calgate.client.models import EventType, Webhook
 from calgate.client.resources._base import (
     EVENT_TYPES,
-    AsyncResource,
-    SyncResource,
     drop_none,
     many,
     nothing,
     one,
 )
+from calgate.client.resources._resource import Resource, Tr, child, operation
 from calgate.client.transport import AsyncTransport, Call, SyncTransport
 
 
@@ -85,98 +84,72 @@ def webhook_body(
     return {"subscriberUrl": subscriber_url, "triggers": triggers, "active": active, **fields}
 
 
-class EventTypeWebhooks(SyncResource):
-    def list(self, event_type_id: int) -> builtins.list[Webhook]:
-        return self._t.send(list_event_type_webhooks(event_type_id))
+class _EventTypeWebhooks(Resource[Tr]):
+    @operation
+    def list(self, event_type_id: int) -> Call[builtins.list[Webhook]]:
+        return list_event_type_webhooks(event_type_id)
 
-    def get(self, event_type_id: int, webhook_id: int | str) -> Webhook:
-        return self._t.send(get_event_type_webhook(event_type_id, webhook_id))
+    @operation
+    def get(self, event_type_id: int, webhook_id: int | str) -> Call[Webhook]:
+        return get_event_type_webhook(event_type_id, webhook_id)
 
+    @operation
     def create(
         self,
+        /,
         event_type_id: int,
         *,
         subscriber_url: str,
         triggers: builtins.list[str],
         active: bool = True,
         **fields: Any,
-    ) -> Webhook:
+    ) -> Call[Webhook]:
         body = webhook_body(subscriber_url, triggers, active, fields)
-        return self._t.send(create_event_type_webhook(event_type_id, body))
+        return create_event_type_webhook(event_type_id, body)
 
-    def update(self, event_type_id: int, webhook_id: int | str, **fields: Any) -> Webhook:
-        return self._t.send(update_event_type_webhook(event_type_id, webhook_id, fields))
+    @operation
+    def update(self, /, event_type_id: int, webhook_id: int | str, **fields: Any) -> Call[Webhook]:
+        return update_event_type_webhook(event_type_id, webhook_id, fields)
 
-    def delete(self, event_type_id: int, webhook_id: int | str) -> None:
-        self._t.send(delete_event_type_webhook(event_type_id, webhook_id))
+    @operation
+    def delete(self, event_type_id: int, webhook_id: int | str) -> Call[None]:
+        return delete_event_type_webhook(event_type_id, webhook_id)
 
 
-class EventTypes(SyncResource):
-    def __init__(self, transport: SyncTransport) -> None:
-        super().__init__(transport)
-        self.webhooks = EventTypeWebhooks(transport)
+class EventTypeWebhooks(_EventTypeWebhooks[SyncTransport]): ...
 
-    def list(self, *, username: str | None = None) -> builtins.list[EventType]:
-        return self._t.send(list_event_types(username))
 
-    def get(self, event_type_id: int) -> EventType:
-        return self._t.send(get_event_type(event_type_id))
+class AsyncEventTypeWebhooks(_EventTypeWebhooks[AsyncTransport]): ...
 
-    def create(self, *, title: str, slug: str, length_in_minutes: int, **fields: Any) -> EventType:
+
+class _EventTypes(Resource[Tr]):
+    webhooks = child(EventTypeWebhooks, AsyncEventTypeWebhooks)
+
+    @operation
+    def list(self, *, username: str | None = None) -> Call[builtins.list[EventType]]:
+        return list_event_types(username)
+
+    @operation
+    def get(self, event_type_id: int) -> Call[EventType]:
+        return get_event_type(event_type_id)
+
+    @operation
+    def create(
+        self, /, *, title: str, slug: str, length_in_minutes: int, **fields: Any
+    ) -> Call[EventType]:
         """Create an event type; extra fields go in by their API names (`description`, ...)."""
-        return self._t.send(create_event_type(title, slug, length_in_minutes, fields))
+        return create_event_type(title, slug, length_in_minutes, fields)
 
-    def update(self, event_type_id: int, **fields: Any) -> EventType:
-        return self._t.send(update_event_type(event_type_id, fields))
+    @operation
+    def update(self, /, event_type_id: int, **fields: Any) -> Call[EventType]:
+        return update_event_type(event_type_id, fields)
 
-    def delete(self, event_type_id: int) -> None:
-        self._t.send(delete_event_type(event_type_id))
-
-
-class AsyncEventTypeWebhooks(AsyncResource):
-    async def list(self, event_type_id: int) -> builtins.list[Webhook]:
-        return await self._t.send(list_event_type_webhooks(event_type_id))
-
-    async def get(self, event_type_id: int, webhook_id: int | str) -> Webhook:
-        return await self._t.send(get_event_type_webhook(event_type_id, webhook_id))
-
-    async def create(
-        self,
-        event_type_id: int,
-        *,
-        subscriber_url: str,
-        triggers: builtins.list[str],
-        active: bool = True,
-        **fields: Any,
-    ) -> Webhook:
-        body = webhook_body(subscriber_url, triggers, active, fields)
-        return await self._t.send(create_event_type_webhook(event_type_id, body))
-
-    async def update(self, event_type_id: int, webhook_id: int | str, **fields: Any) -> Webhook:
-        return await self._t.send(update_event_type_webhook(event_type_id, webhook_id, fields))
-
-    async def delete(self, event_type_id: int, webhook_id: int | str) -> None:
-        await self._t.send(delete_event_type_webhook(event_type_id, webhook_id))
+    @operation
+    def delete(self, event_type_id: int) -> Call[None]:
+        return delete_event_type(event_type_id)
 
 
-class AsyncEventTypes(AsyncResource):
-    def __init__(self, transport: AsyncTransport) -> None:
-        super().__init__(transport)
-        self.webhooks = AsyncEventTypeWebhooks(transport)
+class EventTypes(_EventTypes[SyncTransport]): ...
 
-    async def list(self, *, username: str | None = None) -> builtins.list[EventType]:
-        return await self._t.send(list_event_types(username))
 
-    async def get(self, event_type_id: int) -> EventType:
-        return await self._t.send(get_event_type(event_type_id))
-
-    async def create(
-        self, *, title: str, slug: str, length_in_minutes: int, **fields: Any
-    ) -> EventType:
-        return await self._t.send(create_event_type(title, slug, length_in_minutes, fields))
-
-    async def update(self, event_type_id: int, **fields: Any) -> EventType:
-        return await self._t.send(update_event_type(event_type_id, fields))
-
-    async def delete(self, event_type_id: int) -> None:
-        await self._t.send(delete_event_type(event_type_id))
+class AsyncEventTypes(_EventTypes[AsyncTransport]): ...

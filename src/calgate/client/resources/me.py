@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from calgate.client.models import User
-from calgate.client.resources._base import AsyncResource, SyncResource, one
-from calgate.client.transport import Call
+from calgate.client.resources._base import one
+from calgate.client.resources._resource import Resource, Tr, operation
+from calgate.client.transport import AsyncTransport, Call, SyncTransport
 
 
 def get_me() -> Call[User]:
@@ -17,18 +18,18 @@ def update_me(fields: dict[str, Any]) -> Call[User]:
     return Call("PATCH", "/v2/me", one(User), json=fields)
 
 
-class Me(SyncResource):
-    def get(self) -> User:
-        return self._t.send(get_me())
+class _Me(Resource[Tr]):
+    @operation
+    def get(self) -> Call[User]:
+        return get_me()
 
-    def update(self, **fields: Any) -> User:
+    @operation
+    def update(self, /, **fields: Any) -> Call[User]:
         """Change profile fields, by their API names (`name`, `timeZone`, `bio`, ...)."""
-        return self._t.send(update_me(fields))
+        return update_me(fields)
 
 
-class AsyncMe(AsyncResource):
-    async def get(self) -> User:
-        return await self._t.send(get_me())
+class Me(_Me[SyncTransport]): ...
 
-    async def update(self, **fields: Any) -> User:
-        return await self._t.send(update_me(fields))
+
+class AsyncMe(_Me[AsyncTransport]): ...

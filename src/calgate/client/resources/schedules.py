@@ -6,15 +6,9 @@ import builtins
 from typing import Any
 
 from calgate.client.models import Schedule
-from calgate.client.resources._base import (
-    SCHEDULES,
-    AsyncResource,
-    SyncResource,
-    many,
-    nothing,
-    one,
-)
-from calgate.client.transport import Call
+from calgate.client.resources._base import SCHEDULES, many, nothing, one
+from calgate.client.resources._resource import Resource, Tr, operation
+from calgate.client.transport import AsyncTransport, Call, SyncTransport
 
 
 def list_schedules() -> Call[builtins.list[Schedule]]:
@@ -46,46 +40,36 @@ def delete_schedule(schedule_id: int) -> Call[None]:
     return Call("DELETE", f"/v2/schedules/{schedule_id}", nothing, version=SCHEDULES)
 
 
-class Schedules(SyncResource):
-    def list(self) -> builtins.list[Schedule]:
-        return self._t.send(list_schedules())
+class _Schedules(Resource[Tr]):
+    @operation
+    def list(self) -> Call[builtins.list[Schedule]]:
+        return list_schedules()
 
-    def get(self, schedule_id: int) -> Schedule:
-        return self._t.send(get_schedule(schedule_id))
+    @operation
+    def get(self, schedule_id: int) -> Call[Schedule]:
+        return get_schedule(schedule_id)
 
-    def default(self) -> Schedule:
-        return self._t.send(default_schedule())
+    @operation
+    def default(self) -> Call[Schedule]:
+        return default_schedule()
 
+    @operation
     def create(
-        self, *, name: str, time_zone: str, is_default: bool = False, **fields: Any
-    ) -> Schedule:
+        self, /, *, name: str, time_zone: str, is_default: bool = False, **fields: Any
+    ) -> Call[Schedule]:
         """Fields by API name: `availability` ([{days, startTime, endTime}]), `overrides`."""
-        return self._t.send(create_schedule(name, time_zone, is_default, fields))
+        return create_schedule(name, time_zone, is_default, fields)
 
-    def update(self, schedule_id: int, **fields: Any) -> Schedule:
-        return self._t.send(update_schedule(schedule_id, fields))
+    @operation
+    def update(self, /, schedule_id: int, **fields: Any) -> Call[Schedule]:
+        return update_schedule(schedule_id, fields)
 
-    def delete(self, schedule_id: int) -> None:
-        self._t.send(delete_schedule(schedule_id))
+    @operation
+    def delete(self, schedule_id: int) -> Call[None]:
+        return delete_schedule(schedule_id)
 
 
-class AsyncSchedules(AsyncResource):
-    async def list(self) -> builtins.list[Schedule]:
-        return await self._t.send(list_schedules())
+class Schedules(_Schedules[SyncTransport]): ...
 
-    async def get(self, schedule_id: int) -> Schedule:
-        return await self._t.send(get_schedule(schedule_id))
 
-    async def default(self) -> Schedule:
-        return await self._t.send(default_schedule())
-
-    async def create(
-        self, *, name: str, time_zone: str, is_default: bool = False, **fields: Any
-    ) -> Schedule:
-        return await self._t.send(create_schedule(name, time_zone, is_default, fields))
-
-    async def update(self, schedule_id: int, **fields: Any) -> Schedule:
-        return await self._t.send(update_schedule(schedule_id, fields))
-
-    async def delete(self, schedule_id: int) -> None:
-        await self._t.send(delete_schedule(schedule_id))
+class AsyncSchedules(_Schedules[AsyncTransport]): ...

@@ -8,15 +8,14 @@ from typing import Any
 from calgate.client.models import Explanation, Reservation, Slot
 from calgate.client.resources._base import (
     SLOTS,
-    AsyncResource,
-    SyncResource,
     day_or_instant,
     drop_none,
     instant,
     nothing,
     one,
 )
-from calgate.client.transport import Call
+from calgate.client.resources._resource import Resource, Tr, child, operation
+from calgate.client.transport import AsyncTransport, Call, SyncTransport
 
 SlotDays = dict[str, list[Slot]]
 
@@ -95,7 +94,8 @@ def delete_reservation(uid: str) -> Call[None]:
     return Call("DELETE", f"/v2/slots/reservations/{uid}", nothing, version=SLOTS)
 
 
-class Reservations(SyncResource):
+class _Reservations(Resource[Tr]):
+    @operation
     def create(
         self,
         event_type_id: int,
@@ -103,30 +103,36 @@ class Reservations(SyncResource):
         *,
         duration: int | None = None,
         reservation_minutes: int | None = None,
-    ) -> Reservation:
-        return self._t.send(
-            reserve_slot(
-                event_type_id, start, duration=duration, reservation_minutes=reservation_minutes
-            )
+    ) -> Call[Reservation]:
+        return reserve_slot(
+            event_type_id, start, duration=duration, reservation_minutes=reservation_minutes
         )
 
-    def get(self, uid: str) -> Reservation:
-        return self._t.send(get_reservation(uid))
+    @operation
+    def get(self, uid: str) -> Call[Reservation]:
+        return get_reservation(uid)
 
+    @operation
     def update(
         self, uid: str, event_type_id: int, start: datetime | str, *, duration: int | None = None
-    ) -> Reservation:
-        return self._t.send(update_reservation(uid, event_type_id, start, duration=duration))
+    ) -> Call[Reservation]:
+        return update_reservation(uid, event_type_id, start, duration=duration)
 
-    def delete(self, uid: str) -> None:
-        self._t.send(delete_reservation(uid))
+    @operation
+    def delete(self, uid: str) -> Call[None]:
+        return delete_reservation(uid)
 
 
-class Slots(SyncResource):
-    @property
-    def reservations(self) -> Reservations:
-        return Reservations(self._t)
+class Reservations(_Reservations[SyncTransport]): ...
 
+
+class AsyncReservations(_Reservations[AsyncTransport]): ...
+
+
+class _Slots(Resource[Tr]):
+    reservations = child(Reservations, AsyncReservations)
+
+    @operation
     def available(
         self,
         event_type_id: int,
@@ -136,13 +142,12 @@ class Slots(SyncResource):
         time_zone: str | None = None,
         duration: int | None = None,
         ranges: bool = False,
-    ) -> SlotDays:
-        return self._t.send(
-            available_slots(
-                event_type_id, start, end, time_zone=time_zone, duration=duration, ranges=ranges
-            )
+    ) -> Call[SlotDays]:
+        return available_slots(
+            event_type_id, start, end, time_zone=time_zone, duration=duration, ranges=ranges
         )
 
+    @operation
     def explain(
         self,
         event_type_id: int,
@@ -150,14 +155,13 @@ class Slots(SyncResource):
         *,
         time_zone: str | None = None,
         length_in_minutes: int | None = None,
-    ) -> Explanation:
+    ) -> Call[Explanation]:
         """Why `start` is or is not bookable (`NotSupported` on servers without it)."""
-        return self._t.send(
-            explain_slot(
-                event_type_id, start, time_zone=time_zone, length_in_minutes=length_in_minutes
-            )
+        return explain_slot(
+            event_type_id, start, time_zone=time_zone, length_in_minutes=length_in_minutes
         )
 
+    @operation
     def reserve(
         self,
         event_type_id: int,
@@ -165,83 +169,14 @@ class Slots(SyncResource):
         *,
         duration: int | None = None,
         reservation_minutes: int | None = None,
-    ) -> Reservation:
+    ) -> Call[Reservation]:
         """Hold a slot for a few minutes so nobody else books it meanwhile."""
-        return self.reservations.create(
+        return reserve_slot(
             event_type_id, start, duration=duration, reservation_minutes=reservation_minutes
         )
 
 
-class AsyncReservations(AsyncResource):
-    async def create(
-        self,
-        event_type_id: int,
-        start: datetime | str,
-        *,
-        duration: int | None = None,
-        reservation_minutes: int | None = None,
-    ) -> Reservation:
-        return await self._t.send(
-            reserve_slot(
-                event_type_id, start, duration=duration, reservation_minutes=reservation_minutes
-            )
-        )
-
-    async def get(self, uid: str) -> Reservation:
-        return await self._t.send(get_reservation(uid))
-
-    async def update(
-        self, uid: str, event_type_id: int, start: datetime | str, *, duration: int | None = None
-    ) -> Reservation:
-        return await self._t.send(update_reservation(uid, event_type_id, start, duration=duration))
-
-    async def delete(self, uid: str) -> None:
-        await self._t.send(delete_reservation(uid))
+class Slots(_Slots[SyncTransport]): ...
 
 
-class AsyncSlots(AsyncResource):
-    @property
-    def reservations(self) -> AsyncReservations:
-        return AsyncReservations(self._t)
-
-    async def available(
-        self,
-        event_type_id: int,
-        start: date | datetime | str,
-        end: date | datetime | str,
-        *,
-        time_zone: str | None = None,
-        duration: int | None = None,
-        ranges: bool = False,
-    ) -> SlotDays:
-        return await self._t.send(
-            available_slots(
-                event_type_id, start, end, time_zone=time_zone, duration=duration, ranges=ranges
-            )
-        )
-
-    async def explain(
-        self,
-        event_type_id: int,
-        start: datetime | str,
-        *,
-        time_zone: str | None = None,
-        length_in_minutes: int | None = None,
-    ) -> Explanation:
-        return await self._t.send(
-            explain_slot(
-                event_type_id, start, time_zone=time_zone, length_in_minutes=length_in_minutes
-            )
-        )
-
-    async def reserve(
-        self,
-        event_type_id: int,
-        start: datetime | str,
-        *,
-        duration: int | None = None,
-        reservation_minutes: int | None = None,
-    ) -> Reservation:
-        return await self.reservations.create(
-            event_type_id, start, duration=duration, reservation_minutes=reservation_minutes
-        )
+class AsyncSlots(_Slots[AsyncTransport]): ...

@@ -6,8 +6,9 @@ import builtins
 from typing import Any
 
 from calgate.client.models import Team
-from calgate.client.resources._base import AsyncResource, SyncResource, many, nothing, one
-from calgate.client.transport import Call
+from calgate.client.resources._base import many, nothing, one
+from calgate.client.resources._resource import Resource, Tr, operation
+from calgate.client.transport import AsyncTransport, Call, SyncTransport
 
 
 def list_teams() -> Call[builtins.list[Team]]:
@@ -30,35 +31,29 @@ def delete_team(team_id: int) -> Call[None]:
     return Call("DELETE", f"/v2/teams/{team_id}", nothing)
 
 
-class Teams(SyncResource):
-    def list(self) -> builtins.list[Team]:
-        return self._t.send(list_teams())
+class _Teams(Resource[Tr]):
+    @operation
+    def list(self) -> Call[builtins.list[Team]]:
+        return list_teams()
 
-    def get(self, team_id: int) -> Team:
-        return self._t.send(get_team(team_id))
+    @operation
+    def get(self, team_id: int) -> Call[Team]:
+        return get_team(team_id)
 
-    def create(self, *, name: str, **fields: Any) -> Team:
-        return self._t.send(create_team(name, fields))
+    @operation
+    def create(self, /, *, name: str, **fields: Any) -> Call[Team]:
+        return create_team(name, fields)
 
-    def update(self, team_id: int, **fields: Any) -> Team:
-        return self._t.send(update_team(team_id, fields))
+    @operation
+    def update(self, /, team_id: int, **fields: Any) -> Call[Team]:
+        return update_team(team_id, fields)
 
-    def delete(self, team_id: int) -> None:
-        self._t.send(delete_team(team_id))
+    @operation
+    def delete(self, team_id: int) -> Call[None]:
+        return delete_team(team_id)
 
 
-class AsyncTeams(AsyncResource):
-    async def list(self) -> builtins.list[Team]:
-        return await self._t.send(list_teams())
+class Teams(_Teams[SyncTransport]): ...
 
-    async def get(self, team_id: int) -> Team:
-        return await self._t.send(get_team(team_id))
 
-    async def create(self, *, name: str, **fields: Any) -> Team:
-        return await self._t.send(create_team(name, fields))
-
-    async def update(self, team_id: int, **fields: Any) -> Team:
-        return await self._t.send(update_team(team_id, fields))
-
-    async def delete(self, team_id: int) -> None:
-        await self._t.send(delete_team(team_id))
+class AsyncTeams(_Teams[AsyncTransport]): ...

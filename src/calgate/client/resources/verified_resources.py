@@ -6,15 +6,23 @@ import builtins
 from typing import Any
 
 from calgate.client.models import VerifiedResource
-from calgate.client.resources._base import AsyncResource, SyncResource, many, nothing, one
-from calgate.client.transport import Call, page_by_skip
+from calgate.client.resources._base import many, nothing, one
+from calgate.client.resources._resource import Resource, Tr, full_listing, operation
+from calgate.client.transport import AsyncTransport, Call, SyncTransport, page_by_count
 
 _ROOT = "/v2/verified-resources"
 _FIELD = {"emails": "email", "phones": "phone"}
 
 
-def list_verified(kind: str) -> Call[builtins.list[VerifiedResource]]:
-    return Call("GET", f"{_ROOT}/{kind}", many(VerifiedResource), next_page=page_by_skip)
+def list_verified(kind: str, take: int = 250) -> Call[builtins.list[VerifiedResource]]:
+    """One page (`take` at most 250); the answer has no `pagination`, so `page_by_count`."""
+    return Call(
+        "GET",
+        f"{_ROOT}/{kind}",
+        many(VerifiedResource),
+        params={"take": take},
+        next_page=page_by_count,
+    )
 
 
 def get_verified(kind: str, resource_id: int) -> Call[VerifiedResource]:
@@ -33,31 +41,27 @@ def verify_code(kind: str, value: str, code: str) -> Call[VerifiedResource]:
     )
 
 
-class VerifiedResources(SyncResource):
+class _VerifiedResources(Resource[Tr]):
     """`kind` is "emails" or "phones"."""
 
-    def list(self, kind: str = "emails") -> builtins.list[VerifiedResource]:
-        return list(self._t.pages(list_verified(kind)))
+    @full_listing
+    def list(self, kind: str = "emails") -> Call[builtins.list[VerifiedResource]]:
+        return list_verified(kind)
 
-    def get(self, resource_id: int, kind: str = "emails") -> VerifiedResource:
-        return self._t.send(get_verified(kind, resource_id))
+    @operation
+    def get(self, resource_id: int, kind: str = "emails") -> Call[VerifiedResource]:
+        return get_verified(kind, resource_id)
 
-    def request_code(self, value: str, kind: str = "emails") -> None:
-        self._t.send(request_code(kind, value))
+    @operation
+    def request_code(self, value: str, kind: str = "emails") -> Call[None]:
+        return request_code(kind, value)
 
-    def verify(self, value: str, code: str, kind: str = "emails") -> VerifiedResource:
-        return self._t.send(verify_code(kind, value, code))
+    @operation
+    def verify(self, value: str, code: str, kind: str = "emails") -> Call[VerifiedResource]:
+        return verify_code(kind, value, code)
 
 
-class AsyncVerifiedResources(AsyncResource):
-    async def list(self, kind: str = "emails") -> builtins.list[VerifiedResource]:
-        return [r async for r in self._t.pages(list_verified(kind))]
+class VerifiedResources(_VerifiedResources[SyncTransport]): ...
 
-    async def get(self, resource_id: int, kind: str = "emails") -> VerifiedResource:
-        return await self._t.send(get_verified(kind, resource_id))
 
-    async def request_code(self, value: str, kind: str = "emails") -> None:
-        await self._t.send(request_code(kind, value))
-
-    async def verify(self, value: str, code: str, kind: str = "emails") -> VerifiedResource:
-        return await self._t.send(verify_code(kind, value, code))
+class AsyncVerifiedResources(_VerifiedResources[AsyncTransport]): ...
