@@ -137,6 +137,27 @@ def test_recurrence_count_books_fewer_never_more(client: TestClient, make_accoun
     assert_error(_book(client, plain, start + timedelta(hours=3), recurrenceCount=2), 400)
 
 
+def test_a_series_queues_no_email_without_smtp(
+    client: TestClient, make_account: Any, db_url: str
+) -> None:
+    """CALGATE_SMTP_URL is unset here: neither the series' email nor its reminders are queued
+    (they could never go out)."""
+    acct = make_account(time_zone="UTC")
+    et = _recurring(client, acct)
+    r = client.patch(
+        f"/v2/event-types/{et}",
+        headers=acct.headers,
+        json={"metadata": {"emailReminderMinutes": 60}},
+    )
+    assert r.status_code == 200, r.text
+    r = _book(client, et, at(date(2027, 2, 1), "10:00"))
+    assert r.status_code == 201, r.text
+    series_uid = r.json()["data"][0]["recurringBookingUid"]
+    r = client.post(f"/v2/bookings/{series_uid}/cancel", headers=V_BOOKINGS, json={})
+    assert r.status_code == 200, r.text
+    assert _rows(db_url, "SELECT count(*) FROM outbound_messages")[0][0] == 0
+
+
 def test_one_occurrence_taken_refuses_the_whole_series(
     client: TestClient, make_account: Any, db_url: str
 ) -> None:

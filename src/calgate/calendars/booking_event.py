@@ -4,14 +4,18 @@ the email invite (RFC 5546 METHOD and SEQUENCE), the event calendar write-back s
 `/calendar-links` API all describe the booking through `Event`.
 
 Callers choose what the event shows (whose attendees, which UID): a seat holder's copy lists
-only that seat, and the write-back's UID is the booking uid it is stored under.
+only that seat, and the write-back's UID is the booking uid it is stored under. A recurring
+series is one event with a rule (`Repeat`, written in the zone it was stepped in) plus, under
+the same UID, one `Event` per occurrence that differs from the rule (`recurrence_id`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 import icalendar
 
@@ -22,6 +26,15 @@ PRODID = "-//calgate//calgate//EN"
 class Person:
     name: str | None
     email: str
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """RFC 5545 RRULE: FREQ (WEEKLY, MONTHLY, YEARLY), INTERVAL and COUNT."""
+
+    frequency: str
+    interval: int
+    count: int
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,14 @@ class Event:
     organizer: Person | None = None
     attendees: tuple[Person, ...] = ()
     cancelled: bool = False
+    # A recurring series: its rule from `start`, the starts it leaves out (EXDATE), and the
+    # zone its times are written in (TZID and VTIMEZONE), so that a client steps it on the
+    # wall clock the bookings were stepped on, across DST changes.
+    repeat: Repeat | None = None
+    excluded: tuple[datetime, ...] = ()
+    time_zone: str | None = None
+    # One occurrence of a recurring series (RECURRENCE-ID): the start its rule gave it.
+    recurrence_id: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -46,23 +67,65 @@ class CalendarLink:
 
 
 def ics(
-    event: Event, *, stamp: datetime, method: str | None = None, sequence: int | None = None
+    event: Event | Sequence[Event],
+    *,
+    stamp: datetime,
+    method: str | None = None,
+    sequence: int | None = None,
 ) -> str:
     """The event as an iCalendar object. `method` (PUBLISH, REQUEST, CANCEL) only for a file
-    sent to someone: a stored CalDAV object must have none (RFC 4791 4.1)."""
+    sent to someone: a stored CalDAV object must have none (RFC 4791 4.1). Several events are
+    one recurring series: its rule, then the occurrences that differ from it (same UID)."""
+    events = [event] if isinstance(event, Event) else list(event)
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     if method is not None:
         cal.add("method", method)
+    for one in events:
+        cal.add_component(_vevent(one, stamp, sequence))
+    zoned = [e for e in events if e.time_zone]
+    if zoned:
+        # Each zone's rules over the years the series spans, not icalendar's default 1970-2038.
+        first = min(e.start for e in zoned).year
+        last = max([e.end for e in zoned] + [x for e in zoned for x in e.excluded]).year
+        last += max((_span_years(e) for e in zoned), default=0)
+        cal.add_missing_timezones(first_date=date(first, 1, 1), last_date=date(last + 1, 1, 1))
+    return bytes(cal.to_ical()).decode()
+
+
+def _span_years(event: Event) -> int:
+    """At least how many years a rule runs past its first start, for the VTIMEZONE's range
+    (twice the plain count: a monthly rule on the 31st skips the short months)."""
+    if event.repeat is None:
+        return 0
+    per_year = {"WEEKLY": 52, "MONTHLY": 12, "YEARLY": 1}.get(event.repeat.frequency, 1)
+    return 2 * event.repeat.interval * event.repeat.count // per_year + 1
+
+
+def _vevent(event: Event, stamp: datetime, sequence: int | None) -> icalendar.Event:
+    zone = ZoneInfo(event.time_zone) if event.time_zone else None
+
+    def at(moment: datetime) -> datetime:
+        return moment.astimezone(zone) if zone is not None else moment
+
     vevent = icalendar.Event()
     vevent.add("uid", event.uid)
+    if event.recurrence_id is not None:
+        vevent.add("recurrence-id", at(event.recurrence_id))
     if sequence is not None:
         vevent.add("sequence", sequence)
     vevent.add("dtstamp", stamp)
-    vevent.add("dtstart", event.start)
-    vevent.add("dtend", event.end)
+    vevent.add("dtstart", at(event.start))
+    vevent.add("dtend", at(event.end))
+    if event.repeat is not None:
+        rule = event.repeat
+        vevent.add(
+            "rrule", {"freq": rule.frequency, "interval": rule.interval, "count": rule.count}
+        )
+    if event.excluded:
+        vevent.add("exdate", [at(moment) for moment in event.excluded])
     vevent.add("summary", event.title)
     if event.description:
         vevent.add("description", event.description)
@@ -77,8 +140,7 @@ def ics(
         attendee = _address(person)
         attendee.params.update(ROLE="REQ-PARTICIPANT", PARTSTAT="ACCEPTED")
         vevent.add("attendee", attendee)
-    cal.add_component(vevent)
-    return bytes(cal.to_ical()).decode()
+    return vevent
 
 
 def _address(person: Person) -> icalendar.vCalAddress:

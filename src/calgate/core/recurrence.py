@@ -46,6 +46,26 @@ def of_settings(settings: Mapping[str, Any] | None) -> Recurrence | None:
     return Recurrence(rule["frequency"], interval, min(occurrences, MAX_OCCURRENCES))
 
 
+def booked(rule: Recurrence, count: int, time_zone: str) -> dict[str, Any]:
+    """A series as it was booked, kept with its occurrences: the rule, how many occurrences
+    were booked and the zone they were stepped in, so that it can be told (one email, one
+    calendar rule) as it was made, whatever later becomes of the event type."""
+    return {
+        "frequency": rule.frequency,
+        "interval": rule.interval,
+        "occurrences": count,
+        "timeZone": time_zone,
+    }
+
+
+def of_booked(data: Any) -> tuple[Recurrence, str] | None:
+    """`booked`'s record as (rule with the booked count, zone), or None if it is not one."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("timeZone"), str):
+        return None
+    rule = of_settings({"recurrence": data})
+    return (rule, str(data["timeZone"])) if rule is not None else None
+
+
 def series_count(rule: Recurrence, requested: int | None) -> int:
     """How many occurrences a booking creates: ``requested`` (Cal.com's ``recurrenceCount``),
     which may not exceed the event type's ``occurrences``; all of them when not given."""

@@ -2,5 +2,6 @@
 calendar invites, reminders), written as outbox rows in the caller's transaction, and the
 SMTP transport the sending loop (`webhooks.mail`, which also posts the SMS) uses.
 
-Imports `store` only; `webhooks` and `services` import it, never the reverse.
+Imports `store`, `calendars.booking_event` (the invites) and `core` (a recurring series'
+starts); `webhooks` and `services` import it, never the reverse.
 """

@@ -12,6 +12,10 @@ What goes to whom (Cal.com's standard emails):
 - rescheduled: the moved invite (same UID, higher SEQUENCE) to everyone.
 - cancelled: METHOD:CANCEL to everyone (a cancelled seat: to that attendee only).
 - rejected: "declined" to the attendees.
+- a recurring series booked, requested, confirmed, cancelled or declined at once: one email per
+  person for the series (`queue_series_emails`), as Cal.com's, telling its rule, how many
+  occurrences and each one's date, with one invite carrying the series (`calgate.email.series`);
+  an email about one occurrence of it addresses that occurrence within the series' invite.
 - attendees or guests added to a booking (`ATTENDEE_ADDED`, not a webhook trigger): the invite
   to each new person, and a "new guests" notice with the updated invite to the host and the
   attendees already there (in a seated booking, to the host only), as Cal.com's add-guests
@@ -43,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calgate.calendars.booking_event import Event, Person, ics
 from calgate.email import messages
 from calgate.email.locales import CATALOGUES, Words
+from calgate.email.series import Occurrence, Series, events, instance, series_of
 from calgate.store.models import (
     Attendee,
     Booking,
@@ -65,6 +70,10 @@ _TRIGGERS = frozenset(
         "BOOKING_REJECTED",
         "ATTENDEE_ADDED",
     }
+)
+# What a change to several occurrences of a series at once can be (services.bookings).
+_SERIES_TRIGGERS = frozenset(
+    {"BOOKING_CREATED", "BOOKING_REQUESTED", "BOOKING_CANCELLED", "BOOKING_REJECTED"}
 )
 
 _text = Environment(
@@ -183,22 +192,15 @@ def _title(view: BookingLike, to: _Recipient) -> str:
     return view.booking.title
 
 
-def _invite(
-    view: BookingLike,
-    to: _Recipient,
-    hosts: list[User],
-    *,
-    uid: str,
-    depth: int,
-    cancel: bool,
-    now: datetime,
-) -> str:
-    """The .ics this recipient gets: METHOD REQUEST, or CANCEL with SEQUENCE raised."""
+def _event(
+    view: BookingLike, to: _Recipient, hosts: list[User], *, uid: str, cancel: bool
+) -> Event:
+    """The booking as this recipient's calendar event."""
     b = view.booking
     people = [Person(a.name, a.email) for a in _shown(view, to)]
     people += [Person(h.name or h.username, h.email) for h in hosts[1:]]
     organizer = view.host
-    event = Event(
+    return Event(
         uid=uid,
         title=_title(view, to),
         start=b.start_time,
@@ -212,12 +214,58 @@ def _invite(
         attendees=tuple(people),
         cancelled=cancel,
     )
+
+
+def _invite(
+    view: BookingLike,
+    to: _Recipient,
+    hosts: list[User],
+    *,
+    uid: str,
+    depth: int,
+    cancel: bool,
+    now: datetime,
+    series: Series | None = None,
+) -> str:
+    """The .ics this recipient gets: METHOD REQUEST, or CANCEL with SEQUENCE raised. An
+    occurrence of a series announced as one is that occurrence of the series' event."""
+    event = _event(view, to, hosts, uid=uid, cancel=cancel)
+    sequence = depth + (1 if cancel else 0)
+    occurrence = series.occurrence(view.booking) if series is not None else None
+    if series is not None and occurrence is not None:
+        event = instance(series, occurrence, event)
+        sequence = series.sequence
     return ics(
         event,
         stamp=now,
         method="CANCEL" if cancel else "REQUEST",
-        sequence=depth + (1 if cancel else 0),
+        sequence=sequence,
     )
+
+
+def _series_invite(
+    series: Series,
+    view: BookingLike,
+    to: _Recipient,
+    hosts: list[User],
+    told: list[Occurrence],
+    *,
+    cancel: bool,
+    now: datetime,
+) -> str | None:
+    """The series as this person's calendar should now have it: the occurrences they still
+    hold (just booked or confirmed, or left by a partial cancel) as a REQUEST; when none are
+    left, the series' CANCEL."""
+    base = _event(view, to, hosts, uid=series.uid, cancel=False)
+    held = series.held(to.email, to.host)
+    if held:
+        return ics(
+            events(series, held, base), stamp=now, method="REQUEST", sequence=series.sequence
+        )
+    if cancel:
+        cancelled = events(series, told, base, cancelled=True)
+        return ics(cancelled, stamp=now, method="CANCEL", sequence=series.sequence)
+    return None
 
 
 def _wording(trigger: str, b: Booking, to_host: bool, seat_added: bool) -> str | None:
@@ -257,22 +305,45 @@ def _content(
     links: bool,
     invite: str | None,
     minutes: int | None = None,
+    told: tuple[Series, list[Occurrence]] | None = None,
 ) -> messages.Content:
+    """`told`: the series and the occurrences of it this email is about; several are told by
+    their rule and count, then each one's date."""
     b = view.booking
     tz = _tz(to.time_zone)
     words = Words(to.locale)
     host = view.host
     title = _title(view, to)
     intro_key = f"{wording}.intro"
+    heading = words(f"{wording}.heading")
+    when = words.when(b.start_time, b.end_time, tz)
+    dates: list[str] = []
+    location = b.location
+    if told is not None and len(told[1]) > 1:
+        series, occurrences = told
+        heading = words(f"{wording}.series_heading")
+        when = (
+            words.series(series.rule.frequency, series.rule.interval, len(occurrences))
+            if series.consecutive(occurrences)
+            else words.occurrences(len(occurrences))
+        )
+        places = {o.booking.location for o in occurrences}
+        for o in occurrences:
+            date = words.when(o.booking.start_time, o.booking.end_time, tz)
+            own = len(places) > 1 and o.booking.location
+            dates.append(f"{date}, {o.booking.location}" if own else date)
+        # Each occurrence's own place (a meeting room each) is on its line instead.
+        location = location if len(places) == 1 else None
     context: dict[str, Any] = {
         "t": words,
         "lang": words.language,
-        "heading": words(f"{wording}.heading"),
+        "heading": heading,
         "intro": words(intro_key, minutes=minutes) if _has(intro_key) else "",
         "title": title,
-        "when": words.when(b.start_time, b.end_time, tz),
+        "when": when,
+        "dates": dates,
         "time_zone": tz.key,
-        "location": b.location,
+        "location": location,
         "host": (host.name or host.username) if host is not None else None,
         "attendees": [f"{a.name} <{a.email}>" for a in _shown(view, to)],
         "reason": reason,
@@ -314,14 +385,17 @@ async def queue_booking_emails(
     old: Booking | None = None,
     cancelled_seat: Attendee | None = None,
     added: Sequence[Attendee] = (),
+    announce: bool = True,
     now: datetime | None = None,
 ) -> int:
     """Queue the emails (and keep the reminders in step) for one booking change; returns how
-    many messages were written. Commits nothing. `added`: the people ATTENDEE_ADDED added."""
+    many messages were written. Commits nothing. `added`: the people ATTENDEE_ADDED added.
+    `announce=False`: only the reminders; the change's emails go out for several occurrences
+    of a series at once (`queue_series_emails`)."""
     if trigger not in _TRIGGERS:
         return 0
     now = now or utcnow()
-    b, et = view.booking, view.event_type
+    b = view.booking
     if trigger == "BOOKING_RESCHEDULED" and old is not None:
         await cancel_reminders(session, old.uid)
     elif trigger in ("BOOKING_CANCELLED", "BOOKING_REJECTED") and cancelled_seat is None:
@@ -339,11 +413,44 @@ async def queue_booking_emails(
     if trigger == "ATTENDEE_ADDED" and any(a.seat_uid for a in b.attendees):
         # Seats don't see each other: only the new seats and the host hear of it.
         attendees = [a for a in attendees if a.email.lower() in new]
+    count = 0
+    if announce:
+        count += await _booking_messages(
+            session,
+            trigger,
+            view,
+            attendees,
+            seat_added=seat_added,
+            seat_cancelled=cancelled_seat is not None,
+            new=new,
+            now=now,
+        )
+    if trigger in ("BOOKING_CREATED", "BOOKING_RESCHEDULED") and b.status == BookingStatus.ACCEPTED:
+        count += await schedule_reminders(session, view, attendees, now=now)
+    elif trigger == "ATTENDEE_ADDED" and b.status == BookingStatus.ACCEPTED:
+        count += await schedule_reminders(session, view, list(added), now=now)
+    return count
+
+
+async def _booking_messages(
+    session: AsyncSession,
+    trigger: str,
+    view: BookingLike,
+    attendees: list[Attendee],
+    *,
+    seat_added: bool = False,
+    seat_cancelled: bool = False,
+    new: set[str] | frozenset[str] = frozenset(),
+    now: datetime,
+) -> int:
+    """One booking change's email to each of these attendees and the hosts."""
+    b, et = view.booking, view.event_type
     hosts = await _hosts(session, view)
     recipients = _people(attendees, hosts)
-    if cancelled_seat is not None:
+    if seat_cancelled:
         recipients = [r for r in recipients if not r.host]
     uid, depth = await _chain(session, b)
+    series = await series_of(session, b)
     cancel = trigger == "BOOKING_CANCELLED"
     with_invite = trigger in (
         "BOOKING_CREATED",
@@ -352,9 +459,7 @@ async def queue_booking_emails(
         "ATTENDEE_ADDED",
     ) and (b.status == BookingStatus.ACCEPTED or cancel)
     confirmation = trigger in ("BOOKING_CREATED", "BOOKING_REQUESTED")
-    reason = b.cancellation_reason if cancel else b.rejection_reason
-    if trigger == "BOOKING_RESCHEDULED":
-        reason = b.rescheduling_reason
+    reason = _reason(trigger, b)
     count = 0
     for to in recipients:
         joined = seat_added or (not to.host and to.email.lower() in new)
@@ -363,7 +468,9 @@ async def queue_booking_emails(
             continue
         invite = None
         if with_invite:
-            invite = _invite(view, to, hosts, uid=uid, depth=depth, cancel=cancel, now=now)
+            invite = _invite(
+                view, to, hosts, uid=uid, depth=depth, cancel=cancel, now=now, series=series
+            )
         links = not cancel and trigger != "BOOKING_REJECTED" and not to.host
         content = _content(wording, view, to, reason=reason, links=links, invite=invite)
         messages.queue(
@@ -376,10 +483,84 @@ async def queue_booking_emails(
             now=now,
         )
         count += 1
-    if trigger in ("BOOKING_CREATED", "BOOKING_RESCHEDULED") and b.status == BookingStatus.ACCEPTED:
-        count += await schedule_reminders(session, view, attendees, now=now)
-    elif trigger == "ATTENDEE_ADDED" and b.status == BookingStatus.ACCEPTED:
-        count += await schedule_reminders(session, view, list(added), now=now)
+    return count
+
+
+def _reason(trigger: str, b: Booking) -> str | None:
+    if trigger == "BOOKING_CANCELLED":
+        return b.cancellation_reason
+    if trigger == "BOOKING_RESCHEDULED":
+        return b.rescheduling_reason
+    return b.rejection_reason
+
+
+async def queue_series_emails(
+    session: AsyncSession,
+    trigger: str,
+    views: Sequence[BookingLike],
+    *,
+    now: datetime | None = None,
+) -> int:
+    """The emails of one change to several occurrences of a recurring series at once (booked,
+    requested, confirmed, cancelled, declined): as Cal.com, one email per person for them all,
+    telling the series' rule, how many occurrences and each one's date in the person's zone and
+    language, and one invite carrying the series (`calgate.email.series`). The occurrences'
+    reminders were kept in step one by one (`queue_booking_emails(announce=False)`). A series
+    not announced as one, or a single occurrence, gets each occurrence's own emails."""
+    if trigger not in _TRIGGERS or not views or not messages.sends_email(session):
+        return 0
+    now = now or utcnow()
+    series = await series_of(session, views[0].booking)
+    whole = series is not None and all(series.occurrence(v.booking) for v in views)
+    # A lone occurrence confirmed still gets the series' invite: its request had none, so the
+    # person's calendar has no series yet for an occurrence of it to belong to.
+    several = len(views) > 1 or trigger == "BOOKING_CREATED"
+    if series is None or not whole or not several or trigger not in _SERIES_TRIGGERS:
+        count = 0
+        for view in views:
+            attendees = list(view.booking.attendees)
+            count += await _booking_messages(session, trigger, view, attendees, now=now)
+        return count
+    # Each person once, with the occurrences of this change they are in.
+    people: dict[tuple[str, bool], tuple[_Recipient, list[BookingLike], list[User]]] = {}
+    for view in views:
+        hosts = await _hosts(session, view)
+        for to in _people(list(view.booking.attendees), hosts):
+            entry = people.setdefault((to.email.lower(), to.host), (to, [], hosts))
+            entry[1].append(view)
+    cancel = trigger == "BOOKING_CANCELLED"
+    accepted = views[0].booking.status == BookingStatus.ACCEPTED
+    with_invite = cancel or (trigger == "BOOKING_CREATED" and accepted)
+    confirmation = trigger in ("BOOKING_CREATED", "BOOKING_REQUESTED")
+    count = 0
+    for to, mine, hosts in people.values():
+        lead = mine[0]
+        wording = _wording(trigger, lead.booking, to.host, False)
+        if wording is None or _disabled(lead.event_type, to.host, confirmation):
+            continue
+        told = [o for v in mine if (o := series.occurrence(v.booking)) is not None]
+        invite = None
+        if with_invite:
+            invite = _series_invite(series, lead, to, hosts, told, cancel=cancel, now=now)
+        content = _content(
+            wording,
+            lead,
+            to,
+            reason=_reason(trigger, lead.booking),
+            links=not cancel and trigger != "BOOKING_REJECTED" and not to.host,
+            invite=invite,
+            told=(series, told),
+        )
+        messages.queue(
+            session,
+            channel="email",
+            kind="booking",
+            recipient=to.email,
+            content=content,
+            booking_uid=lead.booking.uid,
+            now=now,
+        )
+        count += 1
     return count
 
 

@@ -54,6 +54,21 @@ _EN = {
     "reminder.subject": "Reminder: {title}",
     "reminder.heading": "Your event is coming up",
     "reminder.intro": "It starts in {minutes} minutes.",
+    "confirmed.series_heading": "Your recurring event has been scheduled",
+    "new_event.series_heading": "A new recurring event has been scheduled",
+    "action_required.series_heading": "A new recurring booking request needs your confirmation",
+    "submitted.series_heading": "Your recurring booking request has been submitted",
+    "cancelled.series_heading": "These occurrences of a recurring event have been cancelled",
+    "declined.series_heading": "Your recurring booking request was declined",
+    "series.rule": "{every} for {occurrences}",
+    "series.weekly.one": "Every week",
+    "series.weekly.other": "Every {interval} weeks",
+    "series.monthly.one": "Every month",
+    "series.monthly.other": "Every {interval} months",
+    "series.yearly.one": "Every year",
+    "series.yearly.other": "Every {interval} years",
+    "series.occurrences.one": "{count} occurrence",
+    "series.occurrences.other": "{count} occurrences",
     "code.subject": "{code} is your verification code",
     "code.text": "Your verification code is {code}. It expires in 10 minutes.",
 }
@@ -96,6 +111,22 @@ _DE = {
     "reminder.subject": "Erinnerung: {title}",
     "reminder.heading": "Ihr Termin steht bevor",
     "reminder.intro": "Er beginnt in {minutes} Minuten.",
+    "confirmed.series_heading": "Ihr Serientermin wurde gebucht",
+    "new_event.series_heading": "Ein neuer Serientermin wurde gebucht",
+    "action_required.series_heading": "Eine neue Anfrage für einen Serientermin wartet auf "
+    "Ihre Bestätigung",
+    "submitted.series_heading": "Ihre Anfrage für einen Serientermin wurde gesendet",
+    "cancelled.series_heading": "Diese Termine einer Terminserie wurden abgesagt",
+    "declined.series_heading": "Ihre Anfrage für einen Serientermin wurde abgelehnt",
+    "series.rule": "{every}, {occurrences}",
+    "series.weekly.one": "Jede Woche",
+    "series.weekly.other": "Alle {interval} Wochen",
+    "series.monthly.one": "Jeden Monat",
+    "series.monthly.other": "Alle {interval} Monate",
+    "series.yearly.one": "Jedes Jahr",
+    "series.yearly.other": "Alle {interval} Jahre",
+    "series.occurrences.one": "{count} Termin",
+    "series.occurrences.other": "{count} Termine",
     "code.subject": "{code} ist Ihr Bestätigungscode",
     "code.text": "Ihr Bestätigungscode lautet {code}. Er ist 10 Minuten gültig.",
 }
@@ -138,6 +169,22 @@ _FR = {
     "reminder.subject": "Rappel : {title}",
     "reminder.heading": "Votre événement approche",
     "reminder.intro": "Il commence dans {minutes} minutes.",
+    "confirmed.series_heading": "Votre événement récurrent est planifié",
+    "new_event.series_heading": "Un nouvel événement récurrent a été planifié",
+    "action_required.series_heading": "Une nouvelle demande de réservation récurrente attend "
+    "votre confirmation",
+    "submitted.series_heading": "Votre demande de réservation récurrente a été envoyée",
+    "cancelled.series_heading": "Ces occurrences d'un événement récurrent ont été annulées",
+    "declined.series_heading": "Votre demande de réservation récurrente a été refusée",
+    "series.rule": "{every}, {occurrences}",
+    "series.weekly.one": "Chaque semaine",
+    "series.weekly.other": "Toutes les {interval} semaines",
+    "series.monthly.one": "Chaque mois",
+    "series.monthly.other": "Tous les {interval} mois",
+    "series.yearly.one": "Chaque année",
+    "series.yearly.other": "Tous les {interval} ans",
+    "series.occurrences.one": "{count} occurrence",
+    "series.occurrences.other": "{count} occurrences",
     "code.subject": "{code} est votre code de vérification",
     "code.text": "Votre code de vérification est {code}. Il expire dans 10 minutes.",
 }
@@ -180,6 +227,22 @@ _ES = {
     "reminder.subject": "Recordatorio: {title}",
     "reminder.heading": "Tu evento se acerca",
     "reminder.intro": "Empieza en {minutes} minutos.",
+    "confirmed.series_heading": "Tu evento periódico ha sido programado",
+    "new_event.series_heading": "Se ha programado un nuevo evento periódico",
+    "action_required.series_heading": "Una nueva solicitud de reserva periódica necesita tu "
+    "confirmación",
+    "submitted.series_heading": "Tu solicitud de reserva periódica ha sido enviada",
+    "cancelled.series_heading": "Estas sesiones de un evento periódico han sido canceladas",
+    "declined.series_heading": "Tu solicitud de reserva periódica ha sido rechazada",
+    "series.rule": "{every}, {occurrences}",
+    "series.weekly.one": "Cada semana",
+    "series.weekly.other": "Cada {interval} semanas",
+    "series.monthly.one": "Cada mes",
+    "series.monthly.other": "Cada {interval} meses",
+    "series.yearly.one": "Cada año",
+    "series.yearly.other": "Cada {interval} años",
+    "series.occurrences.one": "{count} sesión",
+    "series.occurrences.other": "{count} sesiones",
     "code.subject": "{code} es tu código de verificación",
     "code.text": "Tu código de verificación es {code}. Caduca en 10 minutos.",
 }
@@ -210,6 +273,23 @@ class Words:
 
     def __call__(self, key: str, **values: object) -> str:
         return self._table.get(key, _EN[key]).format(**values)
+
+    def plural(self, key: str, count: int, **values: object) -> str:
+        """`key`'s form for `count` in this language (CLDR plural rules: `key.one`,
+        `key.other`; a form the catalogue doesn't write, French `many`, is `other`)."""
+        form = self.locale.plural_form(count)
+        name = f"{key}.{form}" if f"{key}.{form}" in self._table else f"{key}.other"
+        return self(name, count=count, **values)
+
+    def occurrences(self, count: int) -> str:
+        """E.g. `4 occurrences`, `4 Termine`."""
+        return self.plural("series.occurrences", count)
+
+    def series(self, frequency: str, interval: int, count: int) -> str:
+        """A recurring series' rule: `Every week for 4 occurrences`, `Alle 2 Wochen, 4 Termine`
+        (`frequency`: weekly, monthly or yearly)."""
+        every = self.plural(f"series.{frequency}", interval, interval=interval)
+        return self("series.rule", every=every, occurrences=self.occurrences(count))
 
     def when(self, start: datetime, end: datetime, tz: ZoneInfo) -> str:
         """E.g. `Monday, March 2, 2026 09:00 - 09:30`, `Montag, 2. März 2026 09:00 - 09:30`."""

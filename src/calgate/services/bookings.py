@@ -310,7 +310,7 @@ async def _create_series(
     host_zone = availability.hosts[0].schedule.time_zone
     starts = recurring.starts(rule, req.start, req.recurrence_count, host_zone)
     await _check_active_bookings(session, et, req.attendee.email, now)
-    series_uid = new_uid()
+    series = recurring.NewSeries.of(new_uid(), rule, starts, host_zone)
     created: list[BookingView] = []
     kept: list[int] = []
     for index, start in enumerate(starts):
@@ -333,9 +333,17 @@ async def _create_series(
             raise recurring.refusal(refused, index, start, len(starts), zone_) from None
         kept = kept or [c.user_id for c in chosen]
         created.append(
-            await _insert(session, req, et, availability, chosen, start, now, series=series_uid)
+            await _insert(session, req, et, availability, chosen, start, now, series=series)
         )
+    # One email per person for the whole series, as Cal.com's (each occurrence's webhooks,
+    # write-back and reminders were queued with it).
+    trigger = _booked_trigger(created[0].booking)
+    await webhooks.enqueue_series_emails(session, trigger, created, now=now)
     return created
+
+
+def _booked_trigger(booking: Booking) -> str:
+    return "BOOKING_REQUESTED" if booking.status == BookingStatus.PENDING else "BOOKING_CREATED"
 
 
 async def _insert(
@@ -348,10 +356,11 @@ async def _insert(
     now: datetime,
     *,
     old: Booking | None = None,
-    series: str | None = None,
+    series: recurring.NewSeries | None = None,
 ) -> BookingView:
     """Write one booking (its attendees and blocks) with ``chosen`` hosts, the first organizing,
-    and queue its webhooks; ``old`` is the booking a reschedule replaces."""
+    and queue its webhooks; ``old`` is the booking a reschedule replaces, ``series`` the one
+    this booking is an occurrence of (whose emails the caller queues once for all of them)."""
     organizer = await session.get(User, chosen[0].user_id)
     if organizer is None:  # hosts are user rows locked above; this can't happen
         raise NotFound(f"User with id={chosen[0].user_id} not found")
@@ -389,8 +398,14 @@ async def _insert(
         rescheduling_reason=req.rescheduling_reason if old else None,
         ics_uid=f"{new_uid()}@calgate",
         # A rescheduled occurrence stays in its series.
-        recurring_event_id=series or (old.recurring_event_id if old else None),
-        event_type_snapshot={"id": et.id, "slug": et.slug, "title": et.title, "length": et.length},
+        recurring_event_id=series.uid if series else (old.recurring_event_id if old else None),
+        event_type_snapshot={
+            "id": et.id,
+            "slug": et.slug,
+            "title": et.title,
+            "length": et.length,
+            **({"recurrence": series.booked} if series else {}),
+        },
         created_at=now,
         updated_at=now,
     )
@@ -417,10 +432,8 @@ async def _insert(
     if old is not None:
         await webhooks.enqueue_booking(session, "BOOKING_RESCHEDULED", created, old=old, now=now)
     else:
-        trigger = (
-            "BOOKING_REQUESTED" if booking.status == BookingStatus.PENDING else "BOOKING_CREATED"
-        )
-        await webhooks.enqueue_booking(session, trigger, created, now=now)
+        trigger = _booked_trigger(booking)
+        await webhooks.enqueue_booking(session, trigger, created, emails=series is None, now=now)
     return created
 
 
@@ -581,7 +594,11 @@ async def cancel_booking(
             live = [b for b in occurrences if b.status not in ENDED_STATUSES]
             if not live:
                 raise BadRequest(f"Every occurrence of recurring booking {uid} has ended")
-            return [await _cancel_one(session, b, reason, cancelled_by) for b in live], False
+            views = [
+                await _cancel_one(session, b, reason, cancelled_by, emails=False) for b in live
+            ]
+            await webhooks.enqueue_series_emails(session, "BOOKING_CANCELLED", views)
+            return views, False
         et = await _event_type_of(session, booking)
         _check_cancellable(et)
         seated = len(booking.attendees) > 1 and any(a.seat_uid for a in booking.attendees)
@@ -604,13 +621,19 @@ async def cancel_booking(
                 return remaining_view, True
         if booking.status in ENDED_STATUSES:
             raise BadRequest(f"Booking {uid} is already {booking.status}")
-        cancelled = await _cancel_one(session, booking, reason, cancelled_by)
-        if booking.recurring_event_id and series in ("subsequent", "remaining"):
+        several = bool(booking.recurring_event_id) and series in ("subsequent", "remaining")
+        cancelled = await _cancel_one(session, booking, reason, cancelled_by, emails=not several)
+        if several and booking.recurring_event_id:
             since = booking.start_time if series == "subsequent" else utcnow()
+            views = [cancelled]
             for later in await _series_for_update(session, booking.recurring_event_id):
                 later_live = later.status not in ENDED_STATUSES
                 if later.id != booking.id and later.start_time >= since and later_live:
-                    await _cancel_one(session, later, reason, cancelled_by)
+                    views.append(
+                        await _cancel_one(session, later, reason, cancelled_by, emails=False)
+                    )
+            # One email for the occurrences cancelled together.
+            await webhooks.enqueue_series_emails(session, "BOOKING_CANCELLED", views)
         return cancelled, False
 
 
@@ -625,9 +648,15 @@ def _check_cancellable(et: EventType | None) -> None:
 
 
 async def _cancel_one(
-    session: AsyncSession, booking: Booking, reason: str | None, cancelled_by: str | None
+    session: AsyncSession,
+    booking: Booking,
+    reason: str | None,
+    cancelled_by: str | None,
+    *,
+    emails: bool = True,
 ) -> BookingView:
-    """Cancel one (locked) booking, free its time and queue its BOOKING_CANCELLED."""
+    """Cancel one (locked) booking, free its time and queue its BOOKING_CANCELLED (its emails
+    too unless the caller queues them for several occurrences at once)."""
     booking.status = BookingStatus.CANCELLED
     booking.cancellation_reason = reason
     booking.cancelled_by = cancelled_by
@@ -636,7 +665,7 @@ async def _cancel_one(
     )
     await session.flush()
     cancelled = await view(session, booking)
-    await webhooks.enqueue_booking(session, "BOOKING_CANCELLED", cancelled)
+    await webhooks.enqueue_booking(session, "BOOKING_CANCELLED", cancelled, emails=emails)
     return cancelled
 
 
@@ -728,11 +757,15 @@ async def confirm_booking(db: Database, uid: str, user_id: int) -> BookingView:
         for one in decided:
             one.status = BookingStatus.ACCEPTED
         await session.flush()
+        views = []
         for one in decided:
             confirmed = await view(session, one)
             # Cal.com announces a confirmed booking as BOOKING_CREATED; BOOKING_CONFIRMED too.
-            await webhooks.enqueue_booking(session, "BOOKING_CREATED", confirmed)
+            await webhooks.enqueue_booking(session, "BOOKING_CREATED", confirmed, emails=False)
             await webhooks.enqueue_booking(session, "BOOKING_CONFIRMED", confirmed)
+            views.append(confirmed)
+        # One email for a series confirmed at once, as Cal.com's.
+        await webhooks.enqueue_series_emails(session, "BOOKING_CREATED", views)
         return await view(session, booking)
 
 
@@ -753,8 +786,13 @@ async def decline_booking(db: Database, uid: str, user_id: int, reason: str | No
             .values(active=False)
         )
         await session.flush()
+        views = []
         for one in decided:
-            await webhooks.enqueue_booking(session, "BOOKING_REJECTED", await view(session, one))
+            rejected = await view(session, one)
+            await webhooks.enqueue_booking(session, "BOOKING_REJECTED", rejected, emails=False)
+            views.append(rejected)
+        # One email for a series declined at once, as Cal.com's.
+        await webhooks.enqueue_series_emails(session, "BOOKING_REJECTED", views)
         return await view(session, booking)
 
 

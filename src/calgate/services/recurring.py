@@ -8,6 +8,7 @@ function. Occurrence generation itself is pure (core/recurrence.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,9 +21,33 @@ from calgate.errors import BadRequest
 from calgate.store.models import Booking, EventType
 from calgate.timefmt import iso_z
 
-__all__ = ["RECURRING_OCCURRENCE", "Recurrence", "members", "refusal", "rule_of", "starts"]
+__all__ = [
+    "RECURRING_OCCURRENCE",
+    "NewSeries",
+    "Recurrence",
+    "members",
+    "refusal",
+    "rule_of",
+    "starts",
+]
 
 RECURRING_OCCURRENCE = "recurring_occurrence"
+
+
+@dataclass(frozen=True)
+class NewSeries:
+    """A series being booked: its uid (Cal.com's recurringBookingUid) and how it is booked,
+    which each occurrence keeps (`core.recurrence.booked`) so that its emails tell it and
+    carry it as one recurring calendar event (calgate.email.series)."""
+
+    uid: str
+    booked: dict[str, Any]
+
+    @classmethod
+    def of(
+        cls, uid: str, rule: Recurrence, starts: Sequence[datetime], time_zone: str
+    ) -> NewSeries:
+        return cls(uid, recurrence.booked(rule, len(starts), time_zone))
 
 
 def rule_of(et: EventType) -> Recurrence | None:

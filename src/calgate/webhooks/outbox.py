@@ -131,9 +131,14 @@ async def enqueue_booking(
     no_show: tuple[dict[str, bool], bool | None] | None = None,
     cancelled_seat: Any = None,
     added: Sequence[Any] = (),
+    emails: bool = True,
     now: datetime | None = None,
 ) -> int:
     """Queue a booking lifecycle event with Cal.com's payload for `trigger`.
+
+    `emails=False`: the change is one of several occurrences of a recurring series changed at
+    once, whose emails the caller queues once for them all with `enqueue_series_emails`
+    (the occurrence's reminders are still kept in step here).
 
     Changes Cal.com announces to no webhook (ATTENDEE_ADDED, LOCATION_CHANGED: its booking
     audit actions) pass here too, for the write-back and the emails; no webhook can subscribe
@@ -182,11 +187,34 @@ async def enqueue_booking(
     # and the booking's emails (and reminders): the same transaction, the same sending loop.
     written = await calendar_outbox.enqueue_booking(session, trigger, view, old=old, now=now)
     mailed = await booking_emails.queue_booking_emails(
-        session, trigger, view, old=old, cancelled_seat=cancelled_seat, added=added, now=now
+        session,
+        trigger,
+        view,
+        old=old,
+        cancelled_seat=cancelled_seat,
+        added=added,
+        announce=emails,
+        now=now,
     )
     if written or mailed:
         wake_on_commit(session)
     return count
+
+
+async def enqueue_series_emails(
+    session: AsyncSession,
+    trigger: str,
+    views: Sequence[BookingLike],
+    *,
+    now: datetime | None = None,
+) -> int:
+    """The emails of one change to several occurrences of a recurring series (each passed to
+    `enqueue_booking(emails=False)` first), once for them all, as Cal.com sends one email for a
+    recurring booking, its confirmation, decline or cancel (`email.booking`)."""
+    mailed = await booking_emails.queue_series_emails(session, trigger, views, now=now)
+    if mailed:
+        wake_on_commit(session)
+    return mailed
 
 
 async def schedule_meetings(
