@@ -17,9 +17,11 @@ from urllib.parse import unquote
 import httpx2
 import icalendar
 import pytest
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from calgate.config import Settings
+from calgate.store.models import CalendarWrite
 from tests.calendars.servers import Radicale, radicale
 from tests.conftest import TEST_SECRET
 from tests.email.mailbox import Mailbox, mailbox
@@ -331,3 +333,50 @@ def _legacy(uid: str, start: str) -> str:
             "",
         ]
     )
+
+
+def test_writes_to_one_event_are_delivered_in_order(
+    client: TestClient, make_account: Any, caldav_server: Radicale
+) -> None:
+    """A booking made, joined by a guest and cancelled while the calendar server is down: once
+    it is back the three writes go out one after the other, so the cancel's delete comes last
+    and the calendar does not keep the cancelled meeting."""
+    host = make_account(time_zone="UTC")
+    calendar_url = connect(client, host, caldav_server, "max")
+    et = event_type(client, host)
+    caldav_server.stop()
+    booked = book(client, et, next_monday() + timedelta(hours=13), attendee=ADA)
+    name = booked["uid"]
+    r = client.post(
+        f"/v2/bookings/{name}/guests",
+        headers={**host.headers, **V_BOOKING},
+        json={"guests": [{"email": "grace@example.com", "name": "Grace Hopper"}]},
+    )
+    assert r.status_code == 200, r.text
+    r = client.post(f"/v2/bookings/{name}/cancel", headers=V_BOOKING, json={})
+    assert r.status_code == 200, r.text
+    caldav_server.start()
+
+    def delivered() -> list[tuple[int, str, str]] | None:
+        found = writes(client)
+        return found if found and all(s == "delivered" for _, _, s in found) else None
+
+    done = wait_until(delivered, 60, 0.2, what="the three writes delivered")
+    assert [op for _, op, _ in done] == ["put", "put", "delete"]
+    assert caldav_server.events(calendar_url, "max") == {}
+
+
+def writes(client: TestClient) -> list[tuple[int, str, str]]:
+    db = client.app.state.calgate.db  # type: ignore[attr-defined]
+
+    async def read() -> list[tuple[int, str, str]]:
+        async with db.session() as session:
+            rows = await session.execute(
+                select(CalendarWrite.id, CalendarWrite.op, CalendarWrite.status).order_by(
+                    CalendarWrite.id
+                )
+            )
+            return [(i, op, status) for i, op, status in rows]
+
+    assert client.portal is not None
+    return client.portal.call(read)

@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 
 import anyio
 import httpx2
-from sqlalchemy import select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from calgate.calendars import ics
 from calgate.calendars.caldav import CalDAVClient, CalDAVError, UidConflict
@@ -57,6 +58,9 @@ class CalendarWriteTable:
         self.client = client
 
     async def claim(self, session: AsyncSession, ids: list[int], lease: Lease) -> list[Write]:
+        ids = await _in_turn(session, ids)
+        if not ids:
+            return []
         await take(session, CalendarWrite, ids, lease)
         rows = (
             await session.execute(
@@ -117,6 +121,38 @@ class CalendarWriteTable:
             delay = min(timedelta(seconds=2 ** min(item.attempt, 12)), MAX_DELAY)
             values.update(not_before=now + delay, last_error=outcome.error)
         await settle(session, CalendarWrite, item.id, worker, values)
+
+
+async def _in_turn(session: AsyncSession, ids: list[int]) -> list[int]:
+    """The rows no earlier write of the same event is still waiting before. The loop delivers
+    side by side, and a later write overtaken by an earlier one leaves the event stale (a
+    cancelled meeting back in the calendar, a seat missing), so one event's writes go out one
+    at a time, in order. A row left waiting is moved behind its predecessor's next attempt:
+    rows stuck behind a server that is down don't take the claims of other calendars'."""
+    earlier = aliased(CalendarWrite)
+    waiting = await session.execute(
+        select(CalendarWrite.id, func.max(earlier.not_before))
+        .join(
+            earlier,
+            and_(
+                earlier.calendar_id == CalendarWrite.calendar_id,
+                earlier.booking_uid == CalendarWrite.booking_uid,
+                earlier.id < CalendarWrite.id,
+                earlier.status == DeliveryStatus.PENDING,
+            ),
+        )
+        .where(CalendarWrite.id.in_(ids))
+        .group_by(CalendarWrite.id)
+    )
+    held = set()
+    for row_id, after in waiting.all():
+        held.add(row_id)
+        await session.execute(
+            update(CalendarWrite)
+            .where(CalendarWrite.id == row_id, CalendarWrite.not_before < after)
+            .values(not_before=after)
+        )
+    return [i for i in ids if i not in held]
 
 
 async def _put(dav: CalDAVClient, item: Write) -> None:
