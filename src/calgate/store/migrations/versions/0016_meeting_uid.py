@@ -5,8 +5,8 @@ Revises: 0015_event_type_snapshot
 Create Date: 2026-11-27 06:00:00.000000
 
 A reschedule makes a new booking. Its emails always carried the first booking's UID (with a
-SEQUENCE counting the moves), but the booking itself got a fresh `ics_uid`, which the API and
-webhooks showed as its iCalUID. Cal.com's new booking keeps the old one's iCalUID and raises
+SEQUENCE counting the moves), but the booking itself got a fresh `ics_uid`, which the API
+(`icsUid`) and webhooks (`iCalUID`) showed. Cal.com's new booking keeps the old one's iCalUID and raises
 iCalSequence, and every calendar surface now uses the booking's own UID, so each booking of a
 reschedule chain takes its chain's first UID (`ics_uid`, else `<uid>@calgate`, the UID its
 invites had), and `ics_sequence` its place in the chain. Bookings never moved keep theirs.
