@@ -313,7 +313,7 @@ def test_calendar_links(client: TestClient, make_account: Any) -> None:
     ics = by_label["ICS"]
     assert ics.startswith("data:text/calendar,")
     event = next(iter(icalendar.Calendar.from_ical(unquote(ics.split(",", 1)[1])).walk("VEVENT")))
-    assert str(event["uid"]) == uid
+    assert str(event["uid"]) == booking["icsUid"]
     assert event.decoded("dtstart").isoformat().replace("+00:00", ".000Z") == start
     assert event.decoded("dtend").isoformat().replace("+00:00", ".000Z") == end
     assert str(event["location"]) == "1 Main St, Springfield"

@@ -12,7 +12,9 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import defusedxml.ElementTree as SafeET
 import httpx2
+import icalendar
 
 from tests.support.server import free_port, wait_for_process
 
@@ -79,6 +81,32 @@ class Radicale:
 
     def get(self, calendar_url: str, uid: str, user: str) -> httpx2.Response:
         return httpx2.get(f"{calendar_url}{uid}.ics", auth=(user, "secret"))
+
+    def events(self, calendar_url: str, user: str) -> dict[str, icalendar.Calendar]:
+        """Every event resource of the calendar (a calendar-query REPORT), by resource name."""
+        r = httpx2.request(
+            "REPORT",
+            calendar_url,
+            content=_ALL_EVENTS,
+            headers={"Depth": "1", "Content-Type": "application/xml; charset=utf-8"},
+            auth=(user, "secret"),
+        )
+        assert r.status_code == 207, r.text
+        found: dict[str, icalendar.Calendar] = {}
+        for response in SafeET.fromstring(r.content).iter("{DAV:}response"):
+            href = response.findtext("{DAV:}href") or ""
+            data = response.findtext(".//{urn:ietf:params:xml:ns:caldav}calendar-data")
+            if data:
+                found[href.rstrip("/").rsplit("/", 1)[-1]] = icalendar.Calendar.from_ical(data)
+        return found
+
+
+_ALL_EVENTS = b"""<?xml version="1.0" encoding="utf-8"?>
+<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+  <D:prop><C:calendar-data/></D:prop>
+  <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/></C:comp-filter>
+  </C:filter>
+</C:calendar-query>"""
 
 
 @contextmanager

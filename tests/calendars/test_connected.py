@@ -380,7 +380,7 @@ def test_done_means_scenario_with_write_back(
     wait_until(lambda: caldav_server.get(calendar_url, uid, "dana").status_code == 200, timeout=20)
     # Unfolded (RFC 5545 3.1: long lines continue after CRLF + space).
     event = caldav_server.get(calendar_url, uid, "dana").text.replace("\r\n ", "")
-    assert f"UID:{uid}" in event
+    assert f"UID:{booked.json()['data']['icsUid']}" in event
     assert "guest@example.com" in event
 
     r = client.post(f"/v2/bookings/{uid}/cancel", headers=V_BOOKINGS, json={})

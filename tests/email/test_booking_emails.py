@@ -77,6 +77,7 @@ def test_created_rescheduled_cancelled(
     assert ev.decoded("DTEND") == start + timedelta(minutes=30)
     assert int(ev["SEQUENCE"]) == 0
     uid = str(ev["UID"])
+    assert uid == first["icsUid"]  # the booking's iCalUID, as every calendar surface has it
     assert vevent(invite(to_host))["UID"] == uid
     # Each in their own zone: 09:00 UTC is 04:00 in New York (EST) and 10:00 in Berlin (CET).
     assert "04:00 - 04:30 (America/New_York)" in text(to_ada), text(to_ada)
@@ -96,6 +97,7 @@ def test_created_rescheduled_cancelled(
     )
     assert r.status_code == 201, r.text
     moved = r.json()["data"]
+    assert moved["icsUid"] == uid
     to_ada = inbox.wait_for("ada@example.com", 2)[-1]
     assert to_ada["Subject"].startswith("Rescheduled:")
     ev = vevent(invite(to_ada))

@@ -191,6 +191,10 @@ def test_lifecycle_triggers(
     assert rescheduled["rescheduleId"] == first["id"]
     assert rescheduled["rescheduleStartTime"].endswith("T09:00:00Z")
     assert rescheduled["startTime"].endswith("T11:00:00Z")
+    # One meeting: the reschedule keeps its iCalUID one sequence on, the cancel one more.
+    created = by[("BOOKING_CREATED", first["uid"])]
+    assert (created["iCalUID"], created["iCalSequence"]) == (first["icsUid"], 0)
+    assert (rescheduled["iCalUID"], rescheduled["iCalSequence"]) == (first["icsUid"], 1)
     no_show = by[("BOOKING_NO_SHOW_UPDATED", moved["uid"])]
     assert no_show["attendees"] == [{"email": "ada@example.com", "noShow": True}]
     assert no_show["bookingId"] == moved["id"]
@@ -199,6 +203,7 @@ def test_lifecycle_triggers(
     assert cancelled["status"] == "CANCELLED"
     assert cancelled["cancellationReason"] == "ill"
     assert cancelled["requestReschedule"] is False
+    assert (cancelled["iCalUID"], cancelled["iCalSequence"]) == (first["icsUid"], 2)
     assert by[("BOOKING_REQUESTED", pending["uid"])]["status"] == "PENDING"
     assert by[("BOOKING_CREATED", pending["uid"])]["status"] == "ACCEPTED"
     assert by[("BOOKING_CONFIRMED", pending["uid"])]["status"] == "ACCEPTED"

@@ -3,10 +3,13 @@ and its "add to calendar" links. The one place either is built: the booking page
 the email invite (RFC 5546 METHOD and SEQUENCE), the event calendar write-back stores and the
 `/calendar-links` API all describe the booking through `Event`.
 
-Callers choose what the event shows (whose attendees, which UID): a seat holder's copy lists
-only that seat, and the write-back's UID is the booking uid it is stored under. A recurring
-series is one event with a rule (`Repeat`, written in the zone it was stepped in) plus, under
-the same UID, one `Event` per occurrence that differs from the rule (`recurrence_id`).
+Callers choose what the event shows (whose attendees): a seat holder's copy lists only that
+seat. Every caller gives it the same UID and SEQUENCE, the booking's `calendar_uid` and
+`ics_sequence`, so a calendar that gets the meeting twice (the invite and the write-back, or a
+reschedule's new file) keeps one event; a file that cancels the meeting is one SEQUENCE
+higher, as RFC 5546 orders updates. A recurring series emailed as one is one event with a rule
+(`Repeat`, written in the zone it was stepped in) plus, under the series' UID (its first
+occurrence's), one `Event` per occurrence that differs from the rule (`recurrence_id`).
 """
 
 from __future__ import annotations

@@ -30,6 +30,11 @@ class Unauthorized(CalDAVError):
     """The server refused the credentials."""
 
 
+class UidConflict(CalDAVError):
+    """A PUT refused for its UID (RFC 4791 5.3.2.1, CALDAV:no-uid-conflict): another resource
+    of the calendar holds an event with this UID, or the resource holds one with another."""
+
+
 @dataclass(frozen=True)
 class RemoteCalendar:
     url: str
@@ -82,6 +87,8 @@ class CalDAVClient:
             )
         except httpx2.HTTPError as exc:
             raise CalDAVError(f"the CalDAV server could not be reached: {exc}") from exc
+        if response.status_code in (403, 409) and b"no-uid-conflict" in response.content:
+            raise UidConflict(f"the CalDAV server answered HTTP {response.status_code}: UID taken")
         if response.status_code in (401, 403):
             raise Unauthorized("the CalDAV server refused the username or password")
         if response.status_code >= 400:
@@ -236,6 +243,17 @@ class CalDAVClient:
             if data and _has_uid(data, uid):
                 return RemoteEvent(href, found.findtext(_q(DAV, "getetag")), data)
         return None
+
+    async def remove_event(self, event: RemoteEvent) -> None:
+        """DELETE the resource, only if it is unchanged since read (If-Match its ETag)."""
+        headers = {"If-Match": event.etag} if event.etag else {}
+        try:
+            await self._call("DELETE", event.url, None, **headers)
+        except Unauthorized:
+            raise
+        except CalDAVError as exc:
+            if "HTTP 404" not in str(exc):
+                raise
 
     async def replace_event(self, event: RemoteEvent, ics: bytes) -> None:
         """PUT over the resource, only if it is unchanged since read (If-Match its ETag)."""

@@ -98,11 +98,12 @@ async def _target(session: AsyncSession, user_id: int, uid: str, op: str) -> int
 
 
 def stored_event(view: BookingLike) -> Event:
-    """The booking as its host's calendar holds it (UID = booking uid, the resource's name)."""
+    """The booking as its host's calendar holds it: the meeting's UID inside a resource named
+    after the booking uid (`<uid>.ics`, where updates and deletes find it)."""
     b = view.booking
     link = b.location if b.location and b.location.startswith(("https://", "http://")) else None
     return Event(
-        uid=b.uid,
+        uid=b.calendar_uid,
         title=b.title,
         start=b.start_time,
         end=b.end_time,
@@ -115,4 +116,4 @@ def stored_event(view: BookingLike) -> Event:
 
 
 def event_ics(view: BookingLike, now: datetime) -> str:
-    return ics(stored_event(view), stamp=now)
+    return ics(stored_event(view), stamp=now, sequence=view.booking.ics_sequence)

@@ -60,7 +60,6 @@ from calgate.store.models import (
 )
 
 BOOKER_URL = messages.BOOKER_URL
-_CHAIN_LIMIT = 1000
 _TRIGGERS = frozenset(
     {
         "BOOKING_CREATED",
@@ -134,19 +133,6 @@ def reminder_minutes(et: EventType | None) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         return None
     return value
-
-
-async def _chain(session: AsyncSession, booking: Booking) -> tuple[str, int]:
-    """The meeting's calendar UID (its first booking's) and how many times it was moved."""
-    root, depth = booking, 0
-    while root.from_reschedule and depth < _CHAIN_LIMIT:
-        previous = (
-            await session.execute(select(Booking).where(Booking.uid == root.from_reschedule))
-        ).scalar_one_or_none()
-        if previous is None:
-            break
-        root, depth = previous, depth + 1
-    return root.ics_uid or f"{root.uid}@calgate", depth
 
 
 async def _hosts(session: AsyncSession, view: BookingLike) -> list[User]:
@@ -449,7 +435,9 @@ async def _booking_messages(
     recipients = _people(attendees, hosts)
     if seat_cancelled:
         recipients = [r for r in recipients if not r.host]
-    uid, depth = await _chain(session, b)
+    # The meeting's UID and SEQUENCE, as every calendar surface has them (a reschedule's new
+    # booking keeps the UID and counts the move).
+    uid, depth = b.calendar_uid, b.ics_sequence
     series = await series_of(session, b)
     cancel = trigger == "BOOKING_CANCELLED"
     with_invite = trigger in (

@@ -5,7 +5,7 @@ A series booked through the API keeps how it was booked with its occurrences (th
 snapshot's `recurrence`, `core.recurrence.booked`: rule, count, the zone it was stepped in).
 Such a series is announced as ONE recurring calendar event, as Cal.com's one email with an
 RRULE: every invite about it, for the whole series or for one occurrence, has the series' UID
-(the first occurrence's calendar UID, as `email.booking._chain` finds a booking's), and one
+(the first occurrence's calendar UID, `Booking.calendar_uid`), and one
 occurrence is addressed by RECURRENCE-ID, the start the rule gave it (a moved occurrence keeps
 its own).
 
@@ -123,7 +123,7 @@ async def series_of(session: AsyncSession, booking: Booking) -> Series | None:
         key=lambda o: (o.slot, o.booking.id),
     )
     return Series(
-        uid=root.ics_uid or f"{root.uid}@calgate",
+        uid=root.calendar_uid,
         rule=rule,
         time_zone=zone_name,
         slots=tuple(slots),

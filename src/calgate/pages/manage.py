@@ -86,18 +86,22 @@ def _check_holder(found: Held, view: View, *, reschedule: bool = False) -> Any:
     return guest
 
 
-def _event(found: Held, uid: str) -> booking_event.Event:
+def _ended(found: Held) -> bool:
+    return str(found.booking.status) in ("cancelled", "rejected")
+
+
+def _event(found: Held) -> booking_event.Event:
     """The booking as the guest's calendar shows it: no attendee list, since a seated
     booking's link holder may not see the other seats."""
     b, et, host = found.booking, found.event_type, found.host
     return booking_event.Event(
-        uid=b.ics_uid or f"{uid}@calgate",
+        uid=b.calendar_uid,
         title=et.title,
         start=b.start_time,
         end=b.end_time,
         description=f"{et.title} with {host.name or host.username}",
         location=b.location,
-        cancelled=str(b.status) in ("cancelled", "rejected"),
+        cancelled=_ended(found),
     )
 
 
@@ -125,7 +129,7 @@ async def confirmation(request: Request, state: State, uid: str) -> Response:
         meeting_link=location if location.startswith(("https://", "http://")) else None,
         state_name=str(b.status),
         successor=found.rescheduled_to_uid,
-        links=booking_event.links(_event(found, uid), ics_link=f"/booking/{uid}/event.ics"),
+        links=booking_event.links(_event(found), ics_link=f"/booking/{uid}/event.ics"),
         changeable=str(b.status) in ("accepted", "pending") and b.end_time > datetime.now(UTC),
         reschedulable=not _seated(found),
         cancellable=not _seated(found) or _guest(found, view.seat) is not None,
@@ -139,7 +143,15 @@ async def calendar_file(request: Request, state: State, uid: str) -> Response:
         found = await _booking(state, uid)
     except CalgateError as exc:
         return error_page(request, exc)
-    body = booking_event.ics(_event(found, uid), stamp=datetime.now(UTC), method="PUBLISH")
+    if found.rescheduled_to_uid:
+        # The meeting moved and kept its UID: this booking's file would be an older, cancelled
+        # copy of it; the file is the meeting as it is now.
+        return RedirectResponse(f"/booking/{found.rescheduled_to_uid}/event.ics", status_code=303)
+    # A cancel is one SEQUENCE above the meeting, as the cancel email's invite.
+    sequence = found.booking.ics_sequence + (1 if _ended(found) else 0)
+    body = booking_event.ics(
+        _event(found), stamp=datetime.now(UTC), method="PUBLISH", sequence=sequence
+    )
     return PlainTextResponse(
         body,
         media_type="text/calendar",

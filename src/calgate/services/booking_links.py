@@ -56,7 +56,9 @@ def _links(
     details = (et.description if et is not None else None) or event.description
     return booking_event.links(
         replace(event, description=details),
-        ics_link=booking_event.data_uri(booking_event.ics(event, stamp=now)),
+        ics_link=booking_event.data_uri(
+            booking_event.ics(event, stamp=now, sequence=view.booking.ics_sequence)
+        ),
     )
 
 

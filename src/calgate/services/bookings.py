@@ -396,7 +396,10 @@ async def _insert(
         from_reschedule=old.uid if old else None,
         rescheduled_by=req.rescheduled_by if old else None,
         rescheduling_reason=req.rescheduling_reason if old else None,
-        ics_uid=f"{new_uid()}@calgate",
+        # The meeting keeps its UID across a reschedule, one SEQUENCE further (as Cal.com's
+        # iCalUID and iCalSequence): calendars replace the old time instead of adding one.
+        ics_uid=old.calendar_uid if old else f"{new_uid()}@calgate",
+        ics_sequence=old.ics_sequence + 1 if old else 0,
         # A rescheduled occurrence stays in its series.
         recurring_event_id=series.uid if series else (old.recurring_event_id if old else None),
         event_type_snapshot={

@@ -13,10 +13,12 @@ from datetime import datetime, timedelta
 
 import anyio
 import httpx2
-from sqlalchemy import select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from calgate.calendars.caldav import CalDAVClient, CalDAVError
+from calgate.calendars import ics
+from calgate.calendars.caldav import CalDAVClient, CalDAVError, UidConflict
 from calgate.calendars.http import calendar_client
 from calgate.calendars.outbox import DELETE
 from calgate.config import Settings
@@ -56,6 +58,9 @@ class CalendarWriteTable:
         self.client = client
 
     async def claim(self, session: AsyncSession, ids: list[int], lease: Lease) -> list[Write]:
+        ids = await _in_turn(session, ids)
+        if not ids:
+            return []
         await take(session, CalendarWrite, ids, lease)
         rows = (
             await session.execute(
@@ -91,7 +96,7 @@ class CalendarWriteTable:
                 if item.op == DELETE:
                     await dav.delete_event(item.calendar_url, item.uid)
                 else:
-                    await dav.put_event(item.calendar_url, item.uid, (item.body or "").encode())
+                    await _put(dav, item)
         except TimeoutError:
             return Outcome(error="the calendar server timed out")
         except CalDAVError as exc:
@@ -116,6 +121,69 @@ class CalendarWriteTable:
             delay = min(timedelta(seconds=2 ** min(item.attempt, 12)), MAX_DELAY)
             values.update(not_before=now + delay, last_error=outcome.error)
         await settle(session, CalendarWrite, item.id, worker, values)
+
+
+async def _in_turn(session: AsyncSession, ids: list[int]) -> list[int]:
+    """The rows no earlier write of the same event is still waiting before. The loop delivers
+    side by side, and a later write overtaken by an earlier one leaves the event stale (a
+    cancelled meeting back in the calendar, a seat missing), so one event's writes go out one
+    at a time, in order. A row left waiting is moved behind its predecessor's next attempt:
+    rows stuck behind a server that is down don't take the claims of other calendars'."""
+    earlier = aliased(CalendarWrite)
+    waiting = await session.execute(
+        select(CalendarWrite.id, func.max(earlier.not_before))
+        .join(
+            earlier,
+            and_(
+                earlier.calendar_id == CalendarWrite.calendar_id,
+                earlier.booking_uid == CalendarWrite.booking_uid,
+                earlier.id < CalendarWrite.id,
+                earlier.status == DeliveryStatus.PENDING,
+            ),
+        )
+        .where(CalendarWrite.id.in_(ids))
+        .group_by(CalendarWrite.id)
+    )
+    held = set()
+    for row_id, after in waiting.all():
+        held.add(row_id)
+        await session.execute(
+            update(CalendarWrite)
+            .where(CalendarWrite.id == row_id, CalendarWrite.not_before < after)
+            .values(not_before=after)
+        )
+    return [i for i in ids if i not in held]
+
+
+async def _put(dav: CalDAVClient, item: Write) -> None:
+    """PUT the event at `<booking uid>.ics`. A server that refuses it for its UID holds the
+    meeting elsewhere or holds another UID here; either way that copy is replaced, so the
+    calendar keeps one event per meeting:
+    - this resource was written before events carried the meeting's UID (the booking uid was
+      its UID): a PUT may not change a resource's UID, so it is deleted and written again;
+    - another resource has the meeting's UID: the booking this one was rescheduled from (its
+      own delete is queued beside this write and may come second), or the emailed invite a
+      calendar client filed in this calendar first."""
+    body = (item.body or "").encode()
+    try:
+        await dav.put_event(item.calendar_url, item.uid, body)
+        return
+    except UidConflict:
+        pass
+    await dav.delete_event(item.calendar_url, item.uid)
+    for uid in _uids(body):
+        held = await dav.find_event(item.calendar_url, uid)
+        if held is not None:
+            await dav.remove_event(held)
+    await dav.put_event(item.calendar_url, item.uid, body)
+
+
+def _uids(body: bytes) -> set[str]:
+    try:
+        cal = ics.parse(body)
+    except ics.InvalidCalendar:
+        return set()
+    return {str(event["UID"]) for event in cal.walk("VEVENT") if "UID" in event}
 
 
 def calendar_write_dispatcher(

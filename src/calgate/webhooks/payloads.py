@@ -166,7 +166,8 @@ def booking_payload(trigger: str, view: BookingLike, extra: dict[str, Any]) -> d
         "seatsShowAvailabilityCount": et.seats_show_availability_count if et else True,
         "schedulingType": (et.scheduling_type or "").upper() or None if et else None,
         "iCalUID": b.ics_uid,
-        "iCalSequence": 0,
+        # The invites' SEQUENCE: a cancel's is one above the meeting's (as Cal.com's).
+        "iCalSequence": b.ics_sequence + (1 if trigger == "BOOKING_CANCELLED" else 0),
         "uid": b.uid,
         "bookingId": b.id,
         "hashedLink": None,

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -71,7 +71,11 @@ class Booking(Timestamped, Base):
     from_reschedule: Mapped[str | None] = mapped_column(String(64), index=True)
     rescheduling_reason: Mapped[str | None] = mapped_column(Text)
     no_show_host: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Cal.com's iCalUID: the meeting's UID in every calendar (a reschedule's new booking keeps
+    # its predecessor's), null on bookings made before calgate set it (see calendar_uid).
     ics_uid: Mapped[str | None] = mapped_column(String(128))
+    # Cal.com's iCalSequence: how many times the meeting was moved (its invites' SEQUENCE).
+    ics_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     # Every occurrence of one recurring booking shares this uid (Cal.com's recurringEventId,
     # the API's recurringBookingUid).
     recurring_event_id: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -91,6 +95,13 @@ class Booking(Timestamped, Base):
     blocks: Mapped[list[BookingBlock]] = relationship(
         back_populates="booking", cascade="all, delete-orphan", passive_deletes=True
     )
+
+    @property
+    def calendar_uid(self) -> str:
+        """The UID every calendar knows the meeting by: the email invite, the booking page's
+        download, `/calendar-links` and the calendar write-back. Bookings without `ics_uid`
+        answer the UID their invites always had."""
+        return self.ics_uid or f"{self.uid}@calgate"
 
     def hides_attendees(self, event_type: EventType | None) -> bool:
         """Cal.com's `seats.showAttendeeInfo: false`: in a seated booking each attendee sees

@@ -75,7 +75,8 @@ class CalendarWrite(Base):
     calendar_id: Mapped[int] = mapped_column(
         ForeignKey("calendars.id", ondelete="CASCADE"), index=True
     )
-    # The event's UID: the booking's uid.
+    # The booking's uid: the event's resource is `<booking_uid>.ics` (its UID inside is the
+    # meeting's, Booking.calendar_uid).
     booking_uid: Mapped[str] = mapped_column(String(64), index=True)
     # "put" (create or replace the event with `body`) or "delete".
     op: Mapped[str] = mapped_column(String(8))
