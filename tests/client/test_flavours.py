@@ -8,6 +8,7 @@ import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx2
 import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
@@ -104,3 +105,11 @@ def test_a_whole_listing_in_either_flavour(target: Target, db_url: str) -> None:
         assert list(client.pages(list_verified("emails", take=5))) == rows
         assert len(client.data(list_verified("emails", take=5))) == 5  # one page
     assert asyncio.run(listed()) == rows
+    if target.mode == "direct":
+        # Without `take`, Cal.com's default page is 250: all twelve.
+        r = httpx2.get(
+            f"{target.url}/v2/verified-resources/emails",
+            headers={"Authorization": f"Bearer {target.api_key}"},
+        )
+        assert r.status_code == 200, r.text
+        assert len(r.json()["data"]) == 12

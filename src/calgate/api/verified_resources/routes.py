@@ -141,7 +141,7 @@ def add_routes(
 
     def list_all(it: Listed) -> Callable[..., Any]:
         async def endpoint(
-            owner: owner_type, state: State, take: Take = 10, skip: Skip = 0
+            owner: owner_type, state: State, take: Take = 250, skip: Skip = 0
         ) -> JSONResponse:
             rows = await vr.list_verified(state.db, owner, it.resource.kind, take=take, skip=skip)
             return ok([it.output.model_validate(r, from_attributes=True) for r in rows])
