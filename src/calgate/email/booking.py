@@ -459,7 +459,7 @@ async def _booking_messages(
             invite = _invite(
                 view, to, hosts, uid=uid, depth=depth, cancel=cancel, now=now, series=series
             )
-        links = not cancel and trigger != "BOOKING_REJECTED" and not to.host
+        links = _manage_links(trigger, to)
         content = _content(wording, view, to, reason=reason, links=links, invite=invite)
         messages.queue(
             session,
@@ -535,7 +535,7 @@ async def queue_series_emails(
             lead,
             to,
             reason=_reason(trigger, lead.booking),
-            links=not cancel and trigger != "BOOKING_REJECTED" and not to.host,
+            links=_manage_links(trigger, to),
             invite=invite,
             told=(series, told),
         )
@@ -612,3 +612,8 @@ async def cancel_reminders(session: AsyncSession, booking_uid: str) -> None:
         )
         .values(status=messages.CANCELLED, last_error="booking cancelled or moved")
     )
+
+
+def _manage_links(trigger: str, to: _Recipient) -> bool:
+    """Reschedule and cancel links: for attendees, while the booking stands."""
+    return trigger not in ("BOOKING_CANCELLED", "BOOKING_REJECTED") and not to.host
