@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
 from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -18,12 +20,18 @@ from starlette.testclient import TestClient
 from calgate.app import create_app
 from calgate.config import Settings
 from calgate.core.timezones import use_pinned_tzdata
+from calgate.security import passwords
 from calgate.store import migrate
 from calgate.store.db import sync_url
 from calgate.store.models import Base
 from tests.support.accounts import Account, seed_account_in
 
 use_pinned_tzdata()
+
+# Accounts are made by the hundred: argon2's cheapest parameters (argon2-cffi's profile for
+# tests) instead of 0.1 s of CPU each. Hashes still verify by their own parameters, so servers
+# run in subprocesses, at full cost, accept them.
+passwords._hasher = PasswordHasher.from_parameters(CHEAPEST)
 
 # CI explores a fixed sequence of examples so a red run is reproducible and a green one means
 # the same every time; local runs keep searching randomly (and widely with HYPOTHESIS_PROFILE=

@@ -14,16 +14,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from calgate.asgi import AppFactory
 from calgate.config import Env, Settings
 from calgate.errors import CalgateError
-from calgate.store import migrate
-from calgate.store.db import Database
 from calgate.timefmt import iso_z
 
+# The server's modules (app, store, migrations) are imported by the commands that run them:
+# `calgate me` and the other client commands start in half the time without them.
 if TYPE_CHECKING:
+    from calgate.asgi import AppFactory
     from calgate.gateway.config import GatewaySettings
     from calgate.security.crypto import Keyring
+    from calgate.store.db import Database
 
 app = typer.Typer(
     help="calgate: Cal.com API v2-compatible scheduling server.", no_args_is_help=True
@@ -72,6 +73,9 @@ def _settings(database_url: str | None, env: Env | None = None) -> Settings:
 
 def _run(settings: Settings, action: Callable[[Database, Settings], Awaitable[T]]) -> T:
     """Migrate, then run one admin action against a fresh engine."""
+    from calgate.store import migrate
+    from calgate.store.db import Database
+
     migrate.upgrade(settings.database_url)
 
     async def main() -> T:
@@ -113,7 +117,9 @@ def serve(
     ] = "all",
 ) -> None:
     """Run the HTTP server (migrations are applied first)."""
+    from calgate.asgi import AppFactory
     from calgate.config import ROLES
+    from calgate.store import migrate
 
     if role not in ROLES:
         raise typer.BadParameter(f"must be one of {', '.join(ROLES)}", param_hint="--role")
@@ -183,6 +189,7 @@ def _serve(factory: AppFactory, settings: Settings, host: str, port: int, worker
 @app.command()
 def worker(database_url: DatabaseUrl = None) -> None:
     """Run webhook delivery workers only (start `serve` with CALGATE_WEBHOOK_WORKER=0 then)."""
+    from calgate.store import migrate
     from calgate.webhooks.worker import run_forever
 
     settings = _settings(database_url)
@@ -212,6 +219,8 @@ def retry_webhook_delivery(
 @db_app.command("upgrade")
 def db_upgrade(database_url: DatabaseUrl = None, revision: str = "heads") -> None:
     """Apply migrations up to REVISION (default: every head)."""
+    from calgate.store import migrate
+
     settings = Settings.from_env(database_url=database_url)
     migrate.upgrade(settings.database_url, revision)
     console.print(f"database at revision {migrate.current(settings.database_url)}")

@@ -52,6 +52,23 @@ def test_importing_the_client_loads_no_server_module() -> None:
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
+COMMAND_PROBE = """
+import sys
+import calgate.cli
+print(sorted(m for m in ("sqlalchemy", "fastapi", "alembic", "authlib", "uvicorn")
+             if m in sys.modules))
+"""
+
+
+def test_the_command_loads_the_server_only_for_server_commands() -> None:
+    # `calgate me`, `calgate book`, ... start a process each: the database and web stacks
+    # (about 0.4 s of imports) load only in the commands that serve or touch the database.
+    out = subprocess.run(
+        [sys.executable, "-c", COMMAND_PROBE], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
 def _imports(path: Path) -> set[str]:
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
