@@ -82,6 +82,9 @@ class WorkingHours:
                 self._by_weekday.setdefault(d, []).append(w)
         self._weekly: dict[date, list[Interval]] = {}
         self._override_windows: dict[date, list[Interval]] = {}
+        # The last `_may_hold` answer: a booking check and an explanation ask it of the same
+        # candidate up to four times (with and without `since`, in the verdict and the reasons).
+        self._last_held: tuple[Interval, bool] | None = None
 
     def _spans(self, day: date, spans: Iterable[tuple[int, int]]) -> list[Interval]:
         tz = self.time_zone
@@ -170,6 +173,9 @@ class WorkingHours:
         windows, so one holding the candidate is covered, across the candidate, by those of
         the candidate's own days. This answers no for a start outside the hours from those
         days' cached windows, sparing ``windows`` its cut from ``since``, days earlier."""
+        last_held = self._last_held
+        if last_held is not None and last_held[0] == candidate:
+            return last_held[1]
         tz = self.time_zone
         day, last = local_date(candidate.start, tz), local_date(candidate.end, tz)
         pieces: list[Interval] = []
@@ -177,7 +183,9 @@ class WorkingHours:
             pieces.extend(self.weekly(day))
             pieces.extend(self.override(day) or ())
             day += timedelta(days=1)
-        return any(w.contains(candidate) for w in merge(pieces))
+        held = any(w.contains(candidate) for w in merge(pieces))
+        self._last_held = (candidate, held)
+        return held
 
     def has_hours(self, day: date) -> bool:
         return bool(self.day(day))

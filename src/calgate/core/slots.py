@@ -162,6 +162,8 @@ class _HostView:
         self._after = _td(rules.after_buffer)
         # ``free``'s busy time, built on first use: an explanation asks for several days.
         self._blocked: list[Interval] | None = None
+        # ``in_hours`` answers: an explanation asks the verdict's question again for its reasons.
+        self._in_hours: dict[tuple[datetime, datetime, datetime], bool] = {}
         self.limits = LimitTracker(
             rules.booking_limits,
             rules.duration_limits,
@@ -193,12 +195,15 @@ class _HostView:
         """Inside the hours as a slot query from the booking's own start sees them, or from the
         earliest bookable moment: the two differ only where an override falls on a day that a
         window joined across midnight runs into, and a slot either query shows stays bookable."""
-        candidate = Interval(start, end)
-        if self.hours.window_containing(candidate) is not None:
-            return True
-        return bool(self.hours.schedule.overrides) and (
-            self.hours.window_containing(candidate, earliest) is not None
-        )
+        key = (start, end, earliest)
+        known = self._in_hours.get(key)
+        if known is None:
+            candidate = Interval(start, end)
+            known = self._in_hours[key] = self.hours.window_containing(candidate) is not None or (
+                bool(self.hours.schedule.overrides)
+                and self.hours.window_containing(candidate, earliest) is not None
+            )
+        return known
 
     def verdict(
         self,
