@@ -11,6 +11,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from httpx2 import Response
 from starlette.testclient import TestClient
 
 from calgate.store.db import Database
@@ -21,20 +22,16 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_an_exhausted_pool_is_a_503_with_retry_after(
-    client: TestClient, make_account: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    acct = make_account()
-    runtime = client.app.state.calgate  # type: ignore[attr-defined]
-    small = Database(runtime.db.url.render_as_string(hide_password=False), pool_size=1)
-    small.engine.pool._max_overflow = 0  # type: ignore[attr-defined]
-    small.engine.pool._timeout = 0.2  # type: ignore[attr-defined]
-    monkeypatch.setattr(runtime, "db", small)
+def _me_while_held(
+    client: TestClient, db: Database, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Response:
+    """GET /v2/me from a server using ``db``, while another session holds a connection of it."""
+    monkeypatch.setattr(client.app.state.calgate, "db", db)  # type: ignore[attr-defined]
     held = asyncio.Event()
     release = asyncio.Event()
 
     async def hold() -> None:
-        async with small.session() as session:
+        async with db.session() as session:
             await session.connection()
             held.set()
             await release.wait()
@@ -43,14 +40,28 @@ def test_an_exhausted_pool_is_a_503_with_retry_after(
     holder = client.portal.start_task_soon(hold)
     client.portal.call(held.wait)
     try:
-        r = client.get("/v2/me", headers=acct.headers)
+        return client.get("/v2/me", headers=headers)
     finally:
         client.portal.call(release.set)
         holder.result(timeout=10)
+        client.portal.call(db.dispose)
+
+
+def _assert_busy(r: Response) -> None:
     assert r.status_code == 503, r.text
     assert r.json()["error"]["code"] == "ServiceUnavailableException"
     assert r.headers["Retry-After"] == "1"
-    client.portal.call(small.dispose)
+
+
+def test_an_exhausted_pool_is_a_503_with_retry_after(
+    client: TestClient, make_account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    acct = make_account()
+    url = client.app.state.calgate.db.url  # type: ignore[attr-defined]
+    small = Database(url.render_as_string(hide_password=False), pool_size=1)
+    small.engine.pool._max_overflow = 0  # type: ignore[attr-defined]
+    small.engine.pool._timeout = 0.2  # type: ignore[attr-defined]
+    _assert_busy(_me_while_held(client, small, acct.headers, monkeypatch))
 
 
 def test_a_database_that_turns_connections_away_is_a_503(
@@ -59,35 +70,14 @@ def test_a_database_that_turns_connections_away_is_a_503(
     """PostgreSQL at its connection limit ("too many connections", SQLSTATE 53300): a role
     allowed one connection, which another session holds."""
     acct = make_account()
-    runtime = client.app.state.calgate  # type: ignore[attr-defined]
-    url = runtime.db.url
+    url = client.app.state.calgate.db.url  # type: ignore[attr-defined]
     role = f"calgate_full_{secrets.token_hex(4)}"
     admin_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 1')
         try:
             limited = Database(url.set(username=role).render_as_string(hide_password=False))
-            monkeypatch.setattr(runtime, "db", limited)
-            held = asyncio.Event()
-            release = asyncio.Event()
-
-            async def hold() -> None:
-                async with limited.session() as session:
-                    await session.connection()
-                    held.set()
-                    await release.wait()
-
-            assert client.portal is not None
-            holder = client.portal.start_task_soon(hold)
-            client.portal.call(held.wait)
-            try:
-                r = client.get("/v2/me", headers=acct.headers)
-            finally:
-                client.portal.call(release.set)
-                holder.result(timeout=10)
-            client.portal.call(limited.dispose)
+            r = _me_while_held(client, limited, acct.headers, monkeypatch)
         finally:
             admin.execute(f'DROP ROLE "{role}"')
-    assert r.status_code == 503, r.text
-    assert r.json()["error"]["code"] == "ServiceUnavailableException"
-    assert r.headers["Retry-After"] == "1"
+    _assert_busy(r)
