@@ -45,9 +45,9 @@ from calgate.core.slots import (
     MODES,
     EventRules,
     HostAvailability,
-    _around,
     _decide,
     _earliest,
+    _Grids,
     _HostView,
     _refused_early,
     _verdicts,
@@ -175,25 +175,14 @@ def explain(
     tz = day_time_zone or booker_time_zone or "UTC"
     home = local_date(start, tz)
     lo, hi = local_instant(home, 0, tz), local_instant(home, 1440, tz)
-    offered, before, after = _around(
-        views, rules, mode, lo, hi, now, length, booker_time_zone, start
-    )
+    grids = _Grids(views, rules, mode, now, length, booker_time_zone)
+    offered, before, after = grids.around(lo, hi, start)
     if decision.ok and not offered:
         near = [s for s in (before, after) if s is not None]
         reasons.append(Reason("not_on_slot_grid", None, {"offered": near}))
     if search_days and (before is None or after is None):
         found = _search(
-            views,
-            rules,
-            mode,
-            home,
-            tz,
-            now,
-            length,
-            booker_time_zone,
-            search_days,
-            want_before=before is None,
-            want_after=after is None,
+            grids, home, tz, search_days, want_before=before is None, want_after=after is None
         )
         before = found[0] if before is None else before
         after = found[1] if after is None else after
@@ -235,48 +224,30 @@ def nearest(
     if mode not in MODES:
         raise ValueError(f"unknown scheduling mode {mode!r}")
     tz = day_time_zone or booker_time_zone or "UTC"
+    grids = _Grids(
+        _views(rules, hosts, now), rules, mode, now, length or rules.length, booker_time_zone
+    )
     return _search(
-        _views(rules, hosts, now),
-        rules,
-        mode,
-        local_date(start, tz),
-        tz,
-        now,
-        length or rules.length,
-        booker_time_zone,
-        days,
-        want_before=want_before,
-        want_after=want_after,
+        grids, local_date(start, tz), tz, days, want_before=want_before, want_after=want_after
     )
 
 
 def _search(
-    views: list[_HostView],
-    rules: EventRules,
-    mode: str,
-    home: date,
-    tz: str,
-    now: datetime,
-    length: int,
-    booker_time_zone: str | None,
-    days: int,
-    *,
-    want_before: bool,
-    want_after: bool,
+    grids: _Grids, home: date, tz: str, days: int, *, want_before: bool, want_after: bool
 ) -> tuple[datetime | None, datetime | None]:
-    """``nearest`` on views already built."""
+    """``nearest`` on grids already built."""
     before: datetime | None = None
     after: datetime | None = None
 
     def day_around(day: date, at_end: bool) -> tuple[bool, datetime | None, datetime | None]:
         lo, hi = local_instant(day, 0, tz), local_instant(day, 1440, tz)
         at = hi if at_end else lo
-        return _around(views, rules, mode, lo, hi, now, length, booker_time_zone, at)
+        return grids.around(lo, hi, at)
 
     for step in range(1, days + 1):
         if want_before and before is None:
             day = home - timedelta(days=step)
-            if local_instant(day, 1440, tz) > now:
+            if local_instant(day, 1440, tz) > grids.now:
                 # The day's last start: the nearest before its end.
                 before = day_around(day, at_end=True)[1]
         if want_after and after is None:

@@ -378,85 +378,82 @@ def compute_slots(
         raise ValueError(f"unknown scheduling mode {mode!r}")
     if not hosts or end <= start:
         return []
-    return _slots(
-        _views(rules, hosts, now),
-        rules,
-        mode,
-        start,
-        end,
-        now,
-        length or rules.length,
-        booker_time_zone,
+    grids = _Grids(
+        _views(rules, hosts, now), rules, mode, now, length or rules.length, booker_time_zone
     )
+    return grids.slots(start, end)
 
 
-def _slots(
-    views: list[_HostView],
-    rules: EventRules,
-    mode: str,
-    start: datetime,
-    end: datetime,
-    now: datetime,
-    length: int,
-    booker_time_zone: str | None,
-) -> list[Slot]:
-    """``compute_slots`` over views already built: an explanation builds them once for its
-    check, its reasons and every day it weighs."""
-    layout = _layout(views, rules, start, end, now, length, booker_time_zone)
-    if layout is None:
-        return []
-    found: dict[datetime, Slot] = {}
-    _lay(found, _sources(views, mode, layout), layout)
-    slots = [found[k] for k in sorted(found)]
-    if rules.only_show_first_available_slot:
-        tz = booker_time_zone or views[0].hours.time_zone
-        seen: set[object] = set()
-        firsts = []
-        for slot in slots:
-            day = local_date(slot.start, tz)
-            if day not in seen:
-                seen.add(day)
-                firsts.append(slot)
-        slots = firsts
-    return slots
+class _Grids(NamedTuple):
+    """One request's slot grids, for any range: the hosts' views (built once), the event
+    type's rules and mode, the moment asked at, the booked length and the booker's zone (None:
+    each host's own clock). A slot query lists a range's slots; an explanation asks what a
+    day's list says around one start, for the booker's day and the days either side."""
 
+    views: list[_HostView]
+    rules: EventRules
+    mode: str
+    now: datetime
+    length: int
+    booker_time_zone: str | None
 
-def _around(
-    views: list[_HostView],
-    rules: EventRules,
-    mode: str,
-    start: datetime,
-    end: datetime,
-    now: datetime,
-    length: int,
-    booker_time_zone: str | None,
-    at: datetime,
-) -> tuple[bool, datetime | None, datetime | None]:
-    """What ``_slots`` over [start, end) says around ``at``: whether it offers ``at``, and its
-    nearest starts before and after. From the same grids, without listing them: an
-    explanation needs no more, and a day's list is what a one-day slot query costs."""
-    if rules.only_show_first_available_slot:
-        # Which start is a day's first depends on the whole day: list it.
-        starts = [
-            s.start for s in _slots(views, rules, mode, start, end, now, length, booker_time_zone)
-        ]
-        return (
-            at in starts,
-            max((s for s in starts if s < at), default=None),
-            min((s for s in starts if s > at), default=None),
-        )
-    layout = _layout(views, rules, start, end, now, length, booker_time_zone)
-    if layout is None:
-        return False, None, None
-    offered, before, after = False, None, None
-    for source in _sources(views, mode, layout):
-        hit, b, a = source.around(at, layout)
-        offered = offered or hit
-        if b is not None and (before is None or b > before):
-            before = b
-        if a is not None and (after is None or a < after):
-            after = a
-    return offered, before, after
+    def slots(self, start: datetime, end: datetime) -> list[Slot]:
+        """``compute_slots`` over [start, end)."""
+        layout = self._layout(start, end)
+        if layout is None:
+            return []
+        found: dict[datetime, Slot] = {}
+        _lay(found, _sources(self.views, self.mode, layout), layout)
+        slots = [found[k] for k in sorted(found)]
+        if self.rules.only_show_first_available_slot:
+            tz = self.booker_time_zone or self.views[0].hours.time_zone
+            seen: set[object] = set()
+            firsts = []
+            for slot in slots:
+                day = local_date(slot.start, tz)
+                if day not in seen:
+                    seen.add(day)
+                    firsts.append(slot)
+            slots = firsts
+        return slots
+
+    def around(
+        self, start: datetime, end: datetime, at: datetime
+    ) -> tuple[bool, datetime | None, datetime | None]:
+        """What ``slots(start, end)`` says around ``at``: whether it offers ``at``, and its
+        nearest starts before and after. From the same grids, without listing them: an
+        explanation needs no more, and a day's list is what a one-day slot query costs."""
+        if self.rules.only_show_first_available_slot:
+            # Which start is a day's first depends on the whole day: list it.
+            starts = [s.start for s in self.slots(start, end)]
+            return (
+                at in starts,
+                max((s for s in starts if s < at), default=None),
+                min((s for s in starts if s > at), default=None),
+            )
+        layout = self._layout(start, end)
+        if layout is None:
+            return False, None, None
+        offered, before, after = False, None, None
+        for source in _sources(self.views, self.mode, layout):
+            hit, b, a = source.around(at, layout)
+            offered = offered or hit
+            if b is not None and (before is None or b > before):
+                before = b
+            if a is not None and (after is None or a < after):
+                after = a
+        return offered, before, after
+
+    def _layout(self, start: datetime, end: datetime) -> _Layout | None:
+        """How [start, end)'s grids are laid; None when nothing can start in it (no hosts, or
+        all of it before the earliest bookable moment)."""
+        if not self.views or end <= start:
+            return None
+        lo = max(start, _earliest(self.rules, self.now))
+        if end <= lo:
+            return None
+        frequency = self.rules.slot_interval or self.length
+        return _Layout((lo, end), self.length, frequency, self.booker_time_zone)
 
 
 def _split(views: list[_HostView], mode: str) -> tuple[list[_HostView], list[_HostView]]:
@@ -481,25 +478,6 @@ class _Layout(NamedTuple):
     length: int
     frequency: int
     booker_time_zone: str | None
-
-
-def _layout(
-    views: list[_HostView],
-    rules: EventRules,
-    start: datetime,
-    end: datetime,
-    now: datetime,
-    length: int,
-    booker_time_zone: str | None,
-) -> _Layout | None:
-    """The grids' layout for a slot query over [start, end); None when nothing can start in
-    it (no hosts, or all of it before the earliest bookable moment)."""
-    if not views or end <= start:
-        return None
-    lo = max(start, _earliest(rules, now))
-    if end <= lo:
-        return None
-    return _Layout((lo, end), length, rules.slot_interval or length, booker_time_zone)
 
 
 class _Source(NamedTuple):
