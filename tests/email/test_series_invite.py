@@ -11,8 +11,8 @@ import pytest
 import recurring_ical_events
 
 from calgate.calendars.booking_event import Event, ics
+from calgate.calendars.series import Occurrence, Series, events
 from calgate.core.recurrence import Recurrence, occurrence_starts
-from calgate.email.series import Occurrence, Series, events
 from calgate.store.models import Booking, BookingStatus
 from tests.support.clock import at, utc
 
@@ -42,10 +42,14 @@ def _occurrence(
 
 
 def _series(occurrences: tuple[Occurrence, ...]) -> Series:
-    return Series("s1@calgate", Recurrence("weekly", 1, 4), ZONE, SLOTS, occurrences, 0)
+    return Series("s1@calgate", "s1", Recurrence("weekly", 1, 4), ZONE, SLOTS, occurrences, 0)
 
 
 BASE = Event(uid="", title="Intro", start=SLOTS[0], end=SLOTS[0] + timedelta(minutes=30))
+
+
+def _base(_: Occurrence) -> Event:
+    return BASE
 
 
 def _expanded(text: str) -> list[tuple[datetime, str]]:
@@ -56,7 +60,7 @@ def _expanded(text: str) -> list[tuple[datetime, str]]:
 
 def test_the_rule_lands_on_each_start_across_dst() -> None:
     held = tuple(_occurrence(n, slot) for n, slot in enumerate(SLOTS))
-    text = ics(events(_series(held), held, BASE), stamp=utc(2027, 3, 1), method="REQUEST")
+    text = ics(events(_series(held), held, _base), stamp=utc(2027, 3, 1), method="REQUEST")
     assert [start for start, _ in _expanded(text)] == list(SLOTS)
     # 15:00Z before New York's change, 14:00Z after: the zone's rule, not a fixed offset.
     assert [s.hour for s in SLOTS] == [15, 14, 14, 14]
@@ -69,7 +73,7 @@ def test_left_out_moved_and_own_room_occurrences() -> None:
     own_room = _occurrence(3, SLOTS[2], room="https://meet.example.com/third")
     moved = _occurrence(4, SLOTS[3], moved=timedelta(hours=2))
     held = (first, own_room, moved)  # the second is not this person's
-    text = ics(events(_series(held), held, BASE), stamp=utc(2027, 3, 1), method="REQUEST")
+    text = ics(events(_series(held), held, _base), stamp=utc(2027, 3, 1), method="REQUEST")
     cal = icalendar.Calendar.from_ical(text)
     master, *overrides = cal.walk("VEVENT")
     assert master["RRULE"]["COUNT"] == [4]
@@ -86,7 +90,7 @@ def test_left_out_moved_and_own_room_occurrences() -> None:
 def test_the_series_cancel_is_its_rule_alone() -> None:
     held = (_occurrence(1, SLOTS[1]), _occurrence(2, SLOTS[2], moved=timedelta(hours=1)))
     text = ics(
-        events(_series(held), held, BASE, cancelled=True), stamp=utc(2027, 3, 1), method="CANCEL"
+        events(_series(held), held, _base, cancelled=True), stamp=utc(2027, 3, 1), method="CANCEL"
     )
     (vevent,) = icalendar.Calendar.from_ical(text).walk("VEVENT")
     assert str(vevent["STATUS"]) == "CANCELLED"

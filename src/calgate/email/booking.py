@@ -14,8 +14,9 @@ What goes to whom (Cal.com's standard emails):
 - rejected: "declined" to the attendees.
 - a recurring series booked, requested, confirmed, cancelled or declined at once: one email per
   person for the series (`queue_series_emails`), as Cal.com's, telling its rule, how many
-  occurrences and each one's date, with one invite carrying the series (`calgate.email.series`);
-  an email about one occurrence of it addresses that occurrence within the series' invite.
+  occurrences and each one's date, with one invite carrying the series
+  (`calgate.calendars.series`); an email about one occurrence of it addresses that occurrence
+  within the series' invite.
 - attendees or guests added to a booking (`ATTENDEE_ADDED`, not a webhook trigger): the invite
   to each new person, and a "new guests" notice with the updated invite to the host and the
   attendees already there (in a seated booking, to the host only), as Cal.com's add-guests
@@ -45,9 +46,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.calendars.booking_event import Event, Person, ics
+from calgate.calendars.series import Occurrence, Series, events, instance, series_of
 from calgate.email import messages
 from calgate.email.locales import CATALOGUES, Words
-from calgate.email.series import Occurrence, Series, events, instance, series_of
 from calgate.store.models import (
     Attendee,
     Booking,
@@ -246,10 +247,13 @@ def _series_invite(
     held = series.held(to.email, to.host)
     if held:
         return ics(
-            events(series, held, base), stamp=now, method="REQUEST", sequence=series.sequence
+            events(series, held, lambda _: base),
+            stamp=now,
+            method="REQUEST",
+            sequence=series.sequence,
         )
     if cancel:
-        cancelled = events(series, told, base, cancelled=True)
+        cancelled = events(series, told, lambda _: base, cancelled=True)
         return ics(cancelled, stamp=now, method="CANCEL", sequence=series.sequence)
     return None
 
@@ -492,7 +496,7 @@ async def queue_series_emails(
     """The emails of one change to several occurrences of a recurring series at once (booked,
     requested, confirmed, cancelled, declined): as Cal.com, one email per person for them all,
     telling the series' rule, how many occurrences and each one's date in the person's zone and
-    language, and one invite carrying the series (`calgate.email.series`). The occurrences'
+    language, and one invite carrying the series (`calgate.calendars.series`). The occurrences'
     reminders were kept in step one by one (`queue_booking_emails(announce=False)`). A series
     not announced as one, or a single occurrence, gets each occurrence's own emails."""
     if trigger not in _TRIGGERS or not views or not messages.sends_email(session):

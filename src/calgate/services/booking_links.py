@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from calgate.calendars import booking_event
 from calgate.calendars.booking_event import CalendarLink
@@ -20,6 +20,7 @@ from calgate.services.conferencing import JITSI, PERSONAL_LINK, TYPES
 from calgate.store.db import Database
 from calgate.store.models import (
     Attendee,
+    BookingStatus,
     Calendar,
     CalendarCredential,
     CalendarWrite,
@@ -44,7 +45,7 @@ def _links(
     calendars, the others describe it with the event type's description. `shown`: the
     attendees the caller may see (a seat holder of a seated event type hiding attendees sees
     only their own seat, not the first booker's name and notes)."""
-    event = stored_event(view)
+    event = stored_event(view.booking, view.host)
     et = view.event_type
     if shown is not None and len(shown) < len(view.booking.attendees):
         event = replace(
@@ -73,22 +74,28 @@ async def calendar_links(
 
 async def references(db: Database, uid: str, user: User, kind: str | None) -> list[Reference]:
     """The booking's references, from what calgate did for it: each calendar write-back put
-    its event in (and has not deleted), and the conferencing room of its location."""
+    its event in (and has not deleted; an occurrence of a series written as one event: the
+    series' event in its host's calendar, while it holds the occurrence), and the conferencing
+    room of its location."""
     async with db.session() as session:
         view = await booking_people.readable(session, uid, user, manage=True)
         b = view.booking
+        mine = [CalendarWrite.booking_uid == b.uid]
+        if b.recurring_event_id and b.status == BookingStatus.ACCEPTED:
+            series = CalendarWrite.booking_uid == b.recurring_event_id
+            mine.append(and_(series, Calendar.user_id == b.user_id))
         rows = (
             await session.execute(
                 select(CalendarWrite, CalendarCredential.app)
                 .join(Calendar, Calendar.id == CalendarWrite.calendar_id)
                 .join(CalendarCredential, CalendarCredential.id == Calendar.credential_id)
-                .where(CalendarWrite.booking_uid == b.uid, CalendarWrite.op.in_((PUT, DELETE)))
+                .where(or_(*mine), CalendarWrite.op.in_((PUT, DELETE)))
                 .order_by(CalendarWrite.id)
             )
         ).all()
-        last: dict[int, tuple[CalendarWrite, str]] = {}
+        last: dict[tuple[int, str], tuple[CalendarWrite, str]] = {}
         for write, app in rows:
-            last[write.calendar_id] = (write, app)
+            last[(write.calendar_id, write.booking_uid)] = (write, app)
         out = [
             Reference(
                 id=write.id,

@@ -335,10 +335,10 @@ async def _create_series(
         created.append(
             await _insert(session, req, et, availability, chosen, start, now, series=series)
         )
-    # One email per person for the whole series, as Cal.com's (each occurrence's webhooks,
-    # write-back and reminders were queued with it).
+    # One email per person and one calendar write for the whole series, as Cal.com's (each
+    # occurrence's webhooks and reminders were queued with it).
     trigger = _booked_trigger(created[0].booking)
-    await webhooks.enqueue_series_emails(session, trigger, created, now=now)
+    await webhooks.enqueue_series(session, trigger, created, now=now)
     return created
 
 
@@ -436,7 +436,9 @@ async def _insert(
         await webhooks.enqueue_booking(session, "BOOKING_RESCHEDULED", created, old=old, now=now)
     else:
         trigger = _booked_trigger(booking)
-        await webhooks.enqueue_booking(session, trigger, created, emails=series is None, now=now)
+        await webhooks.enqueue_booking(
+            session, trigger, created, together=series is not None, now=now
+        )
     return created
 
 
@@ -598,9 +600,9 @@ async def cancel_booking(
             if not live:
                 raise BadRequest(f"Every occurrence of recurring booking {uid} has ended")
             views = [
-                await _cancel_one(session, b, reason, cancelled_by, emails=False) for b in live
+                await _cancel_one(session, b, reason, cancelled_by, together=True) for b in live
             ]
-            await webhooks.enqueue_series_emails(session, "BOOKING_CANCELLED", views)
+            await webhooks.enqueue_series(session, "BOOKING_CANCELLED", views)
             return views, False
         et = await _event_type_of(session, booking)
         _check_cancellable(et)
@@ -625,7 +627,7 @@ async def cancel_booking(
         if booking.status in ENDED_STATUSES:
             raise BadRequest(f"Booking {uid} is already {booking.status}")
         several = bool(booking.recurring_event_id) and series in ("subsequent", "remaining")
-        cancelled = await _cancel_one(session, booking, reason, cancelled_by, emails=not several)
+        cancelled = await _cancel_one(session, booking, reason, cancelled_by, together=several)
         if several and booking.recurring_event_id:
             since = booking.start_time if series == "subsequent" else utcnow()
             views = [cancelled]
@@ -633,10 +635,10 @@ async def cancel_booking(
                 later_live = later.status not in ENDED_STATUSES
                 if later.id != booking.id and later.start_time >= since and later_live:
                     views.append(
-                        await _cancel_one(session, later, reason, cancelled_by, emails=False)
+                        await _cancel_one(session, later, reason, cancelled_by, together=True)
                     )
-            # One email for the occurrences cancelled together.
-            await webhooks.enqueue_series_emails(session, "BOOKING_CANCELLED", views)
+            # One email and one calendar write for the occurrences cancelled together.
+            await webhooks.enqueue_series(session, "BOOKING_CANCELLED", views)
         return cancelled, False
 
 
@@ -656,10 +658,10 @@ async def _cancel_one(
     reason: str | None,
     cancelled_by: str | None,
     *,
-    emails: bool = True,
+    together: bool = False,
 ) -> BookingView:
     """Cancel one (locked) booking, free its time and queue its BOOKING_CANCELLED (its emails
-    too unless the caller queues them for several occurrences at once)."""
+    and write-back too unless the caller queues them for several occurrences at once)."""
     booking.status = BookingStatus.CANCELLED
     booking.cancellation_reason = reason
     booking.cancelled_by = cancelled_by
@@ -668,7 +670,7 @@ async def _cancel_one(
     )
     await session.flush()
     cancelled = await view(session, booking)
-    await webhooks.enqueue_booking(session, "BOOKING_CANCELLED", cancelled, emails=emails)
+    await webhooks.enqueue_booking(session, "BOOKING_CANCELLED", cancelled, together=together)
     return cancelled
 
 
@@ -764,11 +766,11 @@ async def confirm_booking(db: Database, uid: str, user_id: int) -> BookingView:
         for one in decided:
             confirmed = await view(session, one)
             # Cal.com announces a confirmed booking as BOOKING_CREATED; BOOKING_CONFIRMED too.
-            await webhooks.enqueue_booking(session, "BOOKING_CREATED", confirmed, emails=False)
-            await webhooks.enqueue_booking(session, "BOOKING_CONFIRMED", confirmed)
+            await webhooks.enqueue_booking(session, "BOOKING_CREATED", confirmed, together=True)
+            await webhooks.enqueue_booking(session, "BOOKING_CONFIRMED", confirmed, together=True)
             views.append(confirmed)
-        # One email for a series confirmed at once, as Cal.com's.
-        await webhooks.enqueue_series_emails(session, "BOOKING_CREATED", views)
+        # One email and one calendar write for a series confirmed at once, as Cal.com's.
+        await webhooks.enqueue_series(session, "BOOKING_CREATED", views)
         return await view(session, booking)
 
 
@@ -792,10 +794,10 @@ async def decline_booking(db: Database, uid: str, user_id: int, reason: str | No
         views = []
         for one in decided:
             rejected = await view(session, one)
-            await webhooks.enqueue_booking(session, "BOOKING_REJECTED", rejected, emails=False)
+            await webhooks.enqueue_booking(session, "BOOKING_REJECTED", rejected, together=True)
             views.append(rejected)
         # One email for a series declined at once, as Cal.com's.
-        await webhooks.enqueue_series_emails(session, "BOOKING_REJECTED", views)
+        await webhooks.enqueue_series(session, "BOOKING_REJECTED", views)
         return await view(session, booking)
 
 

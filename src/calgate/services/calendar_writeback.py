@@ -1,6 +1,7 @@
 """Write-back delivery: the calendar_writes outbox on the shared loop (webhooks.dispatcher).
 
-Each row puts or deletes one booking's event on its CalDAV server. A failure (server down,
+Each row puts or deletes one event resource on its CalDAV server: a booking's, or a recurring
+series' (calendars.outbox). A failure (server down,
 slow, refusing) leaves the row pending with a growing delay, so the write happens once the
 server is back; after MAX_ATTEMPTS it is given up as dead and logged.
 """
@@ -156,13 +157,14 @@ async def _in_turn(session: AsyncSession, ids: list[int]) -> list[int]:
 
 
 async def _put(dav: CalDAVClient, item: Write) -> None:
-    """PUT the event at `<booking uid>.ics`. A server that refuses it for its UID holds the
-    meeting elsewhere or holds another UID here; either way that copy is replaced, so the
-    calendar keeps one event per meeting:
+    """PUT the event at `<booking uid>.ics` (a series': `<recurring booking uid>.ics`). A
+    server that refuses it for its UID holds the meeting elsewhere or holds another UID here;
+    either way that copy is replaced, so the calendar keeps one event per meeting:
     - this resource was written before events carried the meeting's UID (the booking uid was
       its UID): a PUT may not change a resource's UID, so it is deleted and written again;
     - another resource has the meeting's UID: the booking this one was rescheduled from (its
-      own delete is queued beside this write and may come second), or the emailed invite a
+      own delete is queued beside this write and may come second), a series' first
+      occurrence written on its own before (its delete likewise), or the emailed invite a
       calendar client filed in this calendar first."""
     body = (item.body or "").encode()
     try:

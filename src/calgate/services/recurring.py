@@ -38,7 +38,7 @@ RECURRING_OCCURRENCE = "recurring_occurrence"
 class NewSeries:
     """A series being booked: its uid (Cal.com's recurringBookingUid) and how it is booked,
     which each occurrence keeps (`core.recurrence.booked`) so that its emails tell it and
-    carry it as one recurring calendar event (calgate.email.series)."""
+    carry it as one recurring calendar event (calgate.calendars.series)."""
 
     uid: str
     booked: dict[str, Any]

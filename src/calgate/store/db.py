@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -106,6 +107,19 @@ def install_sqlite_hooks(sync_engine: Any) -> None:
     def _on_begin(conn: Any) -> None:
         immediate = conn.get_execution_options().get(_IMMEDIATE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+async def serialise(session: AsyncSession, name: str) -> None:
+    """Run the transactions that call this with `name` one after another from here to their end
+    (commit or rollback): a PostgreSQL advisory lock; SQLite runs writing transactions one at a
+    time already. Call it once the transaction holds the locks of the rows it changes (a
+    booking's, taken first by every change to it): one waiting here then holds nothing the one
+    holding it still needs, so the two cannot deadlock."""
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+        key = int.from_bytes(digest, "big", signed=True)
+        await connection.execute(select(func.pg_advisory_xact_lock(key)))
 
 
 # Seconds a client is asked to wait when every pooled connection stayed busy past the pool's

@@ -131,14 +131,14 @@ async def enqueue_booking(
     no_show: tuple[dict[str, bool], bool | None] | None = None,
     cancelled_seat: Any = None,
     added: Sequence[Any] = (),
-    emails: bool = True,
+    together: bool = False,
     now: datetime | None = None,
 ) -> int:
     """Queue a booking lifecycle event with Cal.com's payload for `trigger`.
 
-    `emails=False`: the change is one of several occurrences of a recurring series changed at
-    once, whose emails the caller queues once for them all with `enqueue_series_emails`
-    (the occurrence's reminders are still kept in step here).
+    `together`: the change is one of several occurrences of a recurring series changed at
+    once, whose emails and calendar write-back the caller queues once for them all with
+    `enqueue_series` (the occurrence's webhooks and reminders are still queued here).
 
     Changes Cal.com announces to no webhook (ATTENDEE_ADDED, LOCATION_CHANGED: its booking
     audit actions) pass here too, for the write-back and the emails; no webhook can subscribe
@@ -185,7 +185,9 @@ async def enqueue_booking(
         count += await schedule_meetings(session, view, now=now)
     # Connected calendars: the same change written back to the host's destination calendar;
     # and the booking's emails (and reminders): the same transaction, the same sending loop.
-    written = await calendar_outbox.enqueue_booking(session, trigger, view, old=old, now=now)
+    written = 0
+    if not together:
+        written = await calendar_outbox.enqueue_booking(session, trigger, view, old=old, now=now)
     mailed = await booking_emails.queue_booking_emails(
         session,
         trigger,
@@ -193,7 +195,7 @@ async def enqueue_booking(
         old=old,
         cancelled_seat=cancelled_seat,
         added=added,
-        announce=emails,
+        announce=not together,
         now=now,
     )
     if written or mailed:
@@ -201,20 +203,22 @@ async def enqueue_booking(
     return count
 
 
-async def enqueue_series_emails(
+async def enqueue_series(
     session: AsyncSession,
     trigger: str,
     views: Sequence[BookingLike],
     *,
     now: datetime | None = None,
 ) -> int:
-    """The emails of one change to several occurrences of a recurring series (each passed to
-    `enqueue_booking(emails=False)` first), once for them all, as Cal.com sends one email for a
-    recurring booking, its confirmation, decline or cancel (`email.booking`)."""
+    """The emails and calendar write-back of one change to several occurrences of a recurring
+    series (each passed to `enqueue_booking(together=True)` first), once for them all, as
+    Cal.com sends one email for a recurring booking, its confirmation, decline or cancel
+    (`email.booking`), and writes it as one recurring event (`calendars.outbox`)."""
+    written = await calendar_outbox.enqueue_series(session, trigger, views, now=now)
     mailed = await booking_emails.queue_series_emails(session, trigger, views, now=now)
-    if mailed:
+    if written or mailed:
         wake_on_commit(session)
-    return mailed
+    return written + mailed
 
 
 async def schedule_meetings(

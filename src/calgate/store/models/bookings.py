@@ -82,7 +82,8 @@ class Booking(Timestamped, Base):
     # {id, slug, title, length} of the event type when booked: answered as the booking's
     # eventTypeId / eventType once that event type is deleted (event_type_id is then null).
     # An occurrence of a series booked at once adds `recurrence` (core.recurrence.booked: its
-    # rule, count and zone), by which its emails tell the series as one (email.series).
+    # rule, count and zone), by which its emails and write-back tell the series as one
+    # (calendars.series).
     event_type_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
     attendees: Mapped[list[Attendee]] = relationship(

@@ -76,7 +76,8 @@ class CalendarWrite(Base):
         ForeignKey("calendars.id", ondelete="CASCADE"), index=True
     )
     # The booking's uid: the event's resource is `<booking_uid>.ics` (its UID inside is the
-    # meeting's, Booking.calendar_uid).
+    # meeting's, Booking.calendar_uid). A recurring series written as one event: the series'
+    # uid (Booking.recurring_event_id; calendars.outbox).
     booking_uid: Mapped[str] = mapped_column(String(64), index=True)
     # "put" (create or replace the event with `body`) or "delete".
     op: Mapped[str] = mapped_column(String(8))

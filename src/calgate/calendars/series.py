@@ -1,13 +1,14 @@
-"""A recurring booking's series as its emails tell it: its occurrences, the start its rule gave
-each, and the one calendar event that carries them all.
+"""A recurring booking's series as one calendar event: its occurrences, the start its rule gave
+each, and the one recurring event that carries them all, for the series' emails
+(email.booking) and for its write-back to the hosts' calendars (calendars.outbox).
 
 A series booked through the API keeps how it was booked with its occurrences (the event-type
 snapshot's `recurrence`, `core.recurrence.booked`: rule, count, the zone it was stepped in).
-Such a series is announced as ONE recurring calendar event, as Cal.com's one email with an
-RRULE: every invite about it, for the whole series or for one occurrence, has the series' UID
-(the first occurrence's calendar UID, `Booking.calendar_uid`), and one
-occurrence is addressed by RECURRENCE-ID, the start the rule gave it (a moved occurrence keeps
-its own).
+Such a series is ONE recurring calendar event, as Cal.com's one email with an RRULE and its one
+recurring event in the host's Google Calendar: every invite about it, for the whole series or
+for one occurrence, and the event written back to a host's calendar have the series' UID (the
+first occurrence's calendar UID, `Booking.calendar_uid`), and one occurrence is addressed by
+RECURRENCE-ID, the start the rule gave it (a moved occurrence keeps its own).
 
 Why a rule (RRULE with COUNT) and not the occurrences listed (RDATE) or one event each: an
 RRULE is what every calendar client (Google, Outlook, Apple, Thunderbird) imports, updates and
@@ -15,17 +16,17 @@ cancels as one series; Outlook and Google ignore RDATE in invites, and one event
 is N events. DTSTART is written in the zone the series was stepped in (TZID with its VTIMEZONE),
 so a client's expansion lands on each booking's own start across DST changes; a start the
 person doesn't have (an occurrence cancelled, or another host's) is an EXDATE, and an occurrence
-whose time or place differs from the rule's (moved, its own meeting room) is an override under
-the same UID.
+that shows otherwise than the rule's (moved, its own meeting room, its own people) is an
+override under the same UID.
 
 A series booked before its booking was kept this way, or of one occurrence, has no `Series`:
-its emails stay the per-occurrence emails it was announced with.
+its emails and write-back stay the per-occurrence ones it was announced with.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -59,7 +60,10 @@ class Occurrence:
 
 @dataclass(frozen=True)
 class Series:
+    # The calendar UID of the series' event.
     uid: str
+    # The series' own uid (Cal.com's recurringBookingUid, `Booking.recurring_event_id`).
+    recurring_uid: str
     rule: Recurrence
     time_zone: str
     slots: tuple[datetime, ...]
@@ -124,6 +128,7 @@ async def series_of(session: AsyncSession, booking: Booking) -> Series | None:
     )
     return Series(
         uid=root.calendar_uid,
+        recurring_uid=series_uid,
         rule=rule,
         time_zone=zone_name,
         slots=tuple(slots),
@@ -159,19 +164,24 @@ async def _host_emails(session: AsyncSession, series_uid: str) -> dict[int, set[
 
 
 def events(
-    series: Series, held: Sequence[Occurrence], base: Event, *, cancelled: bool = False
+    series: Series,
+    held: Sequence[Occurrence],
+    shown: Callable[[Occurrence], Event],
+    *,
+    cancelled: bool = False,
 ) -> list[Event]:
-    """The series as one person's calendar should have it: the rule from the first of `held`
-    to the last (the starts between that they don't have excluded), then an override for each
-    occurrence that differs from the rule. `cancelled`: the rule alone, as the series' CANCEL.
-    `base` gives what every occurrence shows (title, people, ...)."""
+    """The series as one calendar should have it: the rule from the first of `held` to the
+    last (the starts between that it doesn't have excluded), then an override for each
+    occurrence that shows otherwise than the rule. `cancelled`: the rule alone, as the
+    series' CANCEL. `shown(occurrence)` gives what it shows (title, people, ...); the rule
+    shows the first's."""
     first = held[0]
     length = first.booking.end_time - first.booking.start_time
     index = [series.slots.index(o.slot) for o in held]
     span = series.slots[index[0] : index[-1] + 1]
     mine = {o.slot for o in held}
     master = replace(
-        base,
+        shown(first),
         uid=series.uid,
         start=first.slot,
         end=first.slot + length,
@@ -183,12 +193,19 @@ def events(
     )
     if cancelled:
         return [master]
-    overrides = [
-        instance(series, o, replace(master, repeat=None, excluded=()))
-        for o in held
-        if (o.booking.start_time, o.booking.end_time, o.booking.location)
-        != (o.slot, o.slot + length, master.location)
-    ]
+    overrides = []
+    for o in held:
+        own = instance(series, o, shown(o))
+        ruled = replace(
+            master,
+            start=o.slot,
+            end=o.slot + length,
+            repeat=None,
+            excluded=(),
+            recurrence_id=o.slot,
+        )
+        if own != ruled:
+            overrides.append(own)
     return [master, *overrides]
 
 
