@@ -279,7 +279,12 @@ def _wording(trigger: str, b: Booking, to_host: bool, seat_added: bool) -> str |
     return None
 
 
-def _links(b: Booking) -> dict[str, str]:
+def _links(b: Booking, *, series: bool) -> dict[str, str]:
+    """Cal.com's manage links on the booking pages. An email telling several occurrences of a
+    series cancels every remaining one (`allRemainingBookings=true`, from its first occurrence's
+    page) and, as Cal.com's, has no reschedule link: an occurrence moves from its own page."""
+    if series:
+        return {"cancel": f"{BOOKER_URL}/booking/{b.uid}/cancel?allRemainingBookings=true"}
     return {
         "reschedule": f"{BOOKER_URL}/booking/{b.uid}/reschedule",
         "cancel": f"{BOOKER_URL}/booking/{b.uid}/cancel",
@@ -309,7 +314,8 @@ def _content(
     when = words.when(b.start_time, b.end_time, tz)
     dates: list[str] = []
     location = b.location
-    if told is not None and len(told[1]) > 1:
+    several = told is not None and len(told[1]) > 1
+    if told is not None and several:
         series, occurrences = told
         heading = words(f"{wording}.series_heading")
         when = (
@@ -337,7 +343,7 @@ def _content(
         "host": (host.name or host.username) if host is not None else None,
         "attendees": [f"{a.name} <{a.email}>" for a in _shown(view, to)],
         "reason": reason,
-        "links": _links(b) if links else None,
+        "links": _links(b, series=several) if links else None,
     }
     return messages.Content(
         subject=words(f"{wording}.subject", title=title),

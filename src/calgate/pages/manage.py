@@ -1,4 +1,6 @@
-"""A booking, for whoever holds its link: confirmation, calendar file, reschedule, cancel."""
+"""A booking, for whoever holds its link: confirmation, calendar file, reschedule, cancel. An
+occurrence of a recurring series shows the series, and its cancel page offers to cancel this
+occurrence only or every remaining one (calgate.pages.series)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
 from calgate.calendars import booking_event
 from calgate.errors import BadRequest, CalgateError, NotFound
-from calgate.pages import csrf, fields, render
+from calgate.pages import csrf, fields, render, series
 from calgate.pages.common import (
     View,
     check_csrf,
@@ -109,6 +111,7 @@ def _event(found: Held) -> booking_event.Event:
 async def confirmation(request: Request, state: State, uid: str) -> Response:
     try:
         found = await _booking(state, uid)
+        recurring = await _series(state, found)
     except CalgateError as exc:
         return error_page(request, exc)
     b = found.booking
@@ -116,6 +119,8 @@ async def confirmation(request: Request, state: State, uid: str) -> Response:
     host_view = View(request, found.host.time_zone, found.host.time_format)
     host_view.tz = found.host.time_zone
     location = b.location or ""
+    now = datetime.now(UTC)
+    asked = series.wants_all_remaining(request.query_params.get(series.ALL_REMAINING))
     return render.page(
         "booking.html",
         b=b,
@@ -130,11 +135,23 @@ async def confirmation(request: Request, state: State, uid: str) -> Response:
         state_name=str(b.status),
         successor=found.rescheduled_to_uid,
         links=booking_event.links(_event(found), ics_link=f"/booking/{uid}/event.ics"),
-        changeable=str(b.status) in ("accepted", "pending") and b.end_time > datetime.now(UTC),
+        changeable=str(b.status) in ("accepted", "pending") and b.end_time > now,
         reschedulable=not _seated(found),
         cancellable=not _seated(found) or _guest(found, view.seat) is not None,
         uid=uid,
+        series=recurring,
+        occurrences=series.listed(recurring.occurrences, view, uid) if recurring else [],
+        remaining=bool(recurring and recurring.remaining(now)),
+        # Kept on the way to the cancel page, where it picks "all remaining", as Cal.com's.
+        cancel_params=view.params(**{series.ALL_REMAINING: "true" if asked else None}),
+        shown=series.SHOWN,
     )
+
+
+async def _series(state: State, found: Held) -> series.Series | None:
+    """The recurring series this booking is an occurrence of (seated event types book one
+    occurrence at a time, and a seat's link speaks for that seat alone)."""
+    return None if _seated(found) else await series.of_booking(state, found.booking)
 
 
 @router.get("/booking/{uid}/event.ics")
@@ -274,11 +291,46 @@ async def cancel_form(request: Request, state: State, uid: str) -> Response:
     except CalgateError as exc:
         return error_page(request, exc)
     view = _view(request, found)
+    asked = series.wants_all_remaining(request.query_params.get(series.ALL_REMAINING))
     try:
         _check_holder(found, view)
+        recurring = await _series(state, found)
+        if asked and recurring is not None:
+            recurring.first_remaining(datetime.now(UTC))  # refuses a series with none left
     except CalgateError as exc:
         return error_page(request, exc, view)
-    return _change_page(request, state, "cancel.html", found, view)
+    return _cancel_page(request, state, found, view, recurring, all_remaining=asked)
+
+
+def _cancel_page(
+    request: Request,
+    state: State,
+    found: Held,
+    view: View,
+    recurring: series.Series | None,
+    *,
+    all_remaining: bool,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    """The cancel form; an occurrence of a series with occurrences still ahead offers this
+    occurrence only or all remaining (chosen when asked, or when this one has ended)."""
+    remaining = recurring.remaining(datetime.now(UTC)) if recurring else []
+    this_open = not _ended(found)
+    return _change_page(
+        request,
+        state,
+        "cancel.html",
+        found,
+        view,
+        status,
+        series=recurring if remaining else None,
+        remaining=series.listed(remaining, view),
+        all_remaining=bool(remaining) and (all_remaining or not this_open),
+        this_open=this_open,
+        shown=series.SHOWN,
+        **extra,
+    )
 
 
 @router.post("/booking/{uid}/cancel")
@@ -291,24 +343,39 @@ async def cancel(request: Request, state: State, uid: str) -> Response:
         return error_page(request, exc)
     view = _view(request, found)
     reason = (form.get("reason") or [""])[0].strip()[: fields.MAX_TEXT] or None
+    # The form's choice; a post without one (a script) goes by the page's query, as Cal.com's.
+    choice = form_value(form, series.ALL_REMAINING) or request.query_params.get(
+        series.ALL_REMAINING
+    )
+    asked = series.wants_all_remaining(choice)
+    recurring = None
+    target, scope = uid, None
     try:
         guest = _check_holder(found, view)
+        recurring = await _series(state, found)
+        # All remaining: from the first occurrence still ahead (this one may have passed or
+        # been cancelled: the series email's link is the first occurrence's). A booking outside
+        # a series has nothing more to cancel, as on Cal.com.
+        if asked and recurring is not None:
+            target, scope = recurring.first_remaining(datetime.now(UTC)).uid, "remaining"
         await bookings.cancel_booking(
             state.db,
-            uid,
+            target,
             reason=reason,
             cancelled_by=guest.email if guest is not None else None,
             seat_uid=view.seat if _seated(found) else None,
+            series=scope,
         )
     except CalgateError as exc:
-        return _change_page(
+        return _cancel_page(
             request,
             state,
-            "cancel.html",
             found,
             view,
-            exc.status_code,
+            recurring,
+            all_remaining=asked,
+            status=exc.status_code,
             failure=exc,
             reason=failure_reason(exc),
         )
-    return RedirectResponse(f"/booking/{uid}?{view.params()}", status_code=303)
+    return RedirectResponse(f"/booking/{target}?{view.params()}", status_code=303)
