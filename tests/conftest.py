@@ -78,7 +78,20 @@ def _wipe(url: str) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            # DELETE, children first, rather than TRUNCATE: a test leaves a few rows in a few
+            # tables, and TRUNCATE's cost per table (100 ms for all of them, 4 ms this way) was
+            # a sixth of the PostgreSQL pass. Sequences a test used restart, as TRUNCATE's
+            # RESTART IDENTITY did (a restarted sequence's last_value is NULL until used).
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+            used = conn.execute(
+                text(
+                    "SELECT sequencename FROM pg_sequences"
+                    " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+                )
+            )
+            for sequence in used.scalars().all():
+                conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
         else:
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             for table in tables:

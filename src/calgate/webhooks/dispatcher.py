@@ -260,6 +260,13 @@ class Dispatcher(Generic[T]):
         started = utcnow()
         t0 = time.monotonic()
         outcome = await self.table.send(item)
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            # The stop's cancel arrived during the send and a library swallowed it (aiosmtplib
+            # turns a cancelled SMTP exchange into its own error): the recorder is being
+            # cancelled too, so waiting for it would hold the shutdown for the whole grace.
+            # The row goes back unsettled, to be sent again: at least once, never lost.
+            raise asyncio.CancelledError
         duration_ms = int((time.monotonic() - t0) * 1000)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         await self._results.put(_Recorded(Result(item, outcome, started, duration_ms), done))

@@ -1,0 +1,71 @@
+"""A stopping outbox loop is not held up by a send that swallowed its cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from calgate import tasks
+from calgate.config import Settings
+from calgate.email import messages
+from calgate.store.db import Database
+from calgate.store.models import OutboundMessage
+from calgate.webhooks.delivery import Outcome
+from calgate.webhooks.dispatcher import Dispatcher
+from calgate.webhooks.mail import Claimed, MessageTable
+from tests.conftest import TEST_SECRET
+
+
+class SwallowingTable(MessageTable):
+    """The real message table, sending as a library caught mid-exchange may: the stop's
+    cancel is turned into a failed send (aiosmtplib did so while calgate stopped)."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings, None)
+        self.sending = asyncio.Event()
+
+    async def send(self, item: Claimed) -> Outcome:
+        self.sending.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            return Outcome(error="SMTPServerDisconnected: the exchange was interrupted")
+        return Outcome(status_code=250)
+
+
+def test_stop_hands_back_a_send_that_swallowed_the_cancel(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Before the fix the loop waited for a recorder that was cancelled too: the whole grace.
+    monkeypatch.setattr(tasks, "STOP_GRACE_S", 3.0)
+    settings = Settings(database_url=db_url, secret_key=TEST_SECRET, smtp_url="smtp://127.0.0.1:9")
+
+    async def scenario() -> OutboundMessage | None:
+        db = Database(db_url)
+        try:
+            async with db.transaction() as session:
+                messages.queue(
+                    session,
+                    channel="email",
+                    kind="booking",
+                    recipient="ada@example.com",
+                    content=messages.Content(subject="s", text="t"),
+                )
+            table = SwallowingTable(settings)
+            dispatcher = Dispatcher(db, table, settings, name="message")
+            await dispatcher.start()
+            await asyncio.wait_for(table.sending.wait(), 10)
+            await dispatcher.stop()
+            async with db.session() as session:
+                return await session.get(OutboundMessage, 1)
+        finally:
+            await db.dispose()
+
+    with caplog.at_level(logging.WARNING, logger="calgate.tasks"):
+        row = asyncio.run(scenario())
+    assert not [r for r in caplog.records if "did not stop" in r.getMessage()]
+    # Handed back unsettled at once: sent again by the next loop, not lost.
+    assert row is not None
+    assert (row.status, row.locked_by, row.attempts) == ("pending", None, 1)
