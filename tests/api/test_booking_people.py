@@ -24,6 +24,7 @@ from tests.calendars.servers import Radicale, radicale
 from tests.conftest import TEST_SECRET
 from tests.email.mailbox import Mailbox, mailbox
 from tests.support.api import assert_error, assert_ok
+from tests.support.db import scalars
 from tests.support.waiting import wait_until
 from tests.webhooks.conftest import FAST, subscribe
 from tests.webhooks.receiver import Receiver, receiver
@@ -64,14 +65,7 @@ def caldav_server(tmp_path: Path) -> Iterator[Radicale]:
 
 
 def _read(client: TestClient, model: Any) -> list[Any]:
-    db = client.app.state.calgate.db  # type: ignore[attr-defined]
-
-    async def read() -> list[Any]:
-        async with db.session() as session:
-            return list((await session.execute(select(model).order_by(model.id))).scalars())
-
-    assert client.portal is not None
-    return client.portal.call(read)
+    return scalars(client, select(model).order_by(model.id))
 
 
 def _setup(

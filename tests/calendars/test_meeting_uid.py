@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -22,9 +21,10 @@ from starlette.testclient import TestClient
 
 from calgate.config import Settings
 from calgate.store.models import CalendarWrite
-from tests.calendars.servers import Radicale, radicale
+from tests.calendars.servers import Radicale
 from tests.conftest import TEST_SECRET
 from tests.email.mailbox import Mailbox, mailbox
+from tests.support.db import rows
 from tests.support.waiting import wait_until
 from tests.webhooks.conftest import FAST, V_BOOKING, book, event_type, next_monday
 
@@ -36,12 +36,6 @@ BOB = {"name": "Bob Byron", "email": "bob@example.com", "timeZone": "UTC"}
 def inbox() -> Iterator[Mailbox]:
     with mailbox() as box:
         yield box
-
-
-@pytest.fixture
-def caldav_server(tmp_path: Path) -> Iterator[Radicale]:
-    with radicale(tmp_path / "radicale") as server:
-        yield server
 
 
 @pytest.fixture
@@ -367,16 +361,5 @@ def test_writes_to_one_event_are_delivered_in_order(
 
 
 def writes(client: TestClient) -> list[tuple[int, str, str]]:
-    db = client.app.state.calgate.db  # type: ignore[attr-defined]
-
-    async def read() -> list[tuple[int, str, str]]:
-        async with db.session() as session:
-            rows = await session.execute(
-                select(CalendarWrite.id, CalendarWrite.op, CalendarWrite.status).order_by(
-                    CalendarWrite.id
-                )
-            )
-            return [(i, op, status) for i, op, status in rows]
-
-    assert client.portal is not None
-    return client.portal.call(read)
+    columns = (CalendarWrite.id, CalendarWrite.op, CalendarWrite.status)
+    return rows(client, select(*columns).order_by(CalendarWrite.id))

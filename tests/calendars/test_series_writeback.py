@@ -27,6 +27,7 @@ from tests.email.mailbox import Mailbox
 from tests.email.test_recipients import team_event_type
 from tests.email.test_team_verified import team
 from tests.support.clock import at, instant, travel, utc, z
+from tests.support.db import rows
 from tests.support.waiting import wait_until
 from tests.webhooks.conftest import V_BOOKING, event_type
 
@@ -67,19 +68,8 @@ def starts(occurrences: list[dict[str, Any]]) -> list[datetime]:
 
 def writes(client: TestClient) -> list[tuple[str, str, str]]:
     """Every write-back queued, in order: (op, resource name, status)."""
-    db = client.app.state.calgate.db  # type: ignore[attr-defined]
-
-    async def read() -> list[tuple[str, str, str]]:
-        async with db.session() as session:
-            rows = await session.execute(
-                select(CalendarWrite.op, CalendarWrite.booking_uid, CalendarWrite.status).order_by(
-                    CalendarWrite.id
-                )
-            )
-            return [(op, name, status) for op, name, status in rows]
-
-    assert client.portal is not None
-    return client.portal.call(read)
+    columns = (CalendarWrite.op, CalendarWrite.booking_uid, CalendarWrite.status)
+    return rows(client, select(*columns).order_by(CalendarWrite.id))
 
 
 def settled(client: TestClient) -> list[tuple[str, str]]:

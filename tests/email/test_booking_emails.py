@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from calgate.config import Settings
 from calgate.store.models import OutboundMessage
 from tests.email.mailbox import Mailbox
+from tests.support.db import scalars
 from tests.support.waiting import wait_until
 from tests.webhooks.conftest import V_BOOKING, book, event_type, next_monday
 
@@ -39,15 +40,7 @@ def text(message: EmailMessage) -> str:
 
 
 def rows(client: TestClient) -> list[OutboundMessage]:
-    db = client.app.state.calgate.db  # type: ignore[attr-defined]
-
-    async def read() -> list[OutboundMessage]:
-        async with db.session() as session:
-            found = await session.execute(select(OutboundMessage).order_by(OutboundMessage.id))
-            return list(found.scalars())
-
-    assert client.portal is not None
-    return client.portal.call(read)
+    return scalars(client, select(OutboundMessage).order_by(OutboundMessage.id))
 
 
 def with_metadata(client: TestClient, acct: Any, event_type_id: int, metadata: Any) -> int:
