@@ -22,6 +22,9 @@ from calgate.services.slots import SlotQuery
 from calgate.web.state import State
 
 NEARBY = 6
+# The statuses of a booking that ended (store.models.ENDED_STATUSES, as the services present
+# them): the pages reach the store only through services.
+ENDED = ("cancelled", "rejected")
 
 
 @dataclass(frozen=True)

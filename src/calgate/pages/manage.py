@@ -15,6 +15,7 @@ from calgate.calendars import booking_event
 from calgate.errors import BadRequest, CalgateError, NotFound
 from calgate.pages import csrf, fields, render, series
 from calgate.pages.common import (
+    ENDED,
     View,
     check_csrf,
     error_page,
@@ -89,7 +90,7 @@ def _check_holder(found: Held, view: View, *, reschedule: bool = False) -> Any:
 
 
 def _ended(found: Held) -> bool:
-    return str(found.booking.status) in ("cancelled", "rejected")
+    return str(found.booking.status) in ENDED
 
 
 def _event(found: Held) -> booking_event.Event:

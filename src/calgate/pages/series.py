@@ -12,7 +12,7 @@ from typing import Any
 from calgate.core import recurrence
 from calgate.email.locales import Words
 from calgate.errors import BadRequest
-from calgate.pages.common import View, when_text, zulu
+from calgate.pages.common import ENDED, View, when_text, zulu
 from calgate.services import bookings
 from calgate.web.state import State
 
@@ -20,7 +20,6 @@ from calgate.web.state import State
 ALL_REMAINING = "allRemainingBookings"
 # Cal.com lists the first occurrences and keeps the rest behind "+ N more".
 SHOWN = 4
-_ENDED = ("cancelled", "rejected")
 
 
 def wants_all_remaining(raw: str | None) -> bool:
@@ -49,7 +48,7 @@ class Series:
     def remaining(self, now: datetime) -> list[Any]:
         """What cancelling all remaining cancels: as Cal.com's allRemainingBookings, every
         occurrence from now on (not ended, not begun); one already held stays."""
-        return [b for b in self.occurrences if str(b.status) not in _ENDED and b.start_time >= now]
+        return [b for b in self.occurrences if str(b.status) not in ENDED and b.start_time >= now]
 
     def first_remaining(self, now: datetime) -> Any:
         left = self.remaining(now)
