@@ -55,6 +55,17 @@ def test_index_overlap_and_cover_match_brute_force(xs: list[Interval], s: int, d
     assert index.covers(cand) == (set(range(s, s + d)) <= minutes(xs))
 
 
+@given(intervals, st.integers(0, 360), st.integers(0, 90))
+def test_index_near_is_the_merged_intervals_reaching_into_the_range(
+    xs: list[Interval], s: int, d: int
+) -> None:
+    # What a host's free time for one day takes out of the hours (busy time beyond the day
+    # can't cut it).
+    index = IntervalIndex(xs)
+    lo, hi = iv(s, s + d)
+    assert index.near(lo, hi) == [m for m in index.intervals if m.end > lo and m.start < hi]
+
+
 def test_touching_intervals_do_not_overlap() -> None:
     assert not iv(0, 30).overlaps(iv(30, 60))
     assert not IntervalIndex([iv(0, 30)]).overlaps(iv(30, 60))

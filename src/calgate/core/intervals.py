@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from operator import itemgetter
@@ -100,6 +100,11 @@ class IntervalIndex:
         if k and self._ends[k - 1] > candidate.start:
             return True
         return k < len(self._starts) and self._starts[k] < candidate.end
+
+    def near(self, lo: datetime, hi: datetime) -> list[Interval]:
+        """The merged intervals reaching into [lo, hi), in order: both ends are sorted, so a
+        day's part of a long busy list is two bisects away."""
+        return self.intervals[bisect_right(self._ends, lo) : bisect_left(self._starts, hi)]
 
     def covers(self, candidate: Interval) -> bool:
         k = bisect_right(self._starts, candidate.start)

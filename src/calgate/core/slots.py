@@ -160,8 +160,6 @@ class _HostView:
         self.seat_busy = [_padded(b) for b in open_seats.values()]
         self._before = _td(rules.before_buffer)
         self._after = _td(rules.after_buffer)
-        # ``free``'s busy time, built on first use: an explanation asks for several days.
-        self._blocked: list[Interval] | None = None
         # ``in_hours`` answers: an explanation asks the verdict's question again for its reasons.
         self._in_hours: dict[tuple[datetime, datetime, datetime], bool] = {}
         self.limits = LimitTracker(
@@ -184,12 +182,13 @@ class _HostView:
         hours = self.hours.windows(start, end)
         if not self.busy:
             return hours
-        blocked = self._blocked
-        if blocked is None:
-            before, after = self._before, self._after
-            widened = [Interval(b.start - after, b.end + before) for b in self.busy.intervals]
-            blocked = self._blocked = merge(widened) if before or after else widened
-        return subtract(hours, blocked)
+        before, after = self._before, self._after
+        # Only busy time that its widening brings into the range: a day's part, not every
+        # booking read (an explanation asks for three days, a slot query reads five).
+        near = self.busy.near(start - before, end + after)
+        if not (before or after):
+            return subtract(hours, near)
+        return subtract(hours, merge([Interval(b.start - after, b.end + before) for b in near]))
 
     def in_hours(self, start: datetime, end: datetime, earliest: datetime) -> bool:
         """Inside the hours as a slot query from the booking's own start sees them, or from the
@@ -259,8 +258,11 @@ class _HostView:
             return []
         seat = self.seat_at(start, end)
         found = []
+        lo, hi = padded
+        # Inline comparisons, as ``_blocks`` reads them: this runs over every booking read.
         for iv, b in zip(self.padded, self.host.bookings, strict=True):
-            if b is not seat and _blocks(iv, padded):
+            s, e = iv
+            if s < hi and lo < e and s < e and b is not seat:
                 found.append(Conflict("booking", iv, booking=b))
         for h in self.host.held:
             iv = Interval(h.start, h.end)
