@@ -53,6 +53,8 @@ class Mailbox:
         # aiosmtpd.smtp.SMTP options (STARTTLS, AUTH) for the server this mailbox runs.
         self.server = server
         self.messages: list[EmailMessage] = []
+        # The name each sender gave in EHLO (or HELO), one per message received.
+        self.greetings: list[str] = []
         self._lock = threading.Lock()
         self._controller: _Controller | None = None
 
@@ -65,6 +67,7 @@ class Mailbox:
         assert isinstance(parsed, EmailMessage)
         with self._lock:
             self.messages.append(parsed)
+            self.greetings.append(session.host_name)
         return "250 OK"
 
     def start(self) -> None:

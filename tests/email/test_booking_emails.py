@@ -20,6 +20,7 @@ from tests.support.waiting import wait_until
 from tests.webhooks.conftest import V_BOOKING, book, event_type, next_monday
 
 ATTENDEE = {"name": "Ada Lovelace", "email": "ada@example.com", "timeZone": "America/New_York"}
+GUEST = "bob@example.com"
 
 
 def invite(message: EmailMessage) -> icalendar.Calendar:
@@ -115,6 +116,28 @@ def test_created_rescheduled_cancelled(
         assert int(ev["SEQUENCE"]) == 2
         assert str(ev["STATUS"]) == "CANCELLED"
     assert "ill" in text(to_ada)
+
+
+def test_the_links_are_the_bookers(
+    client: TestClient, make_account: Any, inbox: Mailbox, settings: Settings
+) -> None:
+    """As Cal.com's emails: the booker's email can reschedule and cancel; a guest's and the
+    host's tell the booking without those links (the pages would act in the booker's name)."""
+    host = make_account(time_zone="UTC")
+    et = event_type(client, host)
+    booked = book(client, et, next_monday() + timedelta(hours=9), attendee=ATTENDEE, guests=[GUEST])
+    manage = f"{settings.booker_url}/booking/{booked['uid']}/"
+
+    to_ada = inbox.wait_for("ada@example.com")[0]
+    assert f"{manage}cancel" in text(to_ada)
+    assert f"{manage}reschedule" in text(to_ada)
+    for other, subject in ((GUEST, "Confirmed:"), (host.email, "New event:")):
+        message = inbox.wait_for(other)[0]
+        assert message["Subject"].startswith(subject), message["Subject"]
+        assert manage not in text(message)
+        html = message.get_body(("html",))
+        assert html is not None
+        assert manage not in html.get_content()
 
 
 def test_a_request_and_its_decline(client: TestClient, make_account: Any, inbox: Mailbox) -> None:

@@ -1,7 +1,7 @@
 """The links in a recurring series' emails and the booking pages they lead to, through a real
 SMTP server: the series email cancels every remaining occurrence (Cal.com's
-`allRemainingBookings=true`), with one cancellation email for them all; an email about one
-occurrence keeps that occurrence's own links."""
+`allRemainingBookings=true`), with one cancellation email for them all, and only the booker's
+has that link; an email about one occurrence keeps that occurrence's own links."""
 
 from __future__ import annotations
 
@@ -52,6 +52,13 @@ def test_the_series_email_cancels_every_remaining_occurrence(
     html = to_ada.get_body(("html",))
     assert html is not None
     assert f'href="{settings.booker_url}{cancel}"' in html.get_content()
+    # The link is the booker's, as Cal.com's: Ada's guest gets the series but no link to it.
+    to_bob = inbox.to(BOB)[0]
+    assert "Every week for 4 occurrences" in text(to_bob)
+    assert _link(text(to_bob), settings, "Cancel") is None
+    bob_html = to_bob.get_body(("html",))
+    assert bob_html is not None
+    assert "/cancel" not in bob_html.get_content()
 
     # Followed: the cancel page with every remaining occurrence chosen; sent as shown.
     form = client.get(cancel)

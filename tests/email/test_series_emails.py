@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -16,12 +17,14 @@ import pytest
 import recurring_ical_events
 from starlette.testclient import TestClient
 
+from calgate.config import Settings
 from calgate.store.models import OutboundMessage
 from tests.email.mailbox import Mailbox
 from tests.email.test_booking_emails import invite, rows, text, with_metadata
 from tests.support.clock import at, instant, travel, utc, z
 from tests.support.waiting import wait_until
-from tests.webhooks.conftest import V_BOOKING, event_type
+from tests.webhooks.conftest import V_BOOKING, event_type, subscribe
+from tests.webhooks.receiver import Receiver, receiver
 
 # Pinned so the series crosses both spring DST changes: New York's on 14 March 2027 (the
 # host's clock, which the series keeps), Berlin's on 28 March (the attendee's).
@@ -36,6 +39,18 @@ BOB = "bob@example.com"
 def _march_2027() -> Iterator[None]:
     with travel(NOW):
         yield
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # The webhook subscriber of these tests listens on loopback too.
+    return replace(settings, webhook_allow_private=True)
+
+
+@pytest.fixture
+def hook_receiver() -> Iterator[Receiver]:
+    with receiver() as rec:
+        yield rec
 
 
 def _series(
@@ -226,6 +241,63 @@ def test_one_occurrence_then_the_rest_of_the_series(
     assert "March 15" not in body
     assert invite(message)["METHOD"] == "REQUEST"
     assert _expanded(message) == starts[:1]
+
+
+def test_all_remaining_by_a_past_occurrence_leaves_what_has_begun(
+    client: TestClient, make_account: Any, inbox: Mailbox, hook_receiver: Receiver
+) -> None:
+    """Cal.com's allRemainingBookings (the 2024-04-15 cancel) names the series by any of its
+    occurrences and cancels those not yet begun: the one named, already held, stays."""
+    host = make_account(time_zone="America/New_York")
+    subscribe(client, host, hook_receiver.url, ["BOOKING_CANCELLED"])
+    et = _recurring(client, host)
+    occurrences = _series(client, et)
+    starts = [instant(o["start"]) for o in occurrences]
+    series_uid = occurrences[0]["recurringBookingUid"]
+    _sent(client, inbox, Counter({"ada@example.com": 1, BOB: 1, host.email: 1}))
+
+    def statuses() -> list[str]:
+        r = client.get(f"/v2/bookings/{series_uid}", headers={**host.headers, **V_BOOKING})
+        assert r.status_code == 200, r.text
+        return [o["status"] for o in r.json()["data"]]
+
+    # The first occurrence held, the second under way.
+    with travel(starts[1] + timedelta(minutes=10)):
+        r = client.post(
+            f"/v2/bookings/{occurrences[0]['uid']}/cancel",
+            json={"allRemainingBookings": True, "cancellationReason": "project ended"},
+        )
+        assert r.status_code == 200, r.text
+        # As Cal.com: the answer names the booking the request named.
+        assert r.json()["data"]["bookingUid"] == occurrences[0]["uid"]
+        assert statuses() == ["accepted", "accepted", "cancelled", "cancelled"]
+
+        got = hook_receiver.wait_for(2)
+        assert sorted(h.json()["payload"]["uid"] for h in got) == sorted(
+            o["uid"] for o in occurrences[2:]
+        )
+        # One email each for the two cancelled; the invite keeps the two that were held.
+        _sent(client, inbox, Counter({"ada@example.com": 2, BOB: 2, host.email: 2}))
+        message = inbox.to("ada@example.com")[-1]
+        assert message["Subject"].startswith("Cancelled:")
+        body = text(message)
+        assert "Every week for 2 occurrences (Europe/Berlin)" in body
+        assert "Monday, March 22, 2027" in body
+        assert "Monday, March 29, 2027" in body
+        assert "March 8" not in body
+        assert "March 15" not in body
+        assert "project ended" in body
+        assert _expanded(message) == starts[:2]
+
+        # None is left: refused, and nothing more is cancelled, sent or announced.
+        again = client.post(
+            f"/v2/bookings/{occurrences[1]['uid']}/cancel", json={"allRemainingBookings": True}
+        )
+        assert again.status_code == 400, again.text
+        assert "none is left to cancel" in again.text
+        assert statuses() == ["accepted", "accepted", "cancelled", "cancelled"]
+        _sent(client, inbox, Counter({"ada@example.com": 2, BOB: 2, host.email: 2}))
+        assert len(hook_receiver.requests) == 2
 
 
 def test_a_moved_occurrence_is_that_occurrence_of_the_series(

@@ -469,7 +469,7 @@ async def _booking_messages(
             invite = _invite(
                 view, to, hosts, uid=uid, depth=depth, cancel=cancel, now=now, series=series
             )
-        links = _manage_links(trigger, to)
+        links = _manage_links(trigger, b, to)
         content = _content(wording, view, to, reason=reason, links=links, invite=invite)
         messages.queue(
             session,
@@ -545,7 +545,7 @@ async def queue_series_emails(
             lead,
             to,
             reason=_reason(trigger, lead.booking),
-            links=_manage_links(trigger, to),
+            links=_manage_links(trigger, lead.booking, to),
             invite=invite,
             told=(series, told),
         )
@@ -624,6 +624,12 @@ async def cancel_reminders(session: AsyncSession, booking_uid: str) -> None:
     )
 
 
-def _manage_links(trigger: str, to: _Recipient) -> bool:
-    """Reschedule and cancel links: for attendees, while the booking stands."""
-    return trigger not in ("BOOKING_CANCELLED", "BOOKING_REJECTED") and not to.host
+def _manage_links(trigger: str, b: Booking, to: _Recipient) -> bool:
+    """Reschedule and cancel links, while the booking stands: as Cal.com's (its emails'
+    ManageLink), for whoever booked, the first attendee, or a seat's holder; not for the hosts,
+    nor for guests, whose link would act in the booker's name (the booking pages take the holder
+    of a booking's link for its first attendee)."""
+    if trigger in ("BOOKING_CANCELLED", "BOOKING_REJECTED") or to.attendee is None:
+        return False
+    booker = b.attendees[0] if b.attendees else None
+    return to.attendee.seat_uid is not None or (booker is not None and to.attendee.id == booker.id)

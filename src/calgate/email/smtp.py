@@ -8,8 +8,9 @@ or against CALGATE_SMTP_CA_FILE (a private relay's own CA) when that is set.
 
 from __future__ import annotations
 
+import socket
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from functools import cache
 from urllib.parse import unquote, urlsplit
@@ -25,6 +26,14 @@ class SendFailed(Exception):
         self.permanent = permanent
 
 
+@cache
+def local_hostname() -> str:
+    """This host's fully qualified name, as aiosmtplib would give it in EHLO, looked up once per
+    process, when the first SmtpServer is made (at start): aiosmtplib looks it up (getfqdn, in a
+    thread) for every message, so a slow resolver slowed every email by its whole delay."""
+    return socket.getfqdn()
+
+
 @dataclass(frozen=True)
 class SmtpServer:
     host: str
@@ -34,6 +43,8 @@ class SmtpServer:
     password: str | None
     timeout: float = 30.0
     ca_file: str = ""
+    # The name this host gives in EHLO. Left to aiosmtplib, it is looked up for every message.
+    local_hostname: str = field(default_factory=local_hostname)
 
     @classmethod
     def from_url(cls, url: str, timeout: float = 30.0, ca_file: str = "") -> SmtpServer:
@@ -60,6 +71,7 @@ class SmtpServer:
                 message,
                 hostname=self.host,
                 port=self.port,
+                local_hostname=self.local_hostname,
                 username=self.username,
                 password=self.password,
                 use_tls=self.tls,

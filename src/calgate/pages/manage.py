@@ -354,9 +354,10 @@ async def cancel(request: Request, state: State, uid: str) -> Response:
     try:
         guest = _check_holder(found, view)
         recurring = await _series(state, found)
-        # All remaining: from the first occurrence still ahead (this one may have passed or
-        # been cancelled: the series email's link is the first occurrence's). A booking outside
-        # a series has nothing more to cancel, as on Cal.com.
+        # All remaining, named by the first occurrence still ahead: this one may have been
+        # cancelled (the series email's link is the first occurrence's), and the service, as
+        # Cal.com, refuses to cancel by an ended booking. A booking outside a series has nothing
+        # more to cancel, as on Cal.com.
         if asked and recurring is not None:
             target, scope = recurring.first_remaining(datetime.now(UTC)).uid, "remaining"
         await bookings.cancel_booking(

@@ -11,8 +11,7 @@ from typing import Any
 
 from calgate.core import recurrence
 from calgate.email.locales import Words
-from calgate.errors import BadRequest
-from calgate.pages.common import ENDED, View, when_text, zulu
+from calgate.pages.common import View, when_text, zulu
 from calgate.services import bookings
 from calgate.web.state import State
 
@@ -46,19 +45,12 @@ class Series:
     occurrences: tuple[Any, ...]
 
     def remaining(self, now: datetime) -> list[Any]:
-        """What cancelling all remaining cancels: as Cal.com's allRemainingBookings, every
-        occurrence from now on (not ended, not begun); one already held stays."""
-        return [b for b in self.occurrences if str(b.status) not in ENDED and b.start_time >= now]
+        """What cancelling all remaining cancels (the service's rule, shown before it acts)."""
+        return bookings.remaining(self.occurrences, now)
 
     def first_remaining(self, now: datetime) -> Any:
-        left = self.remaining(now)
-        if not left:
-            raise BadRequest(
-                "Every occurrence of this recurring booking has ended or begun; none is left to "
-                "cancel",
-                {"reason": "series_ended"},
-            )
-        return left[0]
+        """Where the cancel of all remaining lands; refused as the service refuses it."""
+        return bookings.require_remaining(self.occurrences, now)[0]
 
 
 async def of_booking(state: State, booking: Any) -> Series | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -587,7 +587,8 @@ async def cancel_booking(
     (every seat) needs the host's credentials, as in Cal.com. Recurring bookings: ``uid`` may
     be the series' uid (every occurrence not yet ended is cancelled; the answer lists them);
     ``series="subsequent"`` also cancels the series' later occurrences (Cal.com's
-    cancelSubsequentBookings), ``"remaining"`` every one from now on (allRemainingBookings).
+    cancelSubsequentBookings), ``"remaining"`` every one not yet begun, whichever occurrence
+    ``uid`` names (allRemainingBookings; see `remaining`).
     """
     async with db.transaction() as session:
         booking = await _booking_or_none_for_update(session, uid)
@@ -626,20 +627,51 @@ async def cancel_booking(
                 return remaining_view, True
         if booking.status in ENDED_STATUSES:
             raise BadRequest(f"Booking {uid} is already {booking.status}")
-        several = bool(booking.recurring_event_id) and series in ("subsequent", "remaining")
+        series_uid = booking.recurring_event_id
+        if series == "remaining" and series_uid:
+            # The occurrence named only picks the series: one past or under way stays, named or
+            # not, as Cal.com's allRemainingBookings (startTime >= now).
+            occurrences = await _series_for_update(session, series_uid)
+            chosen = require_remaining(occurrences, utcnow())
+            views = [
+                await _cancel_one(session, b, reason, cancelled_by, together=True) for b in chosen
+            ]
+            # One email and one calendar write for the occurrences cancelled together.
+            await webhooks.enqueue_series(session, "BOOKING_CANCELLED", views)
+            # Cal.com answers with the booking named, whether or not it was among them.
+            named = next((v for v in views if v.booking.id == booking.id), None)
+            return (named if named is not None else await view(session, booking)), False
+        several = bool(series_uid) and series == "subsequent"
         cancelled = await _cancel_one(session, booking, reason, cancelled_by, together=several)
-        if several and booking.recurring_event_id:
-            since = booking.start_time if series == "subsequent" else utcnow()
+        if several and series_uid:
             views = [cancelled]
-            for later in await _series_for_update(session, booking.recurring_event_id):
+            for later in await _series_for_update(session, series_uid):
                 later_live = later.status not in ENDED_STATUSES
-                if later.id != booking.id and later.start_time >= since and later_live:
+                if later.id != booking.id and later.start_time >= booking.start_time and later_live:
                     views.append(
                         await _cancel_one(session, later, reason, cancelled_by, together=True)
                     )
-            # One email and one calendar write for the occurrences cancelled together.
             await webhooks.enqueue_series(session, "BOOKING_CANCELLED", views)
         return cancelled, False
+
+
+def remaining(occurrences: Iterable[Booking], now: datetime) -> list[Booking]:
+    """What cancelling all remaining occurrences of a series cancels (Cal.com's
+    allRemainingBookings), in the order given: each one not ended that starts at `now` or
+    later. One already begun stays: it has been held, and its record with it."""
+    return [b for b in occurrences if b.status not in ENDED_STATUSES and b.start_time >= now]
+
+
+def require_remaining(occurrences: Iterable[Booking], now: datetime) -> list[Booking]:
+    """`remaining`, refused when none is left (Cal.com answers success having cancelled
+    nothing, and still sends its cancel emails: a refusal says what happened)."""
+    chosen = remaining(occurrences, now)
+    if not chosen:
+        raise BadRequest(
+            "Every occurrence of this recurring booking has ended or begun; none is left to cancel",
+            {"reason": "series_ended"},
+        )
+    return chosen
 
 
 async def _event_type_of(session: AsyncSession, booking: Booking) -> EventType | None:
