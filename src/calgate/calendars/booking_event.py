@@ -7,7 +7,8 @@ Callers choose what the event shows (whose attendees): a seat holder's copy list
 seat. Every caller gives it the same UID and SEQUENCE, the booking's `calendar_uid` and
 `ics_sequence`, so a calendar that gets the meeting twice (the invite and the write-back, or a
 reschedule's new file) keeps one event; a file that cancels the meeting is one SEQUENCE
-higher, as RFC 5546 orders updates. A recurring series emailed as one is one event with a rule
+higher, as RFC 5546 orders updates. A recurring series emailed as one is, in every file of
+any of its occurrences (invite, write-back, download, `/calendar-links`), one event with a rule
 (`Repeat`, written in the zone it was stepped in) plus, under the series' UID (its first
 occurrence's), one `Event` per occurrence that differs from the rule (`recurrence_id`).
 """
@@ -170,9 +171,15 @@ def _query(params: dict[str, str | None]) -> str:
     return urlencode({k: v for k, v in params.items() if v}, quote_via=quote)
 
 
+def _rrule(rule: Repeat) -> str:
+    return f"RRULE:FREQ={rule.frequency};INTERVAL={rule.interval};COUNT={rule.count}"
+
+
 def links(event: Event, *, ics_link: str) -> list[CalendarLink]:
     """Cal.com's four links (Google, Microsoft Office, Microsoft Outlook, ICS), then Yahoo's.
-    `ics_link` is where the event's file is: a data: URI or a download URL."""
+    `ics_link` is where the event's file is: a data: URI or a download URL. An event that
+    repeats gives Google its rule (`recur`), as Cal.com's link does; the others, as Cal.com's,
+    the one event."""
     details = event.description or None
     where = event.location or None
     ms = {
@@ -189,6 +196,7 @@ def links(event: Event, *, ics_link: str) -> list[CalendarLink]:
         "text": event.title,
         "details": details,
         "location": where,
+        "recur": _rrule(event.repeat) if event.repeat is not None else None,
     }
     yahoo = {
         "v": "60",

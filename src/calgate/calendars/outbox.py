@@ -11,6 +11,10 @@ host's), an override for each one that moved or differs, under the series' UID, 
 carry it. Every change to any occurrence writes the series' state then whole (a PUT), or deletes
 the resource once the host holds none; copies written before (one per occurrence, or in a
 calendar that was the destination before) are deleted, so the calendar keeps one series.
+
+A booking handed to another host (round-robin reassignment) leaves the calendars write-back put
+it in for the new host's destination; an occurrence of a series rewrites the series for every
+host, so the previous host's copy leaves that occurrence out and the new host's has it.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.calendars.booking_event import Event, Person, ics
@@ -35,6 +39,9 @@ PENDING = "pending"
 # ATTENDEE_ADDED / LOCATION_CHANGED: the event rewritten with its new attendees or place.
 WRITES = {"BOOKING_CREATED", "BOOKING_CONFIRMED", "ATTENDEE_ADDED", "LOCATION_CHANGED"}
 REMOVES = {"BOOKING_REJECTED"}
+# Cal.com's audit action for a booking handed to another host (round-robin reassignment): the
+# event leaves the calendars it was put in and goes to the new host's destination.
+REASSIGNMENT = "REASSIGNMENT"
 
 # (calendar id, op, resource name, body)
 _Write = tuple[int, str, str, str | None]
@@ -119,6 +126,8 @@ async def _booking_writes(
     b = view.booking
     if b.user_id is None:
         return []
+    if trigger == REASSIGNMENT:
+        return await _reassigned_writes(session, view, now)
     ops: list[tuple[str, str, str | None]] = []
     if trigger == "BOOKING_RESCHEDULED":
         if old is not None:
@@ -140,6 +149,27 @@ async def _booking_writes(
         calendar_id = await _target(session, b.user_id, uid, op)
         if calendar_id is not None:
             writes.append((calendar_id, op, uid, body))
+    return writes
+
+
+async def _reassigned_writes(
+    session: AsyncSession, view: BookingLike, now: datetime
+) -> list[_Write]:
+    """The booking's event deleted from every calendar write-back put it in (the previous
+    host's) and put in its host's destination calendar, while it is accepted."""
+    b = view.booking
+    placed = await _placed_where(session, CalendarWrite.booking_uid == b.uid)
+    kept = None
+    if b.status == BookingStatus.ACCEPTED and b.user_id is not None:
+        kept = await _destination(session, b.user_id)
+    writes: list[_Write] = [
+        (calendar_id, DELETE, resource, None)
+        for found in placed.values()
+        for calendar_id, resource in found
+        if calendar_id != kept
+    ]
+    if kept is not None:
+        writes.append((kept, PUT, b.uid, event_ics(view, now)))
     return writes
 
 
@@ -192,17 +222,26 @@ async def _placed(session: AsyncSession, series: Series) -> dict[int, list[tuple
     the series' own resource, and its occurrences' own (written before a series was written
     as one event)."""
     occurrences = select(Booking.uid).where(Booking.recurring_event_id == series.recurring_uid)
+    return await _placed_where(
+        session,
+        or_(
+            CalendarWrite.booking_uid == series.recurring_uid,
+            CalendarWrite.booking_uid.in_(occurrences),
+        ),
+    )
+
+
+async def _placed_where(
+    session: AsyncSession, resources: ColumnElement[bool]
+) -> dict[int, list[tuple[int, str]]]:
+    """By host (the calendar's owner): the (calendar, resource) of the `resources` write-back
+    put and has not deleted since."""
     rows = await session.execute(
         select(
             Calendar.user_id, CalendarWrite.calendar_id, CalendarWrite.booking_uid, CalendarWrite.op
         )
         .join(Calendar, Calendar.id == CalendarWrite.calendar_id)
-        .where(
-            or_(
-                CalendarWrite.booking_uid == series.recurring_uid,
-                CalendarWrite.booking_uid.in_(occurrences),
-            )
-        )
+        .where(resources)
         .order_by(CalendarWrite.id)
     )
     last: dict[tuple[int, int, str], str] = {}

@@ -1,6 +1,7 @@
 """A recurring booking's series as one calendar event: its occurrences, the start its rule gave
 each, and the one recurring event that carries them all, for the series' emails
-(email.booking) and for its write-back to the hosts' calendars (calendars.outbox).
+(email.booking), for its write-back to the hosts' calendars (calendars.outbox) and for the files
+of an occurrence (its booking page's download, its `/calendar-links` ICS: services.booking_links).
 
 A series booked through the API keeps how it was booked with its occurrences (the event-type
 snapshot's `recurrence`, `core.recurrence.booked`: rule, count, the zone it was stepped in).
@@ -221,3 +222,27 @@ def instance(series: Series, occurrence: Occurrence, base: Event) -> Event:
         recurrence_id=occurrence.slot,
         time_zone=series.time_zone,
     )
+
+
+def as_file(
+    series: Series, theirs: Sequence[Occurrence], shown: Callable[[Occurrence], Event]
+) -> list[Event]:
+    """An occurrence's calendar file for someone (the booking page's download, the ICS of
+    `/calendar-links`): the series' one event, as its invites and write-back carry it, so that a
+    calendar which has the series from either keeps one event instead of adding the occurrence
+    beside it. It holds the occurrences of `theirs` that have not ended (a pending one too, as a
+    pending booking's own file shows it); none left: the series cancelled."""
+    held = [o for o in theirs if o.booking.status not in ENDED_STATUSES]
+    if held:
+        return events(series, held, shown)
+    return events(series, theirs, shown, cancelled=True)
+
+
+def rule_from(series: Series, occurrence: Occurrence) -> Repeat | None:
+    """The series' rule from this occurrence to its last start, as Cal.com's Google Calendar
+    link carries the event type's rule (`recur`); none for a moved occurrence, whose start the
+    rule does not step from."""
+    if occurrence.booking.start_time != occurrence.slot:
+        return None
+    left = len(series.slots) - series.slots.index(occurrence.slot)
+    return Repeat(_FREQ[series.rule.frequency], series.rule.interval, left)

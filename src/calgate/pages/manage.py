@@ -29,7 +29,7 @@ from calgate.pages.common import (
     when_text,
     zulu,
 )
-from calgate.services import bookings, public_teams
+from calgate.services import booking_links, bookings, public_teams
 from calgate.web.state import State
 
 router = APIRouter(include_in_schema=False)
@@ -165,10 +165,9 @@ async def calendar_file(request: Request, state: State, uid: str) -> Response:
         # The meeting moved and kept its UID: this booking's file would be an older, cancelled
         # copy of it; the file is the meeting as it is now.
         return RedirectResponse(f"/booking/{found.rescheduled_to_uid}/event.ics", status_code=303)
-    # A cancel is one SEQUENCE above the meeting, as the cancel email's invite.
-    sequence = found.booking.ics_sequence + (1 if _ended(found) else 0)
-    body = booking_event.ics(
-        _event(found), stamp=datetime.now(UTC), method="PUBLISH", sequence=sequence
+    guest = _guest(found, request.query_params.get("seat"))
+    body = await booking_links.calendar_file(
+        state.db, found.booking, _event(found), attendee=guest.email if guest else None
     )
     return PlainTextResponse(
         body,

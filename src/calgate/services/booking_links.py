@@ -13,6 +13,7 @@ from sqlalchemy import and_, or_, select
 from calgate.calendars import booking_event
 from calgate.calendars.booking_event import CalendarLink
 from calgate.calendars.outbox import DELETE, PUT, stored_event
+from calgate.calendars.series import Series, as_file, rule_from, series_of
 from calgate.services import booking_people
 from calgate.services.bookings import BookingView
 from calgate.services.calendars import INTEGRATIONS as CALENDAR_TYPES
@@ -20,6 +21,7 @@ from calgate.services.conferencing import JITSI, PERSONAL_LINK, TYPES
 from calgate.store.db import Database
 from calgate.store.models import (
     Attendee,
+    Booking,
     BookingStatus,
     Calendar,
     CalendarCredential,
@@ -39,27 +41,46 @@ class Reference:
 
 
 def _links(
-    view: BookingView, now: datetime, shown: Sequence[Attendee] | None = None
+    view: BookingView,
+    now: datetime,
+    shown: Sequence[Attendee] | None = None,
+    series: Series | None = None,
 ) -> list[CalendarLink]:
     """The booking's add-to-calendar links; the ICS one carries the event write-back puts in
     calendars, the others describe it with the event type's description. `shown`: the
     attendees the caller may see (a seat holder of a seated event type hiding attendees sees
-    only their own seat, not the first booker's name and notes)."""
-    event = stored_event(view.booking, view.host)
-    et = view.event_type
-    if shown is not None and len(shown) < len(view.booking.attendees):
-        event = replace(
+    only their own seat, not the first booker's name and notes). An occurrence of `series`
+    (told as one event): the ICS is the series' event, as write-back has it in this host's
+    calendar (the host's occurrences); Google's link repeats by the series' rule from this
+    occurrence, as Cal.com's carries the event type's rule; the others are this occurrence."""
+    b, et = view.booking, view.event_type
+    hidden = shown is not None and len(shown) < len(b.attendees)
+
+    def seen(event: booking_event.Event) -> booking_event.Event:
+        if not hidden or shown is None:
+            return event
+        return replace(
             event,
             title=et.title if et is not None else event.title,
             description=None,  # the first booker's notes
             attendees=tuple(booking_event.Person(a.name, a.email) for a in shown),
         )
+
+    event = seen(stored_event(b, view.host))
+    occurrence = series.occurrence(b) if series is not None else None
+    if series is not None and occurrence is not None:
+        theirs = [o for o in series.occurrences if o.booking.user_id == b.user_id]
+        calendar = booking_event.ics(
+            as_file(series, theirs, lambda o: seen(stored_event(o.booking, view.host))),
+            stamp=now,
+            sequence=series.sequence,
+        )
+        event = replace(event, repeat=rule_from(series, occurrence))
+    else:
+        calendar = booking_event.ics(event, stamp=now, sequence=b.ics_sequence)
     details = (et.description if et is not None else None) or event.description
     return booking_event.links(
-        replace(event, description=details),
-        ics_link=booking_event.data_uri(
-            booking_event.ics(event, stamp=now, sequence=view.booking.ics_sequence)
-        ),
+        replace(event, description=details), ics_link=booking_event.data_uri(calendar)
     )
 
 
@@ -68,8 +89,39 @@ async def calendar_links(
 ) -> list[CalendarLink]:
     async with db.session() as session:
         view = await booking_people.readable(session, uid, user, manage=False)
+        series = await series_of(session, view.booking)
     shown = await booking_people.list_attendees(db, uid, user)
-    return _links(view, now or utcnow(), shown)
+    return _links(view, now or utcnow(), shown, series)
+
+
+async def calendar_file(
+    db: Database,
+    booking: Booking,
+    event: booking_event.Event,
+    *,
+    attendee: str | None,
+    now: datetime | None = None,
+) -> str:
+    """The booking page's calendar file of `booking`, shown as `event` to the holder of its link
+    (`attendee`, their email). A cancelled booking's is one SEQUENCE above the meeting, as the
+    cancel email's invite. An occurrence of a series told as one event: the series as the
+    attendee's invite carries it (the attendee's occurrences), under the series' UID."""
+    now = now or utcnow()
+    async with db.session() as session:
+        series = await series_of(session, booking)
+    occurrence = series.occurrence(booking) if series is not None else None
+    if series is None or occurrence is None:
+        sequence = booking.ics_sequence + (1 if event.cancelled else 0)
+        return booking_event.ics(event, stamp=now, method="PUBLISH", sequence=sequence)
+    theirs = [o for o in series.occurrences if attendee is None or o.has(attendee, False)]
+    # Whether an occurrence has ended, the series tells (EXDATE, or the series cancelled).
+    base = replace(event, cancelled=False)
+    return booking_event.ics(
+        as_file(series, theirs or [occurrence], lambda _: base),
+        stamp=now,
+        method="PUBLISH",
+        sequence=series.sequence,
+    )
 
 
 async def references(db: Database, uid: str, user: User, kind: str | None) -> list[Reference]:

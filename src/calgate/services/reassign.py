@@ -2,6 +2,7 @@
 
 Runs like a booking: the hosts' rows are locked (sorted), availability is asked with this
 booking itself ignored, and the moved block is guarded by the per-host overlap constraint.
+The hosts' connected calendars are rewritten in the same transaction (calendars.outbox).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from calgate.calendars.outbox import REASSIGNMENT
 from calgate.errors import BadRequest, Forbidden, NotFound
+from calgate.services import bookings
 from calgate.services.availability import EventTypeAvailability
 from calgate.services.round_robin import choose_hosts
 from calgate.services.teams import membership_of
@@ -25,6 +28,7 @@ from calgate.store.models import (
     User,
     utcnow,
 )
+from calgate.webhooks import outbox as webhooks
 
 
 @dataclass(frozen=True)
@@ -88,12 +92,16 @@ async def reassign(
                 )
                 .values(user_id=new)
             )
+            now = utcnow()
             booking.user_id = new
-            booking.updated_at = utcnow()
+            booking.updated_at = now
             await session.flush()
-            host = await session.get(User, new)
-            if host is None:  # locked above
+            view = await bookings.view(session, booking)
+            if view.host is None:  # locked above
                 raise NotFound(f"User with id={new} not found")
-            return Reassigned(booking.uid, host)
+            # The connected calendars follow the booking: out of the previous host's, into
+            # the new host's (an occurrence: the series rewritten for both).
+            await webhooks.enqueue_booking(session, REASSIGNMENT, view, now=now)
+            return Reassigned(booking.uid, view.host)
     except IntegrityError as exc:
         raise BadRequest("The new host is no longer free at that time (conflict)") from exc
