@@ -6,7 +6,6 @@ write-back and the emails each added person gets."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -16,40 +15,23 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from calgate.config import Settings
 from calgate.store.models import OutboundMessage, WebhookDelivery
 from tests.api.test_bookings import V_BOOKINGS, at, book, make_event_type, monday
 from tests.api.test_calcom_document import response_schema, validate
 from tests.calendars.servers import Radicale, radicale
-from tests.conftest import TEST_SECRET
-from tests.email.mailbox import Mailbox, mailbox
+from tests.support import outbound
 from tests.support.api import assert_error, assert_ok
 from tests.support.db import scalars
 from tests.support.waiting import wait_until
-from tests.webhooks.conftest import FAST, subscribe
+from tests.webhooks.conftest import subscribe
 from tests.webhooks.receiver import Receiver, receiver
 
 BOOKING = "/v2/bookings/{bookingUid}"
 
 
-@pytest.fixture
-def inbox() -> Iterator[Mailbox]:
-    with mailbox() as box:
-        yield box
-
-
-@pytest.fixture
-def settings(db_url: str, inbox: Mailbox) -> Settings:
-    # Webhook receivers, the CalDAV and the SMTP server of these tests listen on loopback;
-    # booking emails are queued only by a server that sends email.
-    return replace(
-        Settings(database_url=db_url, secret_key=TEST_SECRET, rate_limit=False),
-        calendar_allow_private=True,
-        calendar_timeout=3.0,
-        smtp_url=inbox.url,
-        email_from="Calgate <calgate@example.com>",
-        **FAST,
-    )
+# Webhook receivers, the CalDAV and the SMTP server of these tests listen on loopback.
+inbox = outbound.inbox
+settings = outbound.settings
 
 
 @pytest.fixture

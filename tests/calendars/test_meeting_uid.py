@@ -6,8 +6,6 @@ new one; a cancel removes it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -15,40 +13,24 @@ from urllib.parse import unquote
 
 import httpx2
 import icalendar
-import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from calgate.config import Settings
 from calgate.store.models import CalendarWrite
 from tests.calendars.servers import Radicale
-from tests.conftest import TEST_SECRET
-from tests.email.mailbox import Mailbox, mailbox
+from tests.email.mailbox import Mailbox
+from tests.support import outbound
 from tests.support.db import rows
 from tests.support.waiting import wait_until
-from tests.webhooks.conftest import FAST, V_BOOKING, book, event_type, next_monday
+from tests.webhooks.conftest import V_BOOKING, book, event_type, next_monday
 
 ADA = {"name": "Ada Lovelace", "email": "ada@example.com", "timeZone": "UTC"}
 BOB = {"name": "Bob Byron", "email": "bob@example.com", "timeZone": "UTC"}
 
 
-@pytest.fixture
-def inbox() -> Iterator[Mailbox]:
-    with mailbox() as box:
-        yield box
-
-
-@pytest.fixture
-def settings(db_url: str, inbox: Mailbox) -> Settings:
-    # The CalDAV and SMTP servers listen on loopback; the outbox loop runs fast.
-    return replace(
-        Settings(database_url=db_url, secret_key=TEST_SECRET, rate_limit=False),
-        calendar_allow_private=True,
-        calendar_timeout=3.0,
-        smtp_url=inbox.url,
-        email_from="Calgate <calgate@example.com>",
-        **FAST,
-    )
+# The CalDAV and SMTP servers listen on loopback; the outbox loop runs fast.
+inbox = outbound.inbox
+settings = outbound.settings
 
 
 def connect(client: TestClient, host: Any, server: Radicale, user: str) -> str:

@@ -12,7 +12,6 @@ import icalendar
 import pytest
 from starlette.testclient import TestClient
 
-import tests.calendars.test_meeting_uid as meeting_uid
 from tests.calendars.servers import Radicale
 from tests.calendars.test_meeting_uid import connect
 from tests.calendars.test_series_writeback import (
@@ -28,11 +27,12 @@ from tests.calendars.test_series_writeback import (
 )
 from tests.email.test_recipients import team_event_type
 from tests.email.test_team_verified import team
+from tests.support import outbound
 from tests.support.clock import travel, z
 from tests.webhooks.conftest import V_BOOKING
 
-inbox = meeting_uid.inbox
-settings = meeting_uid.settings
+inbox = outbound.inbox
+settings = outbound.settings
 
 
 @pytest.fixture(autouse=True)

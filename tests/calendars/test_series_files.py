@@ -15,7 +15,6 @@ import icalendar
 import pytest
 from starlette.testclient import TestClient
 
-import tests.calendars.test_meeting_uid as meeting_uid
 from tests.calendars.test_meeting_uid import downloaded, emailed, linked
 from tests.calendars.test_series_writeback import (
     FIRST,
@@ -27,11 +26,12 @@ from tests.calendars.test_series_writeback import (
     starts,
 )
 from tests.email.mailbox import Mailbox
+from tests.support import outbound
 from tests.support.clock import travel, z
 from tests.webhooks.conftest import V_BOOKING, event_type
 
-inbox = meeting_uid.inbox
-settings = meeting_uid.settings
+inbox = outbound.inbox
+settings = outbound.settings
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,6 @@ import recurring_ical_events
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-import tests.calendars.test_meeting_uid as meeting_uid
 from calgate.calendars.outbox import PENDING, PUT, event_ics
 from calgate.store.models import Booking, Calendar, CalendarWrite, User
 from tests.calendars.servers import Radicale
@@ -26,14 +25,15 @@ from tests.calendars.test_meeting_uid import attendees, connect, emailed
 from tests.email.mailbox import Mailbox
 from tests.email.test_recipients import team_event_type
 from tests.email.test_team_verified import team
+from tests.support import outbound
 from tests.support.clock import at, instant, travel, utc, z
 from tests.support.db import rows
 from tests.support.waiting import wait_until
 from tests.webhooks.conftest import V_BOOKING, event_type
 
 # The SMTP server and the settings that mail through it.
-inbox = meeting_uid.inbox
-settings = meeting_uid.settings
+inbox = outbound.inbox
+settings = outbound.settings
 
 # Pinned so the series crosses New York's spring DST change (14 March 2027): the host's clock,
 # which the series keeps.
