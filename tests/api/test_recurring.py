@@ -21,6 +21,7 @@ from tests.api.test_bookings import V_BOOKINGS, make_event_type
 from tests.api.test_calcom_document import response_schema, validate
 from tests.support.api import assert_error
 from tests.support.clock import at, travel, utc, z, zms
+from tests.support.db import statements
 
 # The clock is pinned in January 2027 so the series below cross 2027's spring DST changes:
 # America/New_York on 14 March, Europe/Lisbon on 28 March.
@@ -307,6 +308,27 @@ def test_a_rescheduled_occurrence_stays_in_its_series(
     assert r.json()["data"]["recurringBookingUid"] == second["recurringBookingUid"]
     r = client.get(f"/v2/bookings/{second['recurringBookingUid']}", headers=V_BOOKINGS)
     assert [o["status"] for o in r.json()["data"]] == ["accepted", "cancelled", "accepted"]
+
+
+def test_a_series_by_its_uid_is_read_in_the_same_queries_however_long(
+    client: TestClient, make_account: Any
+) -> None:
+    # The series page and GET /v2/bookings/{seriesUid} read a series of 730 occurrences: one
+    # query per occurrence made that page cost seconds.
+    acct = make_account(time_zone="UTC")
+    et = _recurring(client, acct, occurrences=12)
+    short = _book(client, et, at(date(2027, 2, 1), "10:00"), recurrenceCount=2)
+    long = _book(client, et, at(date(2027, 2, 1), "12:00"))
+    assert short.status_code == long.status_code == 201, long.text
+    read = []
+    for data in (short.json()["data"], long.json()["data"]):
+        series_uid = data[0]["recurringBookingUid"]
+        with statements() as ran:
+            r = client.get(f"/v2/bookings/{series_uid}", headers=V_BOOKINGS)
+        assert [o["uid"] for o in r.json()["data"]] == [o["uid"] for o in data]
+        read.append(len(ran))
+    assert len(long.json()["data"]) == 12
+    assert read[0] == read[1]
 
 
 def test_legacy_list_fills_recurring_info(client: TestClient, make_account: Any) -> None:

@@ -1,10 +1,13 @@
-"""What a running app (a TestClient's) has stored, read on its own database and event loop."""
+"""What a running app (a TestClient's) has stored, read on its own database and event loop;
+and the SQL statements it runs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Engine, Select, event
 from starlette.testclient import TestClient
 
 
@@ -28,3 +31,28 @@ def _run(client: TestClient, statement: Select[Any], *, scalars: bool) -> list[A
 
     assert client.portal is not None
     return client.portal.call(read)
+
+
+# The app's outbox loops poll these on their own schedule, whatever the requests do.
+_POLLED = ("calendar_writes", "gateway_events", "outbound_messages", "webhook_deliveries")
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """The queries any engine in this process runs inside the block (how many a request costs:
+    one per row of a list is a bug a user waits on), less transaction control and the outbox
+    loops' polls, which run whenever their timers say."""
+    ran: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement in ("BEGIN", "COMMIT", "ROLLBACK") or any(
+            statement.startswith(f"SELECT {t}.id FROM {t} WHERE {t}.status") for t in _POLLED
+        ):
+            return
+        ran.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield ran
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)

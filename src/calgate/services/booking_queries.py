@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from calgate.errors import BadRequest
 from calgate.services import recurring
 from calgate.services.bookings import BookingView
+from calgate.services.bookings import views as booking_views
 from calgate.store.db import Database
 from calgate.store.models import (
     BLOCKING_STATUSES,
@@ -161,33 +162,11 @@ async def list_bookings(
 
 
 async def _views(session: AsyncSession, bookings: list[Booking]) -> list[BookingView]:
-    et_ids = {b.event_type_id for b in bookings if b.event_type_id}
-    user_ids = {b.user_id for b in bookings if b.user_id}
-    uids = [b.uid for b in bookings]
-    ets = {
-        e.id: e
-        for e in (
-            await session.execute(select(EventType).where(EventType.id.in_(et_ids)))
-        ).scalars()
-    }
-    users = {
-        u.id: u
-        for u in (await session.execute(select(User).where(User.id.in_(user_ids)))).scalars()
-    }
-    rows = await session.execute(
-        select(Booking.from_reschedule, Booking.uid).where(Booking.from_reschedule.in_(uids))
-    )
-    successors = {row[0]: row[1] for row in rows}
+    """Views of a page of bookings, with their series for the legacy shape's recurringInfo."""
     series = await recurring.members(
         session, [b.recurring_event_id for b in bookings if b.recurring_event_id]
     )
     return [
-        BookingView(
-            b,
-            ets.get(b.event_type_id) if b.event_type_id else None,
-            users.get(b.user_id) if b.user_id else None,
-            successors.get(b.uid),
-            series=tuple(series.get(b.recurring_event_id or "", ())),
-        )
-        for b in bookings
+        replace(v, series=tuple(series.get(v.booking.recurring_event_id or "", ())))
+        for v in await booking_views(session, bookings)
     ]

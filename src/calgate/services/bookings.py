@@ -514,12 +514,45 @@ async def _booking_for_update(session: AsyncSession, uid: str) -> Booking:
 
 
 async def view(session: AsyncSession, booking: Booking) -> BookingView:
+    """One booking's view (its event type and host usually in the session already)."""
     et = await session.get(EventType, booking.event_type_id) if booking.event_type_id else None
     host = await session.get(User, booking.user_id) if booking.user_id else None
     successor = (
         await session.execute(select(Booking.uid).where(Booking.from_reschedule == booking.uid))
     ).scalar_one_or_none()
     return BookingView(booking, et, host, successor)
+
+
+async def views(session: AsyncSession, bookings: Sequence[Booking]) -> list[BookingView]:
+    """`view` of many bookings, in their order, each kind of related row read once for all:
+    a page of bookings or a series of 730 occurrences is three queries, not one per booking."""
+    et_ids = {b.event_type_id for b in bookings if b.event_type_id}
+    user_ids = {b.user_id for b in bookings if b.user_id}
+    ets = {
+        e.id: e
+        for e in (
+            await session.execute(select(EventType).where(EventType.id.in_(et_ids)))
+        ).scalars()
+    }
+    users = {
+        u.id: u
+        for u in (await session.execute(select(User).where(User.id.in_(user_ids)))).scalars()
+    }
+    rows = await session.execute(
+        select(Booking.from_reschedule, Booking.uid).where(
+            Booking.from_reschedule.in_([b.uid for b in bookings])
+        )
+    )
+    successors = {row[0]: row[1] for row in rows}
+    return [
+        BookingView(
+            b,
+            ets.get(b.event_type_id) if b.event_type_id else None,
+            users.get(b.user_id) if b.user_id else None,
+            successors.get(b.uid),
+        )
+        for b in bookings
+    ]
 
 
 async def get_booking(db: Database, uid: str, viewer_id: int | None = None) -> BookingView:
@@ -550,10 +583,10 @@ async def find_booking(
                 .order_by(Booking.start_time, Booking.id)
             )
         ).scalars()
-        views = [for_viewer(await view(session, b), viewer_id) for b in occurrences]
-        if not views:
+        found = [for_viewer(v, viewer_id) for v in await views(session, list(occurrences))]
+        if not found:
             raise NotFound(f"Booking with uid={uid} not found")
-        return views
+        return found
 
 
 async def get_booking_by_seat(
