@@ -27,7 +27,7 @@ from tests.email.test_recipients import team_event_type
 from tests.email.test_team_verified import team
 from tests.support import outbound
 from tests.support.clock import at, instant, travel, utc, z
-from tests.support.db import rows
+from tests.support.db import rows, statements
 from tests.support.waiting import wait_until
 from tests.webhooks.conftest import V_BOOKING, event_type
 
@@ -418,3 +418,18 @@ def test_a_series_written_one_event_per_occurrence_becomes_one(
 class Held:
     booking: Booking
     host: User | None
+
+
+def test_a_series_no_calendar_concerns_is_not_locked_or_read_for_write_back(
+    client: TestClient, make_account: Any
+) -> None:
+    # Most hosts have no calendar connected: a change to their series asks one question, not
+    # the series' lock (PostgreSQL) and the reads a write of the series needs.
+    host = make_account(time_zone="America/New_York", name="Grace Hopper")
+    et = event_type(client, host, recurrence=WEEKLY_4)
+    occurrences = book_series(client, et)
+    with statements() as ran:
+        r = client.post(f"/v2/bookings/{occurrences[1]['uid']}/cancel", headers=V_BOOKING, json={})
+    assert r.status_code == 200, r.text
+    assert not [s for s in ran if "pg_advisory_xact_lock" in s or "calendar_writes.op" in s]
+    assert writes(client) == []

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calgate.calendars.booking_event import Event, Person, ics
@@ -67,6 +67,8 @@ async def enqueue_booking(
     calendar (to its series' event when it is an occurrence of one); returns how many writes
     were queued (none without a destination)."""
     now = now or utcnow()
+    if not await _concerns_calendars(session, view.booking):
+        return 0
     series = await _series(session, view.booking)
     if series is not None:
         return _add(session, await _series_writes(session, series, now), now)
@@ -86,6 +88,8 @@ async def enqueue_series(
     if not views:
         return 0
     now = now or utcnow()
+    if not await _concerns_calendars(session, views[0].booking):
+        return 0
     series = await _series(session, views[0].booking)
     if series is not None:
         return _add(session, await _series_writes(session, series, now), now)
@@ -93,6 +97,32 @@ async def enqueue_series(
     for view in views:
         writes += await _booking_writes(session, trigger, view, None, now)
     return _add(session, writes, now)
+
+
+async def _concerns_calendars(session: AsyncSession, booking: Booking) -> bool:
+    """Can a change to this occurrence of a series write anything: has one of the series'
+    hosts a destination calendar, or has write-back put it (or an occurrence) somewhere? For
+    most series neither, and one query spares the series' lock and its reads. A booking outside
+    a series goes on (its own writes cost one query)."""
+    series_uid = booking.recurring_event_id
+    if not series_uid:
+        return True
+    members = select(Booking.uid).where(Booking.recurring_event_id == series_uid)
+    hosts = select(Booking.user_id).where(Booking.recurring_event_id == series_uid)
+    found = await session.scalar(
+        select(
+            or_(
+                exists().where(Calendar.user_id.in_(hosts), Calendar.destination.is_(True)),
+                exists().where(
+                    or_(
+                        CalendarWrite.booking_uid == series_uid,
+                        CalendarWrite.booking_uid.in_(members),
+                    )
+                ),
+            )
+        )
+    )
+    return bool(found)
 
 
 async def _series(session: AsyncSession, booking: Booking) -> Series | None:
