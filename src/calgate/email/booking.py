@@ -21,6 +21,11 @@ What goes to whom (Cal.com's standard emails):
   to each new person, and a "new guests" notice with the updated invite to the host and the
   attendees already there (in a seated booking, to the host only), as Cal.com's add-guests
   emails.
+- a round-robin booking handed to another host (`REASSIGNMENT`, not a webhook trigger), as
+  Cal.com's round-robin reassignment: the new host gets the scheduled email with the invite
+  (a pending booking: the request to confirm), the previous host a "reassigned" email whose
+  METHOD:CANCEL takes the meeting out of their calendar, and the attendees an "updated" email
+  naming the new host, with the invite now organized by them. The mandatory hosts get none.
 
 Each person reads the email in their own time zone and language (calgate.email.locales;
 attendee `language`, user `locale`). Replies go where Cal.com sends them (`_reply_to`). An
@@ -28,7 +33,8 @@ event type turns emails off with Cal.com's
 metadata `disableStandardEmails` (`{"all": {"host": true, "attendee": true}}`, or
 `"confirmation"` for the confirmation emails only), and asks for a reminder with
 `metadata.emailReminderMinutes` (N minutes before the start; moved by a reschedule, dropped by
-a cancel). Links point at the booker (CALGATE_BOOKER_URL), which the sending process fills in.
+a cancel, written anew by a reassignment). Links point at the booker (CALGATE_BOOKER_URL),
+which the sending process fills in.
 """
 
 from __future__ import annotations
@@ -61,6 +67,7 @@ from calgate.store.models import (
 )
 
 BOOKER_URL = messages.BOOKER_URL
+# REASSIGNMENT: calendars.outbox.REASSIGNMENT, Cal.com's audit action for a reassignment.
 _TRIGGERS = frozenset(
     {
         "BOOKING_CREATED",
@@ -69,6 +76,7 @@ _TRIGGERS = frozenset(
         "BOOKING_CANCELLED",
         "BOOKING_REJECTED",
         "ATTENDEE_ADDED",
+        "REASSIGNMENT",
     }
 )
 # What a change to several occurrences of a series at once can be (services.bookings).
@@ -98,6 +106,16 @@ class BookingLike(Protocol):
 
     @property
     def host(self) -> User | None: ...
+
+
+@dataclass(frozen=True)
+class _HostedBy:
+    """A booking as another host had it: a reassigned booking as its previous host knew it
+    (their invite named them its organizer)."""
+
+    booking: Booking
+    event_type: EventType | None
+    host: User | None
 
 
 @dataclass(frozen=True)
@@ -154,8 +172,16 @@ async def _hosts(session: AsyncSession, view: BookingLike) -> list[User]:
 
 def _people(attendees: list[Attendee], hosts: list[User]) -> list[_Recipient]:
     out = [_Recipient(a.name, a.email, a.time_zone, False, a.locale, a) for a in attendees]
-    out += [_Recipient(h.name or h.username, h.email, h.time_zone, True, h.locale) for h in hosts]
+    out += [_as_host(h) for h in hosts]
     return out
+
+
+def _as_host(user: User) -> _Recipient:
+    return _Recipient(_name(user), user.email, user.time_zone, True, user.locale)
+
+
+def _name(user: User) -> str:
+    return user.name or user.username
 
 
 def _private(view: BookingLike, to: _Recipient) -> bool:
@@ -213,11 +239,14 @@ def _invite(
     cancel: bool,
     now: datetime,
     series: Series | None = None,
+    raise_on_cancel: bool = True,
 ) -> str:
-    """The .ics this recipient gets: METHOD REQUEST, or CANCEL with SEQUENCE raised. An
-    occurrence of a series announced as one is that occurrence of the series' event."""
+    """The .ics this recipient gets: METHOD REQUEST, or CANCEL with SEQUENCE raised (not
+    raised when the change that took the meeting from this person raised it already:
+    `raise_on_cancel=False`). An occurrence of a series announced as one is that occurrence
+    of the series' event."""
     event = _event(view, to, hosts, uid=uid, cancel=cancel)
-    sequence = depth + (1 if cancel else 0)
+    sequence = depth + (1 if cancel and raise_on_cancel else 0)
     occurrence = series.occurrence(view.booking) if series is not None else None
     if series is not None and occurrence is not None:
         event = instance(series, occurrence, event)
@@ -301,9 +330,10 @@ def _content(
     invite: str | None,
     minutes: int | None = None,
     told: tuple[Series, list[Occurrence]] | None = None,
+    names: dict[str, str] | None = None,
 ) -> messages.Content:
     """`told`: the series and the occurrences of it this email is about; several are told by
-    their rule and count, then each one's date."""
+    their rule and count, then each one's date. `names`: the people the intro names."""
     b = view.booking
     tz = _tz(to.time_zone)
     words = Words(to.locale)
@@ -334,13 +364,13 @@ def _content(
         "t": words,
         "lang": words.language,
         "heading": heading,
-        "intro": words(intro_key, minutes=minutes) if _has(intro_key) else "",
+        "intro": words(intro_key, minutes=minutes, **(names or {})) if _has(intro_key) else "",
         "title": title,
         "when": when,
         "dates": dates,
         "time_zone": tz.key,
         "location": location,
-        "host": (host.name or host.username) if host is not None else None,
+        "host": _name(host) if host is not None else None,
         "attendees": [f"{a.name} <{a.email}>" for a in _shown(view, to)],
         "reason": reason,
         "links": _links(b, series=several) if links else None,
@@ -382,12 +412,15 @@ async def queue_booking_emails(
     cancelled_seat: Attendee | None = None,
     added: Sequence[Attendee] = (),
     announce: bool = True,
+    previous_host: User | None = None,
+    reason: str | None = None,
     now: datetime | None = None,
 ) -> int:
     """Queue the emails (and keep the reminders in step) for one booking change; returns how
     many messages were written. Commits nothing. `added`: the people ATTENDEE_ADDED added.
     `announce=False`: only the reminders; the change's emails go out for several occurrences
-    of a series at once (`queue_series_emails`)."""
+    of a series at once (`queue_series_emails`). `previous_host`, `reason`: whom REASSIGNMENT
+    took the booking from, and the reason the admin gave."""
     if trigger not in _TRIGGERS:
         return 0
     now = now or utcnow()
@@ -396,8 +429,20 @@ async def queue_booking_emails(
         await cancel_reminders(session, old.uid)
     elif trigger in ("BOOKING_CANCELLED", "BOOKING_REJECTED") and cancelled_seat is None:
         await cancel_reminders(session, b.uid)
+    elif trigger == "REASSIGNMENT":
+        # Written for the previous host, naming them: the new host's are written below.
+        await cancel_reminders(session, b.uid)
     if not messages.sends_email(session):
         return 0
+    if trigger == "REASSIGNMENT":
+        count = 0
+        if announce:
+            count += await _reassignment_messages(
+                session, view, previous_host, reason=reason, now=now
+            )
+        if b.status == BookingStatus.ACCEPTED:
+            count += await schedule_reminders(session, view, list(b.attendees), now=now)
+        return count
     seat_uid = getattr(view, "seat_uid", None)
     seat_added = trigger == "BOOKING_CREATED" and seat_uid is not None and len(b.attendees) > 1
     attendees = list(b.attendees)
@@ -482,6 +527,97 @@ async def _booking_messages(
         )
         count += 1
     return count
+
+
+async def _reassignment_messages(
+    session: AsyncSession,
+    view: BookingLike,
+    previous: User | None,
+    *,
+    reason: str | None,
+    now: datetime,
+) -> int:
+    """A booking handed to another host, as Cal.com's round-robin reassignment: the new host's
+    scheduled email (a pending booking: the request to confirm), the previous host's
+    "reassigned" email whose METHOD:CANCEL, under the meeting's UID and from the organizer
+    their copy named (themselves), takes it out of their calendar, and the attendees'
+    "updated" email with the invite now organized by the new host. Both CANCEL and REQUEST
+    carry the SEQUENCE the reassignment raised (services.reassign), so that a host who gets
+    the booking back later has a REQUEST newer than the CANCEL. The reason goes to the new
+    host only, as Cal.com's."""
+    b, et = view.booking, view.event_type
+    new = view.host
+    if new is None:
+        return 0
+    hosts = await _hosts(session, view)
+    series = await series_of(session, b)
+    occurrence = series.occurrence(b) if series is not None else None
+    accepted = b.status == BookingStatus.ACCEPTED
+    uid, depth = b.calendar_uid, b.ics_sequence
+    names = {"host": _name(new), "previous": _name(previous) if previous is not None else ""}
+    out: list[tuple[_Recipient, str, str | None, str | None]] = []
+
+    to = _as_host(new)
+    if not _disabled(et, True, False):
+        invite = None
+        if accepted and series is not None and occurrence is not None:
+            # The series as the new host now holds it: their calendar may have none of it
+            # yet, or other occurrences of it, which an occurrence's own REQUEST would not fit.
+            invite = _series_invite(series, view, to, hosts, [occurrence], cancel=False, now=now)
+        elif accepted:
+            invite = _invite(view, to, hosts, uid=uid, depth=depth, cancel=False, now=now)
+        wording = "reassigned_new" if accepted else "reassigned_request"
+        if previous is None:  # nobody's before: the plain scheduled email
+            wording = "new_event" if accepted else "action_required"
+        out.append((to, wording, invite, reason))
+
+    if previous is not None and previous.id != new.id and not _disabled(et, True, False):
+        to = _as_host(previous)
+        invite = None
+        if accepted:
+            before = _HostedBy(b, et, previous)
+            invite = _invite(
+                before,
+                to,
+                [previous, *hosts[1:]],
+                uid=uid,
+                depth=depth,
+                cancel=True,
+                now=now,
+                series=series,
+                raise_on_cancel=False,
+            )
+        out.append((to, "reassigned_away", invite, None))
+
+    if not _disabled(et, False, False):
+        for to in _people(list(b.attendees), []):
+            invite = None
+            if accepted:
+                invite = _invite(
+                    view, to, hosts, uid=uid, depth=depth, cancel=False, now=now, series=series
+                )
+            out.append((to, "host_changed", invite, None))
+
+    for to, wording, invite, why in out:
+        content = _content(
+            wording,
+            view,
+            to,
+            reason=why,
+            links=_manage_links("REASSIGNMENT", b, to),
+            invite=invite,
+            names=names,
+        )
+        messages.queue(
+            session,
+            channel="email",
+            kind="booking",
+            recipient=to.email,
+            content=content,
+            booking_uid=b.uid,
+            now=now,
+        )
+    return len(out)
 
 
 def _reason(trigger: str, b: Booking) -> str | None:

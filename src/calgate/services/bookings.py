@@ -131,6 +131,11 @@ class BookingView:
         return self.event_type.title
 
 
+def title_for(et: EventType, organizer: User, attendee_name: str) -> str:
+    """A booking's title: Cal.com's default event name, naming its organizer."""
+    return f"{et.title} between {organizer.name or organizer.username} and {attendee_name}"
+
+
 def _holder_user(holder: str | None) -> int | None:
     kind, _, ident = (holder or "").partition(":")
     return int(ident) if kind == "user" and ident.isdigit() else None
@@ -379,7 +384,7 @@ async def _insert(
         uid=uid,
         event_type_id=et.id,
         user_id=organizer.id,
-        title=f"{et.title} between {organizer.name or organizer.username} and {attendee_name}",
+        title=title_for(et, organizer, attendee_name),
         description=(req.responses or {}).get("notes"),
         start_time=start,
         end_time=end,

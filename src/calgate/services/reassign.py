@@ -2,7 +2,8 @@
 
 Runs like a booking: the hosts' rows are locked (sorted), availability is asked with this
 booking itself ignored, and the moved block is guarded by the per-host overlap constraint.
-The hosts' connected calendars are rewritten in the same transaction (calendars.outbox).
+The hosts' connected calendars are rewritten and the emails queued in the same transaction
+(calendars.outbox, email.booking): nothing is written back or sent for a reassignment refused.
 """
 
 from __future__ import annotations
@@ -38,9 +39,15 @@ class Reassigned:
 
 
 async def reassign(
-    db: Database, user_id: int, uid: str, to_user_id: int | None = None
+    db: Database,
+    user_id: int,
+    uid: str,
+    to_user_id: int | None = None,
+    *,
+    reason: str | None = None,
 ) -> Reassigned:
-    """To ``to_user_id`` (an admin's pick) or, without one, to the host whose turn it is."""
+    """To ``to_user_id`` (an admin's pick, with the ``reason`` the new host's email tells) or,
+    without one, to the host whose turn it is."""
     try:
         async with db.transaction() as session:
             booking = (
@@ -93,15 +100,33 @@ async def reassign(
                 .values(user_id=new)
             )
             now = utcnow()
+            previous = await session.get(User, booking.user_id) if booking.user_id else None
+            successor = await session.get(User, new)
+            # The title names its organizer: as Cal.com renames a reassigned booking. A title
+            # that isn't the one calgate gave it (its event type renamed since) stays.
+            booker = str((booking.responses or {}).get("name") or "")
+            if (
+                previous is not None
+                and successor is not None
+                and booking.title == bookings.title_for(et, previous, booker)
+            ):
+                booking.title = bookings.title_for(et, successor, booker)
             booking.user_id = new
             booking.updated_at = now
+            # A new version of the meeting (its organizer changed): the invites raise their
+            # SEQUENCE, so the previous host's CANCEL outranks the invite they had, and the
+            # invite of a host who gets the booking back outranks that CANCEL.
+            booking.ics_sequence += 1
             await session.flush()
             view = await bookings.view(session, booking)
             if view.host is None:  # locked above
                 raise NotFound(f"User with id={new} not found")
             # The connected calendars follow the booking: out of the previous host's, into
-            # the new host's (an occurrence: the series rewritten for both).
-            await webhooks.enqueue_booking(session, REASSIGNMENT, view, now=now)
+            # the new host's (an occurrence: the series rewritten for both); the emails tell
+            # the new host, the previous one and the attendees.
+            await webhooks.enqueue_booking(
+                session, REASSIGNMENT, view, previous_host=previous, reason=reason, now=now
+            )
             return Reassigned(booking.uid, view.host)
     except IntegrityError as exc:
         raise BadRequest("The new host is no longer free at that time (conflict)") from exc

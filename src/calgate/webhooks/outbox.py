@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from calgate.calendars import outbox as calendar_outbox
 from calgate.email import booking as booking_emails
-from calgate.store.models import Booking, BookingStatus, Webhook, WebhookDelivery, utcnow
+from calgate.store.models import Booking, BookingStatus, User, Webhook, WebhookDelivery, utcnow
 from calgate.webhooks import payloads
 from calgate.webhooks.delivery import DeliveryStatus
 from calgate.webhooks.payloads import BookingLike
@@ -132,6 +132,8 @@ async def enqueue_booking(
     cancelled_seat: Any = None,
     added: Sequence[Any] = (),
     together: bool = False,
+    previous_host: User | None = None,
+    reason: str | None = None,
     now: datetime | None = None,
 ) -> int:
     """Queue a booking lifecycle event with Cal.com's payload for `trigger`.
@@ -140,9 +142,10 @@ async def enqueue_booking(
     once, whose emails and calendar write-back the caller queues once for them all with
     `enqueue_series` (the occurrence's webhooks and reminders are still queued here).
 
-    Changes Cal.com announces to no webhook (ATTENDEE_ADDED, LOCATION_CHANGED: its booking
-    audit actions) pass here too, for the write-back and the emails; no webhook can subscribe
-    to them, so no delivery is written.
+    Changes Cal.com announces to no webhook (ATTENDEE_ADDED, LOCATION_CHANGED, REASSIGNMENT:
+    its booking audit actions) pass here too, for the write-back and the emails; no webhook can
+    subscribe to them, so no delivery is written. `previous_host`, `reason`: whom a
+    REASSIGNMENT took the booking from, and why (for the emails).
 
     Also keeps MEETING_STARTED / MEETING_ENDED in step: scheduled when a booking becomes
     accepted, cancelled with it, moved (cancelled on the old, scheduled on the new) on
@@ -196,6 +199,8 @@ async def enqueue_booking(
         cancelled_seat=cancelled_seat,
         added=added,
         announce=not together,
+        previous_host=previous_host,
+        reason=reason,
         now=now,
     )
     if written or mailed:

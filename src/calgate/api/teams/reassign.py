@@ -46,5 +46,6 @@ async def reassign_booking_to(
     db: Db,
     body: ReassignInput | None = None,
 ) -> JSONResponse:
-    done = await reassign.reassign(db, principal.user.id, booking_uid[:255], user_id)
+    reason = body.reason if body is not None else None
+    done = await reassign.reassign(db, principal.user.id, booking_uid[:255], user_id, reason=reason)
     return ok(_out(done))

@@ -74,7 +74,8 @@ class Booking(Timestamped, Base):
     # Cal.com's iCalUID: the meeting's UID in every calendar (a reschedule's new booking keeps
     # its predecessor's), null on bookings made before calgate set it (see calendar_uid).
     ics_uid: Mapped[str | None] = mapped_column(String(128))
-    # Cal.com's iCalSequence: how many times the meeting was moved (its invites' SEQUENCE).
+    # Cal.com's iCalSequence: how many times the meeting was moved or handed to another host
+    # (its invites' SEQUENCE).
     ics_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     # Every occurrence of one recurring booking shares this uid (Cal.com's recurringEventId,
     # the API's recurringBookingUid).
