@@ -5,14 +5,17 @@ lists everyone."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
 from starlette.testclient import TestClient
 
+from calgate.config import Settings
 from tests.email.mailbox import Mailbox
 from tests.email.test_booking_emails import invite, text, vevent
+from tests.pages.test_series_pages import form_fields
 from tests.webhooks.conftest import V_BOOKING, book, event_type, next_monday
 
 ADA = {"name": "Ada Lovelace", "email": "ada@example.com", "timeZone": "UTC"}
@@ -80,3 +83,28 @@ def test_seats_shown_to_each_other_when_the_event_type_says_so(
     book(client, et, start, attendee=BOB)
     to_bob = inbox.wait_for("bob@example.com")[0]
     assert people(to_bob) == {"mailto:ada@example.com", "mailto:bob@example.com"}
+
+
+def test_a_seat_holders_cancel_link_cancels_their_seat_alone(
+    client: TestClient, make_account: Any, inbox: Mailbox, settings: Settings
+) -> None:
+    # Every seat shares the booking's uid: the emailed link names the seat, or the page would
+    # refuse it (seat_link_required) and no guest could cancel from their email.
+    host = make_account(time_zone="UTC", name="Grace Hopper")
+    et = event_type(client, host, seats={"seatsPerTimeSlot": 3, "showAttendeeInfo": False})
+    start = next_monday() + timedelta(hours=10)
+    first = book(client, et, start, attendee=ADA)
+    second = book(client, et, start, attendee=BOB)
+    body = text(inbox.wait_for("bob@example.com")[0])
+    links = re.findall(rf"^(\w+): {re.escape(settings.booker_url)}(\S+)", body, re.MULTILINE)
+    cancel = f"/booking/{second['uid']}/cancel?seat={second['seatUid']}"
+    # No reschedule link: the pages move no seat.
+    assert links == [("Cancel", cancel)]
+
+    form = client.get(cancel)
+    assert form.status_code == 200, form.text
+    done = client.post(cancel, data=form_fields(form.text, reason=""), follow_redirects=False)
+    assert done.status_code == 303, done.text
+    r = client.get(f"/v2/bookings/{first['uid']}", headers={**host.headers, **V_BOOKING})
+    assert [a["email"] for a in r.json()["data"]["attendees"]] == ["ada@example.com"]
+    assert r.json()["data"]["status"] == "accepted"

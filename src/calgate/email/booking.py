@@ -45,6 +45,7 @@ from datetime import datetime, timedelta
 from email.utils import formataddr
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, FileSystemLoader
@@ -308,10 +309,15 @@ def _wording(trigger: str, b: Booking, to_host: bool, seat_added: bool) -> str |
     return None
 
 
-def _links(b: Booking, *, series: bool) -> dict[str, str]:
+def _links(b: Booking, to: _Recipient, *, series: bool) -> dict[str, str]:
     """Cal.com's manage links on the booking pages. An email telling several occurrences of a
     series cancels every remaining one (`allRemainingBookings=true`, from its first occurrence's
-    page) and, as Cal.com's, has no reschedule link: an occurrence moves from its own page."""
+    page) and, as Cal.com's, has no reschedule link: an occurrence moves from its own page. A
+    seat's holder gets their seat's cancel link (`?seat=`: every seat shares the booking's uid,
+    and the pages act on the seat named) and no reschedule link, as the pages move no seat."""
+    seat = to.attendee.seat_uid if to.attendee is not None else None
+    if seat:
+        return {"cancel": f"{BOOKER_URL}/booking/{b.uid}/cancel?seat={quote(seat, safe='')}"}
     if series:
         return {"cancel": f"{BOOKER_URL}/booking/{b.uid}/cancel?allRemainingBookings=true"}
     return {
@@ -373,7 +379,7 @@ def _content(
         "host": _name(host) if host is not None else None,
         "attendees": [f"{a.name} <{a.email}>" for a in _shown(view, to)],
         "reason": reason,
-        "links": _links(b, series=several) if links else None,
+        "links": _links(b, to, series=several) if links else None,
     }
     return messages.Content(
         subject=words(f"{wording}.subject", title=title),
