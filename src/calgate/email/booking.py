@@ -522,15 +522,7 @@ async def _booking_messages(
             )
         links = _manage_links(trigger, b, to)
         content = _content(wording, view, to, reason=reason, links=links, invite=invite)
-        messages.queue(
-            session,
-            channel="email",
-            kind="booking",
-            recipient=to.email,
-            content=content,
-            booking_uid=b.uid,
-            now=now,
-        )
+        _queue(session, to, content, b.uid, now)
         count += 1
     return count
 
@@ -614,16 +606,23 @@ async def _reassignment_messages(
             invite=invite,
             names=names,
         )
-        messages.queue(
-            session,
-            channel="email",
-            kind="booking",
-            recipient=to.email,
-            content=content,
-            booking_uid=b.uid,
-            now=now,
-        )
+        _queue(session, to, content, b.uid, now)
     return len(out)
+
+
+def _queue(
+    session: AsyncSession, to: _Recipient, content: messages.Content, uid: str, now: datetime
+) -> None:
+    """A booking email into the outbox, sent by the loop once this transaction commits."""
+    messages.queue(
+        session,
+        channel="email",
+        kind="booking",
+        recipient=to.email,
+        content=content,
+        booking_uid=uid,
+        now=now,
+    )
 
 
 def _reason(trigger: str, b: Booking) -> str | None:
@@ -691,15 +690,7 @@ async def queue_series_emails(
             invite=invite,
             told=(series, told),
         )
-        messages.queue(
-            session,
-            channel="email",
-            kind="booking",
-            recipient=to.email,
-            content=content,
-            booking_uid=lead.booking.uid,
-            now=now,
-        )
+        _queue(session, to, content, lead.booking.uid, now)
         count += 1
     return count
 
