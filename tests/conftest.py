@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
+from fastapi import FastAPI
 from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -120,9 +121,24 @@ def settings(db_url: str) -> Settings:
     return Settings(database_url=db_url, secret_key=TEST_SECRET, rate_limit=False)
 
 
+# One app per settings (and CALGATE_ environment) in each test process. An app is a function
+# of those alone: what lives (database, workers, rate-limit counts) lives in one lifespan, and
+# each test runs its own. FastAPI builds an app's routes on its first requests (0.2-0.4 s of
+# pydantic schema building on these machines), which once per test was a third of the suite.
+_apps: dict[tuple[Settings, tuple[tuple[str, str], ...]], FastAPI] = {}
+
+
+def app_for(settings: Settings) -> FastAPI:
+    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("CALGATE_")))
+    key = (settings, environment)
+    if key not in _apps:
+        _apps[key] = create_app(settings)
+    return _apps[key]
+
+
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+    with TestClient(app_for(settings), raise_server_exceptions=False) as c:
         yield c
 
 
@@ -154,11 +170,20 @@ def make_account(client: TestClient, settings: Settings) -> Any:
     return make
 
 
+# Folders whose tests drive a client (the SDK, the CLI, an MCP server, a browser) against a live
+# server: they test the client side, and the server's store under them is what the API tests
+# already cover on both databases, so the PostgreSQL pass skips them.
+CLIENT_SIDE = ("/tests/client/", "/tests/e2e/", "/tests/interop/")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # Tests of the pure domain need no database, so the PostgreSQL pass skips them.
     for item in items:
-        if "/tests/core/" in str(item.path):
+        path = str(item.path)
+        # Tests of the pure domain need no database, so the PostgreSQL pass skips them.
+        if "/tests/core/" in path:
             item.add_marker(pytest.mark.pure)
+        elif any(folder in path for folder in CLIENT_SIDE):
+            item.add_marker(pytest.mark.store_agnostic)
 
 
 @pytest.fixture
@@ -166,5 +191,5 @@ def live_url(settings: Settings) -> Iterator[str]:
     """The app served by real uvicorn on a loopback port."""
     from tests.support.server import live_server
 
-    with live_server(create_app(settings)) as url:
+    with live_server(app_for(settings)) as url:
         yield url
