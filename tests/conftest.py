@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -125,15 +126,15 @@ def settings(db_url: str) -> Settings:
 # of those alone: what lives (database, workers, rate-limit counts) lives in one lifespan, and
 # each test runs its own. FastAPI builds an app's routes on its first requests (0.2-0.4 s of
 # pydantic schema building on these machines), which once per test was a third of the suite.
-_apps: dict[tuple[Settings, tuple[tuple[str, str], ...]], FastAPI] = {}
-
-
+# Bounded: tests whose settings name a port or a temporary path make an app each, kept by none.
 def app_for(settings: Settings) -> FastAPI:
     environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("CALGATE_")))
-    key = (settings, environment)
-    if key not in _apps:
-        _apps[key] = create_app(settings)
-    return _apps[key]
+    return _app(settings, environment)
+
+
+@lru_cache(maxsize=8)
+def _app(settings: Settings, environment: tuple[tuple[str, str], ...]) -> FastAPI:
+    return create_app(settings)
 
 
 @pytest.fixture
