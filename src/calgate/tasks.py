@@ -64,7 +64,8 @@ class Periodic:
             await self.tick()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name=self.name)
+        # Background tasks are named calgate-*: logs and tests tell them from requests.
+        self._task = asyncio.create_task(self._loop(), name=f"calgate-{self.name}")
 
     async def stop(self) -> None:
         if self._task is not None:

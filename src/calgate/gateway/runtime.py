@@ -126,7 +126,7 @@ async def running(
     keepalive = None
     if gateway_settings.keepalive_interval_s > 0:
         worker = KeepAlive(gateway_settings, db, gateway.refresher)
-        keepalive = asyncio.create_task(worker.run(), name="gateway-keepalive")
+        keepalive = asyncio.create_task(worker.run(), name="calgate-gateway-keepalive")
     try:
         yield gateway
     finally:

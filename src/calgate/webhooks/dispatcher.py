@@ -205,7 +205,8 @@ class Dispatcher(Generic[T]):
                 except Exception:
                     log.exception("%s claim failed", self.name)
             for item in claimed:
-                task = asyncio.create_task(self._deliver(item))
+                name = f"calgate-{self.name}-delivery"
+                task = asyncio.create_task(self._deliver(item), name=name)
                 self._inflight.add(task)
                 task.add_done_callback(self._done)
             if claimed and len(claimed) == free:
