@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
-from functools import lru_cache
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ from calgate.store import migrate
 from calgate.store.db import sync_url
 from calgate.store.models import Base
 from tests.support.accounts import Account, seed_account_in
+
+pytest_plugins = ["tests.support.stuck"]
 
 use_pinned_tzdata()
 
@@ -51,9 +54,10 @@ def _pg_admin_url(url: str) -> str:
     return sync_url(url).set(database="postgres").render_as_string(hide_password=False)
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A freshly migrated database for this test session."""
+@contextmanager
+def fresh_database(folder: Path) -> Iterator[str]:
+    """A freshly migrated database, dropped afterwards: a PostgreSQL database of its own when
+    CALGATE_TEST_DATABASE_URL points at a server, else a SQLite file in ``folder``."""
     configured = os.environ.get("CALGATE_TEST_DATABASE_URL", "")
     if configured.startswith(("postgresql", "postgres")):
         name = f"calgate_test_{uuid.uuid4().hex[:10]}"
@@ -69,9 +73,15 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
     else:
-        path = Path(tmp_path_factory.mktemp("db")) / "calgate.db"
-        url = f"sqlite:///{path}"
+        url = f"sqlite:///{folder / 'calgate.db'}"
         migrate.upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The database of this test session (each test empties it after use: `db_url`)."""
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
         yield url
 
 
@@ -122,24 +132,41 @@ def settings(db_url: str) -> Settings:
     return Settings(database_url=db_url, secret_key=TEST_SECRET, rate_limit=False)
 
 
-# One app per settings (and CALGATE_ environment) in each test process. An app is a function
-# of those alone: what lives (database, workers, rate-limit counts) lives in one lifespan, and
-# each test runs its own. FastAPI builds an app's routes on its first requests (0.2-0.4 s of
-# pydantic schema building on these machines), which once per test was a third of the suite.
-# Bounded: tests whose settings name a port or a temporary path make an app each, kept by none.
-def app_for(settings: Settings) -> FastAPI:
+# Apps are reused across the tests of a process, per settings and CALGATE_ environment: an app
+# is a function of those alone, and FastAPI builds an app's routes on its first requests (0.2-0.4
+# s of pydantic schema building on these machines, a third of the suite when paid per test).
+# What lives (database, workers, rate-limit counts) lives in one lifespan, and an app runs one
+# lifespan at a time: `using_app` lends an idle app, or makes one, and takes it back once its
+# lifespan is over. A test that serves the app twice (`client` beside `live_url`) gets two apps;
+# sharing one, the second lifespan replaced the first's runtime under it.
+_IDLE_APPS: OrderedDict[Any, list[FastAPI]] = OrderedDict()
+# Settings naming a port or a temporary path make an app each: keep the latest few only.
+_IDLE_KINDS = 8
+
+
+@contextmanager
+def using_app(settings: Settings) -> Iterator[FastAPI]:
     environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("CALGATE_")))
-    return _app(settings, environment)
+    key = (settings, environment)
+    idle = _IDLE_APPS.pop(key, [])
+    app = idle.pop() if idle else create_app(settings)
+    _keep(key, idle)
+    yield app
+    # Not reached when the lifespan failed to end (the exception passes through): the app
+    # is dropped, never lent again.
+    _keep(key, [*_IDLE_APPS.pop(key, []), app])
 
 
-@lru_cache(maxsize=8)
-def _app(settings: Settings, environment: tuple[tuple[str, str], ...]) -> FastAPI:
-    return create_app(settings)
+def _keep(key: Any, idle: list[FastAPI]) -> None:
+    if idle:
+        _IDLE_APPS[key] = idle
+        while len(_IDLE_APPS) > _IDLE_KINDS:
+            _IDLE_APPS.popitem(last=False)
 
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(app_for(settings), raise_server_exceptions=False) as c:
+    with using_app(settings) as app, TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
 
@@ -192,5 +219,5 @@ def live_url(settings: Settings) -> Iterator[str]:
     """The app served by real uvicorn on a loopback port."""
     from tests.support.server import live_server
 
-    with live_server(app_for(settings)) as url:
+    with using_app(settings) as app, live_server(app) as url:
         yield url

@@ -36,7 +36,11 @@ def live_server(app: Any, *, port: int | None = None) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=30)
+    # A server that will not stop is a shutdown bug (its lifespan would run on beside the next
+    # test's): say so rather than leave it running.
+    if thread.is_alive():
+        raise AssertionError(f"the test server on port {port} did not stop within 30 s")
 
 
 def responds(url: str, status: int = 200, timeout: float = 1.0) -> bool:
