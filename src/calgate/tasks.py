@@ -7,6 +7,7 @@ tests drive it without waiting on the clock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 from collections.abc import Awaitable, Callable
@@ -34,6 +35,20 @@ async def cancel_and_wait(tasks: list[asyncio.Task[None]], what: str) -> None:
         log.warning("%s did not stop within %.0f s\n%s", what, STOP_GRACE_S, where.getvalue())
 
 
+async def finish_or_cancel(tasks: list[asyncio.Task[None]], what: str) -> None:
+    """Let ``tasks``, already told to stop, finish what they are doing; cancel what is still
+    running after STOP_GRACE_S.
+
+    Database work is not cancelled midway when it can be let finish: a task cancelled while
+    SQLite was still taking its write lock leaves the BEGIN IMMEDIATE to complete on
+    aiosqlite's thread with nobody to end it, and the lock held until that connection dies.
+    """
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=STOP_GRACE_S)
+    await cancel_and_wait(list(pending), what)
+
+
 async def bounded(work: Awaitable[object], what: str) -> None:
     """A clean-up step at shutdown, given at most STOP_GRACE_S; a failure is logged, not raised."""
     try:
@@ -48,6 +63,7 @@ class Periodic:
         self.interval_s = interval_s
         self._work = work
         self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
         self.ticks = 0
 
     async def tick(self) -> None:
@@ -60,7 +76,10 @@ class Periodic:
     async def _loop(self) -> None:
         # The first run waits one interval too: start-up has writes of its own to make.
         while True:
-            await asyncio.sleep(self.interval_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.interval_s)
+            if self._stop.is_set():
+                return
             await self.tick()
 
     def start(self) -> None:
@@ -69,5 +88,7 @@ class Periodic:
 
     async def stop(self) -> None:
         if self._task is not None:
-            await cancel_and_wait([self._task], self.name)
+            # A sweep under way ends first (finish_or_cancel says why).
+            self._stop.set()
+            await finish_or_cancel([self._task], self.name)
             self._task = None

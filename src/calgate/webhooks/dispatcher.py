@@ -34,7 +34,7 @@ from calgate.store.models import (
     WebhookDelivery,
     utcnow,
 )
-from calgate.tasks import bounded, cancel_and_wait
+from calgate.tasks import bounded, cancel_and_wait, finish_or_cancel
 from calgate.webhooks import outbox
 from calgate.webhooks.delivery import DeliveryStatus, Outcome
 
@@ -146,9 +146,12 @@ class Dispatcher(Generic[T]):
         self._task: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Whether this dispatcher ever leased rows: a stop with none hands nothing back (no
+        # write transaction at every shutdown).
+        self._leased = False
         # Outcomes are written by one recorder in batches (group commit): on SQLite one write
         # transaction per delivery would make the write lock the bottleneck.
-        self._results: asyncio.Queue[_Recorded[T]] = asyncio.Queue()
+        self._results: asyncio.Queue[_Recorded[T] | None] = asyncio.Queue()
         self._recorder: asyncio.Task[None] | None = None
 
     @property
@@ -174,9 +177,16 @@ class Dispatcher(Generic[T]):
         self._stopping = True
         outbox.remove_waker(self._waker)
         self._wake.set()
-        tasks = [t for t in (self._task, *self._inflight, self._recorder) if t is not None]
-        await cancel_and_wait(tasks, f"{self.name} dispatcher")
+        # The claim loop ends at its next turn and the recorder once it has written what is
+        # queued: neither is cancelled in the middle of a transaction (tasks.finish_or_cancel
+        # says why). Sends under way are cancelled: their rows go back unsettled.
+        if self._task is not None:
+            await finish_or_cancel([self._task], f"{self.name} dispatcher")
+        await cancel_and_wait(list(self._inflight), f"{self.name} deliveries")
         self._inflight.clear()
+        if self._recorder is not None:
+            self._results.put_nowait(None)
+            await finish_or_cancel([self._recorder], f"{self.name} recorder")
         await bounded(self._release(), f"{self.name}: handing back leased rows")
         if self._aclose is not None:
             aclose, self._aclose = self._aclose, None
@@ -204,6 +214,9 @@ class Dispatcher(Generic[T]):
                     raise
                 except Exception:
                     log.exception("%s claim failed", self.name)
+            if self._stopping:
+                # Claimed as the stop came: _release hands these rows back.
+                return
             for item in claimed:
                 name = f"calgate-{self.name}-delivery"
                 task = asyncio.create_task(self._deliver(item), name=name)
@@ -232,6 +245,7 @@ class Dispatcher(Generic[T]):
             .limit(limit)
             .with_for_update(skip_locked=True, of=row)
         )
+        self._leased = True
         async with self.db.transaction() as session:
             ids = list((await session.execute(query)).scalars())
             return await self.table.claim(session, ids, lease) if ids else []
@@ -244,6 +258,8 @@ class Dispatcher(Generic[T]):
 
     async def _release(self) -> None:
         """On a clean stop, hand our unsettled rows back at once instead of at lease expiry."""
+        if not self._leased:
+            return
         row = self.table.row
         async with self.db.transaction() as session:
             await session.execute(
@@ -264,9 +280,9 @@ class Dispatcher(Generic[T]):
         task = asyncio.current_task()
         if task is not None and task.cancelling():
             # The stop's cancel arrived during the send and a library swallowed it (aiosmtplib
-            # turns a cancelled SMTP exchange into its own error): the recorder is being
-            # cancelled too, so waiting for it would hold the shutdown for the whole grace.
-            # The row goes back unsettled, to be sent again: at least once, never lost.
+            # turns a cancelled SMTP exchange into its own error): the stop is not waiting
+            # for this outcome. The row goes back unsettled, to be sent again: at least once,
+            # never lost.
             raise asyncio.CancelledError
         duration_ms = int((time.monotonic() - t0) * 1000)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -275,12 +291,15 @@ class Dispatcher(Generic[T]):
         await done
 
     async def _record_loop(self) -> None:
+        """Writes outcomes in batches until stop() queues None."""
         while True:
-            batch = [await self._results.get()]
-            while not self._results.empty() and len(batch) < 500:
-                batch.append(self._results.get_nowait())
+            queued = [await self._results.get()]
+            while not self._results.empty() and len(queued) < 500:
+                queued.append(self._results.get_nowait())
+            batch = [r for r in queued if r is not None]
             try:
-                await self._record([r.result for r in batch])
+                if batch:
+                    await self._record([r.result for r in batch])
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -289,3 +308,5 @@ class Dispatcher(Generic[T]):
             for r in batch:
                 if not r.done.done():
                     r.done.set_result(None)
+            if None in queued:
+                return
