@@ -1,15 +1,23 @@
-"""The people's CLI as a subprocess against a live server: output, `--json`, exit codes."""
+"""The people's CLI against a live server: output, `--json`, exit codes.
+
+Commands run in this process through Typer's runner, the same app the `calgate` entry point
+runs (a subprocess per command cost ~0.3 s of interpreter start and imports, ~85 of them here);
+`test_the_installed_command` runs the installed `calgate` itself."""
 
 from __future__ import annotations
 
 import json
+import os
 import stat
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import httpx2
+from typer.testing import CliRunner
 
+from calgate import cli
+from calgate.client.cli import common
 from tests.client.conftest import (
     CALGATE,
     HOST_ZONE,
@@ -20,10 +28,42 @@ from tests.client.conftest import (
 
 
 def run(target: Target, tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {**target.env(tmp_path), **env}
-    return subprocess.run(
-        [CALGATE, *args], capture_output=True, text=True, env=full_env, timeout=60, check=False
+    """``calgate *args`` with the environment a subprocess would get: the target's, nothing
+    else of calgate's (variables this process has and the target doesn't set are unset)."""
+    wanted: dict[str, str | None] = {**target.env(tmp_path), **env}
+    for name in os.environ:
+        if name.startswith(("CALGATE_", "MATON_")) and name not in wanted:
+            wanted[name] = None
+    # What a process would not keep: the environment the command changed (`--profile` sets
+    # CALGATE_PROFILE for what runs after it), and the terminal's width, which the consoles
+    # took from xdist's COLUMNS=80 when first imported.
+    environ = dict(os.environ)
+    consoles = [(console, console.width) for console in (common.out, common.err)]
+    for console, _ in consoles:
+        console.width = int(wanted.get("COLUMNS") or 160)
+    try:
+        result = CliRunner().invoke(cli.app, list(args), env=wanted, catch_exceptions=False)
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
+        for console, width in consoles:
+            console.width = width
+    return subprocess.CompletedProcess(
+        [CALGATE, *args], result.exit_code, result.stdout, result.stderr
     )
+
+
+def test_the_installed_command(target: Target, tmp_path: Path) -> None:
+    env = target.env(tmp_path)
+    me = subprocess.run(
+        [CALGATE, "me", "--json"], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert me.returncode == 0, me.stderr
+    assert json.loads(me.stdout)["email"] == target.email
+    missing = subprocess.run(
+        [CALGATE, "bookings", "get", "nope"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert missing.returncode == 3
 
 
 def wrong_key(target: Target) -> dict[str, str]:
