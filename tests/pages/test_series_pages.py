@@ -8,10 +8,12 @@ US changes clocks on the 14th and Europe on the 28th, so the guest's time moves 
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
@@ -285,3 +287,35 @@ def test_a_long_series_keeps_the_rest_behind_more(client: TestClient, host: Any)
     # Opened when it holds the page's own occurrence.
     last = client.get(f"/booking/{occurrences[5]['uid']}").text
     assert "<details open><summary>+ 2 more</summary>" in last
+
+
+def google_link(page: str) -> dict[str, list[str]]:
+    """The query of the page's "Google Calendar" link."""
+    found = re.search(r'href="(https://calendar\.google\.com/calendar/r/eventedit\?[^"]+)"', page)
+    assert found is not None, page
+    return parse_qs(urlsplit(html.unescape(found.group(1))).query)
+
+
+def test_an_occurrences_google_link_repeats_to_the_end_of_the_series(
+    client: TestClient, host: Any
+) -> None:
+    occurrences = book_series(client, host)
+    # The second of four: Google adds it and the two after it, as the API's link does.
+    second = google_link(client.get(f"/booking/{occurrences[1]['uid']}").text)
+    assert second["recur"] == ["RRULE:FREQ=WEEKLY;INTERVAL=1;COUNT=3"]
+    assert second["dates"] == ["20270315T140000Z/20270315T143000Z"]
+    api = client.get(
+        f"/v2/bookings/{occurrences[1]['uid']}/calendar-links",
+        headers={**host.headers, **V_BOOKING},
+    )
+    assert api.status_code == 200, api.text
+    google = next(link["link"] for link in api.json()["data"] if link["id"] == "googleCalendar")
+    assert parse_qs(urlsplit(google).query)["recur"] == second["recur"]
+    # A moved occurrence is one event: the rule does not step from its new start.
+    moved = client.post(
+        f"/v2/bookings/{occurrences[3]['uid']}/reschedule",
+        headers=V_BOOKING,
+        json={"start": z(at(date(2027, 3, 29), "12:00", "America/New_York"))},
+    )
+    assert moved.status_code == 201, moved.text
+    assert "recur" not in google_link(client.get(f"/booking/{moved.json()['data']['uid']}").text)

@@ -113,6 +113,9 @@ async def confirmation(request: Request, state: State, uid: str) -> Response:
     try:
         found = await _booking(state, uid)
         recurring = await _series(state, found)
+        links = await booking_links.page_links(
+            state.db, found.booking, _event(found), ics_link=f"/booking/{uid}/event.ics"
+        )
     except CalgateError as exc:
         return error_page(request, exc)
     b = found.booking
@@ -135,7 +138,7 @@ async def confirmation(request: Request, state: State, uid: str) -> Response:
         meeting_link=location if location.startswith(("https://", "http://")) else None,
         state_name=str(b.status),
         successor=found.rescheduled_to_uid,
-        links=booking_event.links(_event(found), ics_link=f"/booking/{uid}/event.ics"),
+        links=links,
         changeable=str(b.status) in ("accepted", "pending") and b.end_time > now,
         reschedulable=not _seated(found),
         cancellable=not _seated(found) or _guest(found, view.seat) is not None,

@@ -94,6 +94,19 @@ async def calendar_links(
     return _links(view, now or utcnow(), shown, series)
 
 
+async def page_links(
+    db: Database, booking: Booking, event: booking_event.Event, *, ics_link: str
+) -> list[CalendarLink]:
+    """The booking page's calendar links of `booking`, shown as `event`: an occurrence of a
+    series gives Google the series' rule from it (`recur`), as the API's links do."""
+    async with db.session() as session:
+        series = await series_of(session, booking)
+    occurrence = series.occurrence(booking) if series is not None else None
+    if series is not None and occurrence is not None:
+        event = replace(event, repeat=rule_from(series, occurrence))
+    return booking_event.links(event, ics_link=ics_link)
+
+
 async def calendar_file(
     db: Database,
     booking: Booking,
