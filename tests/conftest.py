@@ -130,7 +130,7 @@ def _wipe(url: str) -> None:
                 conn.execute(text(f"DELETE FROM {table}"))
             conn.exec_driver_sql("DELETE FROM sqlite_sequence") if _has_sequence(conn) else None
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-    if engine.dialect.name != "postgresql":
+    if url not in _PG_WIPERS:
         engine.dispose()
 
 

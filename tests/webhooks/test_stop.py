@@ -36,6 +36,18 @@ class SwallowingTable(MessageTable):
         return Outcome(status_code=250)
 
 
+async def _queue_one(db: Database) -> None:
+    """One email due now, in the outbox."""
+    async with db.transaction() as session:
+        messages.queue(
+            session,
+            channel="email",
+            kind="booking",
+            recipient="ada@example.com",
+            content=messages.Content(subject="s", text="t"),
+        )
+
+
 def test_stop_hands_back_a_send_that_swallowed_the_cancel(
     db_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -46,14 +58,7 @@ def test_stop_hands_back_a_send_that_swallowed_the_cancel(
     async def scenario() -> OutboundMessage | None:
         db = Database(db_url)
         try:
-            async with db.transaction() as session:
-                messages.queue(
-                    session,
-                    channel="email",
-                    kind="booking",
-                    recipient="ada@example.com",
-                    content=messages.Content(subject="s", text="t"),
-                )
+            await _queue_one(db)
             table = SwallowingTable(settings)
             dispatcher = Dispatcher(db, table, settings, name="message")
             await dispatcher.start()
@@ -86,14 +91,7 @@ def test_a_stop_while_the_claim_waits_for_the_write_lock_leaves_no_lock_behind(
     async def scenario() -> OutboundMessage | None:
         db = Database(db_url)
         try:
-            async with db.transaction() as session:
-                messages.queue(
-                    session,
-                    channel="email",
-                    kind="booking",
-                    recipient="ada@example.com",
-                    content=messages.Content(subject="s", text="t"),
-                )
+            await _queue_one(db)
             other = sqlite3.connect(path, isolation_level=None)
             other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
             dispatcher = Dispatcher(db, MessageTable(settings, None), settings, name="message")
